@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, the tests, the demo and the benchmarks need.
+# Idempotent: packages already present are skipped, and nothing is fetched when all are there.
+# Run as root (or with sudo available) on Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+  # Build: Bazel and the C++ toolchain.
+  bazel-bootstrap g++ pkg-config
+  # Libraries the code links against.
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev
+  # Tests and tools that drive the real binaries.
+  grpc-proto python3 python3-grpcio python3-protobuf curl procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install_deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install_deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq || { echo "install_deps: apt-get update failed" >&2; exit 1; }
+if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/install_deps.log 2>&1; then
+  # Install one by one so the message names the package that failed.
+  for p in "${missing[@]}"; do
+    if ! $sudo apt-get install -y -qq --no-install-recommends "$p" >>/tmp/install_deps.log 2>&1; then
+      echo "install_deps: failed to install Debian package '$p' (log: /tmp/install_deps.log)" >&2
+      exit 1
+    fi
+  done
+fi
+echo "install_deps: done" >&2
