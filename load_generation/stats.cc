@@ -1,0 +1,173 @@
+#include "load_generation/stats.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace loadgen {
+
+void RequestStats::Record(const RequestSample& sample) {
+  ++requests;
+  if (!sample.error.empty()) ++failures;
+  content_bytes += sample.content_bytes;
+  latency_us.Record(sample.latency_us);
+  first = std::min(first, sample.time);
+  last = std::max(last, sample.time);
+}
+
+void RequestStats::Merge(const RequestStats& other) {
+  requests += other.requests;
+  failures += other.failures;
+  content_bytes += other.content_bytes;
+  latency_us.Merge(other.latency_us);
+  first = std::min(first, other.first);
+  last = std::max(last, other.last);
+}
+
+double RequestStats::AverageContentBytes() const {
+  return requests ? static_cast<double>(content_bytes) / requests : 0.0;
+}
+
+void StatsTable::Record(const RequestSample& sample) {
+  StatsKeyView key{sample.method, sample.name, {}};
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    it = entries_.emplace(StatsKey{std::string(sample.method), std::string(sample.name), {}},
+                          RequestStats{}).first;
+  }
+  it->second.Record(sample);
+  if (sample.error.empty()) return;
+  StatsKeyView failure_key{sample.method, sample.name, sample.error};
+  auto f = failures_.find(failure_key);
+  if (f == failures_.end()) {
+    f = failures_.emplace(StatsKey{std::string(sample.method), std::string(sample.name),
+                                   std::string(sample.error)},
+                          FailureStats{}).first;
+  }
+  ++f->second.occurrences;
+  f->second.first_seen = std::min(f->second.first_seen, sample.time);
+  f->second.last_seen = std::max(f->second.last_seen, sample.time);
+}
+
+void StatsTable::Merge(const StatsTable& other) {
+  for (const auto& [key, stats] : other.entries_) entries_[key].Merge(stats);
+  for (const auto& [key, failure] : other.failures_) {
+    FailureStats& mine = failures_[key];
+    mine.occurrences += failure.occurrences;
+    mine.first_seen = std::min(mine.first_seen, failure.first_seen);
+    mine.last_seen = std::max(mine.last_seen, failure.last_seen);
+  }
+}
+
+RequestStats StatsTable::Total() const {
+  RequestStats total;
+  for (const auto& [key, stats] : entries_) total.Merge(stats);
+  return total;
+}
+
+namespace {
+template <typename Map>
+auto Sorted(const Map& map) {
+  std::vector<std::pair<StatsKey, const typename Map::mapped_type*>> out;
+  for (const auto& [key, value] : map) out.emplace_back(key, &value);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.name, a.first.method, a.first.error) <
+           std::tie(b.first.name, b.first.method, b.first.error);
+  });
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<StatsKey, const RequestStats*>> StatsTable::Entries() const {
+  return Sorted(entries_);
+}
+
+std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() const {
+  return Sorted(failures_);
+}
+
+void StatsShard::Record(const RequestSample& sample) {
+  absl::MutexLock lock(&mu_);
+  table_.Record(sample);
+}
+
+StatsTable StatsShard::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return table_;
+}
+
+StatsTable StatsShard::TakeAndReset() {
+  StatsTable fresh;
+  absl::MutexLock lock(&mu_);
+  std::swap(fresh, table_);
+  return fresh;
+}
+
+Stats::Stats(int shards) {
+  for (int i = 0; i < std::max(shards, 1); ++i) shards_.push_back(std::make_unique<StatsShard>());
+}
+
+StatsTable Stats::MergeShards() const {
+  StatsTable merged;
+  for (const auto& shard : shards_) merged.Merge(shard->Snapshot());
+  return merged;
+}
+
+void Stats::CloseCurrent(absl::Time now) {
+  StatsTable recorded;
+  for (const auto& shard : shards_) recorded.Merge(shard->TakeAndReset());
+  // Requests that complete between phases (e.g. while users stop) count in the total only.
+  closed_total_.Merge(recorded);
+  if (!open_) return;
+  current_.stats = std::move(recorded);
+  current_.end = now;
+  completed_.push_back(std::move(current_));
+  if (completed_.size() > kKeptPhases) completed_.pop_front();
+  current_ = PhaseResult();
+  open_ = false;
+}
+
+void Stats::BeginPhase(const PhaseOccurrence& occurrence, std::string name, int target_users,
+                       absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  CloseCurrent(now);
+  open_ = true;
+  current_.occurrence = occurrence;
+  current_.occurrence.start = now;
+  current_.name = std::move(name);
+  current_.target_users = target_users;
+}
+
+void Stats::EndPhase(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  CloseCurrent(now);
+}
+
+void Stats::Reset(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& shard : shards_) shard->TakeAndReset();
+  completed_.clear();
+  closed_total_ = StatsTable();
+  if (open_) current_.occurrence.start = now;
+}
+
+PhaseResult Stats::Current(absl::Time now) const {
+  absl::MutexLock lock(&mu_);
+  PhaseResult result = current_;
+  result.stats = MergeShards();
+  result.end = now;
+  return result;
+}
+
+std::vector<PhaseResult> Stats::Completed() const {
+  absl::MutexLock lock(&mu_);
+  return {completed_.begin(), completed_.end()};
+}
+
+StatsTable Stats::Total() const {
+  absl::MutexLock lock(&mu_);
+  StatsTable total = closed_total_;
+  total.Merge(MergeShards());
+  return total;
+}
+
+}  // namespace loadgen

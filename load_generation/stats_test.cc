@@ -1,0 +1,92 @@
+#include "load_generation/stats.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+RequestSample Sample(absl::string_view method, absl::string_view name, int64_t latency_us,
+                     absl::string_view error = {}, int64_t bytes = 100) {
+  return {method, name, latency_us, bytes, error, kT0 + absl::Microseconds(latency_us)};
+}
+
+TEST(StatsTable, GroupsByMethodAndNameAndCountsFailuresByError) {
+  StatsTable table;
+  table.Record(Sample("GET", "/product/[id]", 1000));
+  table.Record(Sample("GET", "/product/[id]", 3000, "HTTP 404"));
+  table.Record(Sample("POST", "/cart", 2000, "HTTP 500"));
+  table.Record(Sample("POST", "/cart", 2000, "HTTP 500"));
+  table.Record(Sample("POST", "/cart", 2500, "connection reset"));
+
+  auto entries = table.Entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].first.name, "/cart");  // sorted by name
+  EXPECT_EQ(entries[0].second->requests, 3);
+  EXPECT_EQ(entries[0].second->failures, 3);
+  EXPECT_EQ(entries[1].first.method, "GET");
+  EXPECT_EQ(entries[1].second->requests, 2);
+  EXPECT_EQ(entries[1].second->failures, 1);
+  EXPECT_EQ(entries[1].second->latency_us.Max(), 3000);
+
+  auto failures = table.Failures();
+  ASSERT_EQ(failures.size(), 3u);
+  EXPECT_EQ(failures[0].first.error, "HTTP 500");
+  EXPECT_EQ(failures[0].second->occurrences, 2);
+  EXPECT_EQ(failures[1].first.error, "connection reset");
+
+  RequestStats total = table.Total();
+  EXPECT_EQ(total.requests, 5);
+  EXPECT_EQ(total.failures, 4);
+  EXPECT_EQ(total.latency_us.Min(), 1000);
+  EXPECT_DOUBLE_EQ(total.AverageContentBytes(), 100.0);
+}
+
+TEST(Stats, PhasesAreKeptApartAndTheTotalHasEverything) {
+  Stats stats(2);
+  PhaseOccurrence first{.number = 0, .loop = 0, .phase = 0};
+  PhaseOccurrence second{.number = 1, .loop = 0, .phase = 1};
+
+  stats.BeginPhase(first, "warm", 10, kT0);
+  stats.shard(0).Record(Sample("GET", "/", 1000));
+  stats.shard(1).Record(Sample("GET", "/", 2000));
+  EXPECT_EQ(stats.Current(kT0).stats.Total().requests, 2);
+
+  stats.BeginPhase(second, "peak", 20, kT0 + absl::Seconds(50));
+  stats.shard(1).Record(Sample("GET", "/", 5000, "timeout"));
+  stats.EndPhase(kT0 + absl::Seconds(70));
+  stats.shard(0).Record(Sample("GET", "/", 7000));  // after the run's last phase
+
+  std::vector<PhaseResult> completed = stats.Completed();
+  ASSERT_EQ(completed.size(), 2u);
+  EXPECT_EQ(completed[0].name, "warm");
+  EXPECT_EQ(completed[0].stats.Total().requests, 2);
+  EXPECT_EQ(completed[0].stats.Total().failures, 0);
+  EXPECT_EQ(completed[0].end, kT0 + absl::Seconds(50));
+  EXPECT_EQ(completed[1].name, "peak");
+  EXPECT_EQ(completed[1].target_users, 20);
+  EXPECT_EQ(completed[1].stats.Total().requests, 1);
+  EXPECT_EQ(completed[1].stats.Total().failures, 1);
+
+  RequestStats total = stats.Total().Total();
+  EXPECT_EQ(total.requests, 4);
+  EXPECT_EQ(total.failures, 1);
+  EXPECT_EQ(total.latency_us.Max(), 7000);
+}
+
+TEST(Stats, ResetForgetsEverything) {
+  Stats stats(1);
+  stats.BeginPhase({}, "p", 1, kT0);
+  stats.shard(0).Record(Sample("GET", "/", 1000));
+  stats.BeginPhase({.number = 1}, "q", 1, kT0 + absl::Seconds(1));
+  stats.shard(0).Record(Sample("GET", "/", 1000));
+  stats.Reset(kT0 + absl::Seconds(2));
+  EXPECT_TRUE(stats.Completed().empty());
+  EXPECT_TRUE(stats.Total().empty());
+  EXPECT_EQ(stats.Current(kT0).occurrence.start, kT0 + absl::Seconds(2));
+}
+
+}  // namespace
+}  // namespace loadgen

@@ -1,0 +1,100 @@
+#include "load_generation/testing/http_test_server.h"
+
+#include <memory>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/http.hpp"
+
+namespace loadgen::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+HttpTestServer::HttpTestServer(Handler handler, int threads)
+    : handler_(std::move(handler)),
+      acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+  port_ = acceptor_.local_endpoint().port();
+  Accept();
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+HttpTestServer::~HttpTestServer() {
+  io_.stop();
+  for (std::thread& t : threads_) t.join();
+}
+
+std::vector<TestRequest> HttpTestServer::TakeRequests() {
+  absl::MutexLock lock(&mu_);
+  return std::exchange(recorded_, {});
+}
+
+void HttpTestServer::Record(const TestRequest& request) {
+  absl::MutexLock lock(&mu_);
+  recorded_.push_back(request);
+}
+
+void HttpTestServer::Accept() {
+  asio::co_spawn(
+      io_,
+      [this]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [error, socket] = co_await acceptor_.async_accept(kNoThrow);
+          if (error) co_return;
+          const int64_t connection = ++connection_count_;
+          asio::co_spawn(
+              io_,
+              [this, connection, socket = std::move(socket)]() mutable -> asio::awaitable<void> {
+                boost::beast::flat_buffer buffer;
+                asio::steady_timer timer(socket.get_executor());
+                for (;;) {
+                  http::request<http::string_body> request;
+                  auto [read_error, n] = co_await http::async_read(socket, buffer, request, kNoThrow);
+                  if (read_error) co_return;
+                  TestRequest seen{.method = std::string(request.method_string()),
+                                   .target = std::string(request.target()),
+                                   .body = request.body(),
+                                   .connection = connection};
+                  for (const auto& field : request) {
+                    seen.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
+                        std::string(field.value());
+                  }
+                  ++request_count_;
+                  Record(seen);
+                  TestResponse answer = handler_(seen);
+                  if (answer.delay > absl::ZeroDuration()) {
+                    timer.expires_after(absl::ToChronoNanoseconds(answer.delay));
+                    co_await timer.async_wait(kNoThrow);
+                  }
+                  if (answer.raw) {
+                    co_await asio::async_write(socket, asio::buffer(*answer.raw), kNoThrow);
+                    co_return;
+                  }
+                  http::response<http::string_body> response{
+                      static_cast<http::status>(answer.status), 11};
+                  for (const auto& [name, value] : answer.headers) response.insert(name, value);
+                  response.body() = std::move(answer.body);
+                  response.keep_alive(request.keep_alive() && !answer.close);
+                  response.prepare_payload();
+                  auto [write_error, m] = co_await http::async_write(socket, response, kNoThrow);
+                  if (write_error || !response.keep_alive()) co_return;
+                }
+              },
+              asio::detached);
+        }
+      },
+      asio::detached);
+}
+
+}  // namespace loadgen::testing

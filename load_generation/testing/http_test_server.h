@@ -1,0 +1,71 @@
+#ifndef LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
+#define LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+
+namespace loadgen::testing {
+
+struct TestRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  int64_t connection = 0;  // which connection it came on, numbered from 1
+};
+
+struct TestResponse {
+  int status = 200;
+  std::string body = "ok";
+  std::vector<std::pair<std::string, std::string>> headers;
+  absl::Duration delay;  // before answering
+  bool close = false;    // close the connection after answering
+  // Instead of a response: these raw bytes, then the connection is closed.
+  std::optional<std::string> raw;
+};
+
+// An HTTP/1.1 server on 127.0.0.1 for tests, on its own thread(s). It keeps connections alive,
+// calls `handler` for each request (from its threads), and records every request.
+class HttpTestServer {
+ public:
+  using Handler = std::function<TestResponse(const TestRequest&)>;
+  explicit HttpTestServer(Handler handler, int threads = 1);
+  ~HttpTestServer();
+
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int64_t requests() const { return request_count_.load(); }
+  int64_t connections() const { return connection_count_.load(); }
+  // The requests received so far, in order of arrival; clears the record.
+  std::vector<TestRequest> TakeRequests();
+
+ private:
+  void Accept();
+  void Record(const TestRequest& request);
+
+  Handler handler_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  int port_ = 0;
+  std::atomic<int64_t> request_count_{0};
+  std::atomic<int64_t> connection_count_{0};
+  absl::Mutex mu_;
+  std::vector<TestRequest> recorded_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace loadgen::testing
+
+#endif  // LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
