@@ -1,0 +1,65 @@
+#ifndef LOAD_GENERATION_SCHEDULER_H_
+#define LOAD_GENERATION_SCHEDULER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "load_generation/clock.h"
+#include "load_generation/config.h"
+#include "load_generation/plan.h"
+#include "load_generation/stats.h"
+#include "load_generation/user_pool.h"
+
+namespace loadgen {
+
+// The users of each type that phase `phase` wants on shard `shard_index` of `shard_count`: the
+// exact split of num_users by ratio, then this shard's exact share of each type.
+std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, int shard_index,
+                                         int shard_count);
+
+// Moves a run through the config's phases on the clock: at each occurrence's start it gives the
+// user pool the phase's targets and hatch rate and opens the occurrence's stats. When the run is
+// over (loops done, deadline reached, or Stop) it stops every user and closes the stats.
+// Runs on the control executor; all methods are called there.
+class Scheduler {
+ public:
+  struct Options {
+    absl::Time start;                          // when phase 0 begins
+    absl::Time deadline = absl::InfiniteFuture();  // the run ends then, mid-phase if need be
+    int shard_index = 0;
+    int shard_count = 1;
+  };
+
+  Scheduler(asio::any_io_executor control, Clock& clock, const LoadConfig& config, UserPool& pool,
+            Stats& stats, Options options);
+
+  // The whole run; completes when every user is gone.
+  asio::awaitable<void> Run();
+  // Ends the run now: the phase under way is cut short and users stop.
+  void Stop();
+
+  // The occurrence under way, if any.
+  std::optional<PhaseOccurrence> current() const { return current_; }
+  const LoadConfig& config() const { return config_; }
+
+ private:
+  void BeginPhase(const PhaseOccurrence& occurrence);
+
+  Clock& clock_;
+  LoadConfig config_;
+  UserPool& pool_;
+  Stats& stats_;
+  Options options_;
+  std::unique_ptr<Timer> timer_;
+  std::optional<PhaseOccurrence> current_;
+  bool stop_requested_ = false;
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_SCHEDULER_H_
