@@ -13,6 +13,7 @@
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ssl/error.hpp"
+#include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/http/error.hpp"
@@ -203,7 +204,13 @@ asio::awaitable<error_code> HttpSession::Connect() {
     connected_ = true;
     co_return error_code();
   }
+  if (settings_.tls_context == nullptr) {
+    co_return error_code(asio::error::operation_not_supported);
+  }
   tls_.emplace(std::move(stream), *settings_.tls_context);
+  if (settings_.tls_verify) {
+    tls_->set_verify_callback(asio::ssl::host_name_verification(target.host));
+  }
   if (!SSL_set_tlsext_host_name(tls_->native_handle(), target.host.c_str())) {
     co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
   }

@@ -68,6 +68,8 @@ struct HttpSettings {
   absl::Duration request_timeout = absl::Seconds(10);
   // For https targets. Not owned; must outlive the sessions.
   boost::asio::ssl::context* tls_context = nullptr;
+  // Check the server's certificate chain and that it names the target's host.
+  bool tls_verify = true;
   uint64_t max_body_bytes = 64 << 20;
   std::string user_agent = "loadgen/1.0";
 };

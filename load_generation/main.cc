@@ -1,22 +1,86 @@
-// loadgen: the phased load generator daemon.
+// loadgen: the phased load generator daemon. See README.md.
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "boost/asio/ssl/context.hpp"
+#include "load_generation/behavior.h"
+#include "load_generation/config.h"
+#include "load_generation/engine.h"
+#include "load_generation/report.h"
 
 ABSL_FLAG(std::string, config, "load.pbtxt", "Path of the load.pbtxt that describes the phases.");
-ABSL_FLAG(std::string, application, "", "Application whose behaviours play the user types.");
-ABSL_FLAG(std::string, host, "", "Base URL of the target, e.g. http://frontend:80.");
-ABSL_FLAG(int, threads, 0, "Event loops (one per core); 0 means one per available core.");
-ABSL_FLAG(absl::Duration, run_time, absl::ZeroDuration(), "End the run after this long, e.g. 90s.");
-ABSL_FLAG(bool, check, false, "Validate the config against the application and exit.");
+ABSL_FLAG(std::string, application, "",
+          "Application whose behaviours play the user types (overrides the config's).");
+ABSL_FLAG(std::string, host, "",
+          "Base URL of the target, e.g. http://frontend:80 (overrides the config's).");
+ABSL_FLAG(int, threads, 0, "Event loops, one per core; 0 means one per available core.");
+ABSL_FLAG(uint64_t, seed, 0,
+          "Seed of the users' random generators; the same seed gives the same tasks and pauses. "
+          "0 picks one and prints it.");
+ABSL_FLAG(absl::Duration, run_time, absl::ZeroDuration(),
+          "End the run after this long, e.g. 90s or 10m, and exit; 0 uses the config's "
+          "run_time_s (0 there too: run until stopped).");
+ABSL_FLAG(bool, check, false,
+          "Validate the config against the application, print a summary and exit: 0 if valid, "
+          "2 if not.");
+ABSL_FLAG(absl::Duration, status_interval, absl::Seconds(5),
+          "How often to print a status line to stderr; 0 for never.");
+ABSL_FLAG(bool, tls_verify, true,
+          "Verify the target's TLS certificate and host name (https targets).");
 
-int main(int argc, char** argv) {
+namespace loadgen {
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+int Fail(const absl::Status& status, int code) {
+  std::fprintf(stderr, "loadgen: %.*s\n", static_cast<int>(status.message().size()),
+               status.message().data());
+  return code;
+}
+
+// The config, validated against its application.
+absl::StatusOr<LoadConfig> LoadAndValidate(const std::string& path, std::string& application) {
+  absl::StatusOr<LoadConfig> config = ReadLoadConfig(path);
+  if (!config.ok()) return config.status();
+  if (application.empty()) application = config->application();
+  const BehaviorRegistry& registry = BehaviorRegistry::Global();
+  if (application.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": no application: set `application` in the config or pass --application (one of: ",
+        absl::StrJoin(registry.Applications(), ", "), ")"));
+  }
+  if (!registry.HasApplication(application)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown application '", application,
+                                                   "' (compiled in: ",
+                                                   absl::StrJoin(registry.Applications(), ", "),
+                                                   ")"));
+  }
+  absl::Status valid =
+      ValidateLoadConfig(*config, path, application, registry.UserTypes(application));
+  if (!valid.ok()) return valid;
+  return config;
+}
+
+double RequestsPerSecond(int64_t requests, absl::Duration over) {
+  return over > absl::ZeroDuration() ? requests / absl::ToDoubleSeconds(over) : 0.0;
+}
+
+int Main(int argc, char** argv) {
   absl::FlagsUsageConfig usage;
   // --help lists the project's own flags, wherever they are defined.
   usage.contains_help_flags = [](absl::string_view file) {
@@ -25,8 +89,123 @@ int main(int argc, char** argv) {
   absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "A phased HTTP load generator.\n"
-      "Usage: loadgen --config=load.pbtxt --application=hipster_shop --host=http://HOST:PORT");
-  absl::ParseCommandLine(argc, argv);
-  std::fprintf(stderr, "loadgen: the engine is not built yet; see --help\n");
-  return 2;
+      "Usage: loadgen --config=load.pbtxt [--application=APP] [--host=http://HOST:PORT]");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "loadgen: unexpected argument '%s' (flags are --name=value)\n", rest[1]);
+    return kExitBadInput;
+  }
+
+  const std::string path = absl::GetFlag(FLAGS_config);
+  std::string application = absl::GetFlag(FLAGS_application);
+  absl::StatusOr<LoadConfig> config = LoadAndValidate(path, application);
+  if (!config.ok()) return Fail(config.status(), kExitBadInput);
+
+  if (absl::GetFlag(FLAGS_check)) {
+    std::printf("%s: valid: application %s, %d phases, config %s\n", path.c_str(),
+                application.c_str(), config->phases_size(), ConfigDigest(*config).c_str());
+    return 0;
+  }
+
+  std::string host = absl::GetFlag(FLAGS_host);
+  if (host.empty()) host = config->host();
+  if (host.empty()) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+                    path, ": no target: set `host` in the config or pass --host=http://HOST:PORT")),
+                kExitBadInput);
+  }
+  absl::StatusOr<HttpTarget> target = ParseHttpTarget(host);
+  if (!target.ok()) return Fail(target.status(), kExitBadInput);
+
+  absl::Duration run_time = absl::GetFlag(FLAGS_run_time);
+  if (run_time < absl::ZeroDuration()) {
+    return Fail(absl::InvalidArgumentError("--run_time must not be negative"), kExitBadInput);
+  }
+  if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(config->run_time_s());
+  int threads = absl::GetFlag(FLAGS_threads);
+  if (threads < 0 || threads > 1024) {
+    return Fail(absl::InvalidArgumentError("--threads must be in 0..1024"), kExitBadInput);
+  }
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  uint64_t seed = absl::GetFlag(FLAGS_seed);
+  if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) | 1;
+
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  tls.set_default_verify_paths();
+  tls.set_verify_mode(absl::GetFlag(FLAGS_tls_verify) ? boost::asio::ssl::verify_peer
+                                                      : boost::asio::ssl::verify_none);
+
+  // Signals are taken by this thread alone, with sigtimedwait, so block them everywhere first.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  RealClock clock;
+  EngineOptions options{.threads = threads,
+                        .seed = seed,
+                        .http = {.target = *target,
+                                 .connect_timeout = ConnectTimeout(*config),
+                                 .request_timeout = RequestTimeout(*config),
+                                 .tls_context = &tls,
+                                 .tls_verify = absl::GetFlag(FLAGS_tls_verify)},
+                        .stop_timeout = StopTimeout(*config)};
+  Engine engine(
+      *config, options,
+      [&application](absl::string_view type) {
+        return BehaviorRegistry::Global().Create(application, type);
+      },
+      clock);
+  const absl::Time start = clock.Now();
+  engine.Start(start, run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
+  std::fprintf(stderr,
+               "loadgen: %s against %s: application %s, %d phases, %d threads, seed %llu%s\n",
+               path.c_str(), target->Url().c_str(), application.c_str(), config->phases_size(),
+               threads, static_cast<unsigned long long>(seed),
+               run_time > absl::ZeroDuration()
+                   ? absl::StrCat(", run time ", absl::FormatDuration(run_time)).c_str()
+                   : "");
+
+  const absl::Duration interval = absl::GetFlag(FLAGS_status_interval);
+  int64_t last_requests = 0;
+  absl::Time last_time = start;
+  int signals_seen = 0;
+  while (!engine.done()) {
+    const absl::Duration wait = interval > absl::ZeroDuration() ? interval : absl::Seconds(1);
+    const timespec timeout = absl::ToTimespec(std::min(wait, absl::Milliseconds(200)));
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal > 0) {
+      if (++signals_seen > 1) {
+        std::fprintf(stderr, "loadgen: second signal, exiting at once\n");
+        return 1;
+      }
+      std::fprintf(stderr, "loadgen: %s, stopping (users finish their task)\n", strsignal(signal));
+      engine.Stop();
+    }
+    const absl::Time now = clock.Now();
+    if (interval > absl::ZeroDuration() && now - last_time >= interval && !engine.done()) {
+      RunStatus status = engine.Status();
+      PhaseResult phase = engine.stats().Current(now);
+      const int64_t requests = engine.stats().Total().Total().requests;
+      std::fprintf(stderr, "%s\n",
+                   FormatStatusLine(now - start, status,
+                                    RequestsPerSecond(requests - last_requests, now - last_time),
+                                    phase.stats.Total())
+                       .c_str());
+      last_requests = requests;
+      last_time = now;
+    }
+  }
+
+  std::printf("%s", FormatPhaseTable(PhaseRows(engine.stats().Completed(),
+                                               engine.stats().Total().Total()))
+                        .c_str());
+  std::fflush(stdout);
+  return 0;
 }
+
+}  // namespace
+}  // namespace loadgen
+
+int main(int argc, char** argv) { return loadgen::Main(argc, argv); }

@@ -3,13 +3,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
 #include <utility>
 
 #include "absl/time/time.h"
-#include "absl/types/span.h"
 #include "boost/asio/any_io_executor.hpp"
 #include "load_generation/behavior.h"
 #include "load_generation/clock.h"
@@ -57,10 +57,10 @@ class User : public std::enable_shared_from_this<User> {
   std::mt19937_64& rng() { return rng_; }
   // A uniformly drawn integer in [lo, hi].
   int64_t UniformInt(int64_t lo, int64_t hi);
-  // A uniformly drawn element; `options` must not be empty.
-  template <typename T>
-  const T& Choose(absl::Span<const T> options) {
-    return options[UniformInt(0, static_cast<int64_t>(options.size()) - 1)];
+  // A uniformly drawn element of a container; `options` must not be empty.
+  template <typename Container>
+  const auto& Choose(const Container& options) {
+    return options[UniformInt(0, static_cast<int64_t>(std::size(options)) - 1)];
   }
   // Pauses inside a task; returns at once when the user is cancelled.
   Task Sleep(absl::Duration duration);

@@ -22,9 +22,10 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-HttpTestServer::HttpTestServer(Handler handler, int threads)
+HttpTestServer::HttpTestServer(Handler handler, int threads, bool record, int port)
     : handler_(std::move(handler)),
-      acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+      record_(record),
+      acceptor_(io_, {asio::ip::make_address("127.0.0.1"), static_cast<asio::ip::port_type>(port)}) {
   port_ = acceptor_.local_endpoint().port();
   Accept();
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
@@ -41,6 +42,7 @@ std::vector<TestRequest> HttpTestServer::TakeRequests() {
 }
 
 void HttpTestServer::Record(const TestRequest& request) {
+  if (!record_) return;
   absl::MutexLock lock(&mu_);
   recorded_.push_back(request);
 }

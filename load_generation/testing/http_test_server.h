@@ -37,11 +37,12 @@ struct TestResponse {
 };
 
 // An HTTP/1.1 server on 127.0.0.1 for tests, on its own thread(s). It keeps connections alive,
-// calls `handler` for each request (from its threads), and records every request.
+// calls `handler` for each request (from its threads), and records every request unless
+// `record` is false.
 class HttpTestServer {
  public:
   using Handler = std::function<TestResponse(const TestRequest&)>;
-  explicit HttpTestServer(Handler handler, int threads = 1);
+  explicit HttpTestServer(Handler handler, int threads = 1, bool record = true, int port = 0);
   ~HttpTestServer();
 
   int port() const { return port_; }
@@ -56,6 +57,7 @@ class HttpTestServer {
   void Record(const TestRequest& request);
 
   Handler handler_;
+  bool record_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   int port_ = 0;

@@ -1,0 +1,86 @@
+#include "load_generation/engine.h"
+
+#include <future>
+
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_future.hpp"
+
+namespace loadgen {
+
+Engine::Engine(const LoadConfig& config, EngineOptions options, UserPool::BehaviorSource behaviors,
+               Clock& clock)
+    : config_(config), options_(std::move(options)), clock_(clock), stats_(std::max(options_.threads, 1)) {
+  std::vector<EventLoopHandle> handles;
+  for (int i = 0; i < std::max(options_.threads, 1); ++i) {
+    loops_.push_back(std::make_unique<Loop>());
+    handles.push_back({loops_.back()->io.get_executor(), &stats_.shard(i)});
+  }
+  pool_ = std::make_unique<UserPool>(control_.io.get_executor(), std::move(handles), clock_,
+                                     std::move(behaviors),
+                                     UserPool::Options{.seed = options_.seed,
+                                                       .stop_timeout = options_.stop_timeout,
+                                                       .http = options_.http});
+  for (auto& loop : loops_) {
+    loop->thread = std::thread([io = &loop->io] { io->run(); });
+  }
+  control_.thread = std::thread([this] { control_.io.run(); });
+}
+
+Engine::~Engine() {
+  if (started_) {
+    Stop();
+    WaitUntilDone();
+  }
+  control_.work.reset();
+  control_.io.stop();
+  control_.thread.join();
+  for (auto& loop : loops_) {
+    loop->work.reset();
+    loop->io.stop();
+    loop->thread.join();
+  }
+  // Users are gone (the run ended), so nothing refers to the pool or the loops any more.
+  scheduler_.reset();
+  pool_.reset();
+}
+
+void Engine::Start(absl::Time start, absl::Time deadline) {
+  started_ = true;
+  std::promise<void> created;
+  asio::post(control_.io, [&, start, deadline] {
+    scheduler_ = std::make_unique<Scheduler>(
+        control_.io.get_executor(), clock_, config_, *pool_, stats_,
+        Scheduler::Options{.start = start,
+                           .deadline = deadline,
+                           .shard_index = options_.shard_index,
+                           .shard_count = options_.shard_count});
+    asio::co_spawn(control_.io, scheduler_->Run(), [this](std::exception_ptr) { done_.Notify(); });
+    created.set_value();
+  });
+  created.get_future().wait();
+}
+
+void Engine::Stop() {
+  asio::post(control_.io, [this] {
+    if (scheduler_) scheduler_->Stop();
+  });
+}
+
+bool Engine::WaitUntilDone(absl::Duration timeout) {
+  return done_.WaitForNotificationWithTimeout(timeout);
+}
+
+RunStatus Engine::Status() {
+  return asio::post(control_.io, asio::use_future([this] {
+           RunStatus status;
+           status.running = scheduler_ && !done_.HasBeenNotified();
+           if (scheduler_) status.occurrence = scheduler_->current();
+           if (status.occurrence) status.phase_name = PhaseName(config_, status.occurrence->phase);
+           status.users = pool_->Counts();
+           return status;
+         }))
+      .get();
+}
+
+}  // namespace loadgen

@@ -1,0 +1,83 @@
+#ifndef LOAD_GENERATION_ENGINE_H_
+#define LOAD_GENERATION_ENGINE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "load_generation/clock.h"
+#include "load_generation/config.h"
+#include "load_generation/http_client.h"
+#include "load_generation/scheduler.h"
+#include "load_generation/stats.h"
+#include "load_generation/user_pool.h"
+
+namespace loadgen {
+
+struct EngineOptions {
+  int threads = 1;  // event loops, one per core
+  uint64_t seed = 0;
+  HttpSettings http;
+  absl::Duration stop_timeout = absl::Seconds(5);
+  int shard_index = 0;
+  int shard_count = 1;
+};
+
+// A snapshot of where a run is.
+struct RunStatus {
+  bool running = false;
+  std::optional<PhaseOccurrence> occurrence;
+  std::string phase_name;
+  std::vector<UserTypeCounts> users;
+};
+
+// One run of a config on real threads: an event loop (io_context and thread) per core for the
+// users, and a control loop for the scheduler and the user pool. Public methods are
+// thread-safe, except that they must not be called from the engine's own threads.
+class Engine {
+ public:
+  Engine(const LoadConfig& config, EngineOptions options, UserPool::BehaviorSource behaviors,
+         Clock& clock);
+  // Stops the run if it is under way, then the threads.
+  ~Engine();
+
+  // Starts phase 0 at `start` (now, or a common time across shards); ends at `deadline`.
+  void Start(absl::Time start, absl::Time deadline = absl::InfiniteFuture());
+  // Asks the run to end: users finish their task within the stop timeout.
+  void Stop();
+  // Waits until the run is over; false if `timeout` passed first.
+  bool WaitUntilDone(absl::Duration timeout = absl::InfiniteDuration());
+  bool done() const { return done_.HasBeenNotified(); }
+
+  RunStatus Status();
+  Stats& stats() { return stats_; }
+  int threads() const { return static_cast<int>(loops_.size()); }
+
+ private:
+  struct Loop {
+    asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::thread thread;
+  };
+
+  LoadConfig config_;
+  EngineOptions options_;
+  Clock& clock_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  Loop control_;
+  Stats stats_;
+  std::unique_ptr<UserPool> pool_;
+  std::unique_ptr<Scheduler> scheduler_;
+  bool started_ = false;
+  absl::Notification done_;
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_ENGINE_H_

@@ -1,0 +1,88 @@
+#include "load_generation/report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace loadgen {
+namespace {
+
+double Ms(int64_t us) { return us / 1000.0; }
+
+PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
+  PhaseRow row;
+  row.duration = duration;
+  row.requests = stats.requests;
+  row.failures = stats.failures;
+  const double seconds = absl::ToDoubleSeconds(duration);
+  row.requests_per_s = seconds > 0 ? stats.requests / seconds : 0;
+  row.median_ms = Ms(stats.latency_us.ValueAtQuantile(0.5));
+  row.p95_ms = Ms(stats.latency_us.ValueAtQuantile(0.95));
+  row.p99_ms = Ms(stats.latency_us.ValueAtQuantile(0.99));
+  row.max_ms = Ms(stats.latency_us.Max());
+  row.failure_percent = stats.requests ? 100.0 * stats.failures / stats.requests : 0;
+  return row;
+}
+
+}  // namespace
+
+std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases,
+                                const RequestStats& total) {
+  std::vector<PhaseRow> rows;
+  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  for (const PhaseResult& phase : phases) {
+    PhaseRow row = Row(phase.stats.Total(), phase.end - phase.occurrence.start);
+    row.loop = absl::StrCat(phase.occurrence.loop);
+    row.phase = absl::StrCat(phase.occurrence.phase);
+    row.name = phase.name;
+    row.users = phase.target_users;
+    rows.push_back(row);
+    first = std::min(first, phase.occurrence.start);
+    last = std::max(last, phase.end);
+  }
+  PhaseRow total_row = Row(total, phases.empty() ? absl::ZeroDuration() : last - first);
+  total_row.name = "Total";
+  rows.push_back(total_row);
+  return rows;
+}
+
+std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
+  std::string out = absl::StrFormat("%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s\n",
+                                    "loop", "phase", "name", "users", "duration", "requests",
+                                    "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%");
+  for (const PhaseRow& r : rows) {
+    absl::StrAppendFormat(&out, "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f%%\n",
+                          r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
+                          absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
+                          r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+  }
+  return out;
+}
+
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
+                             double requests_per_s, const RequestStats& phase) {
+  std::string where = "between phases";
+  if (status.occurrence) {
+    where = absl::StrFormat("phase %d %s (loop %d)", status.occurrence->phase, status.phase_name,
+                            status.occurrence->loop);
+  }
+  std::vector<std::string> users;
+  for (const UserTypeCounts& c : status.users) {
+    if (c.target == 0 && c.active == 0 && c.stopping == 0) continue;
+    users.push_back(absl::StrFormat("%s %d/%d", c.name, c.active, c.target));
+  }
+  const std::string latency =
+      phase.requests == 0
+          ? "p50 n/a p95 n/a"
+          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", Ms(phase.latency_us.ValueAtQuantile(0.5)),
+                            Ms(phase.latency_us.ValueAtQuantile(0.95)));
+  return absl::StrFormat("[%5ds] %s | %s | %.1f req/s | %s | %d failures (%.2f%%)",
+                         absl::ToInt64Seconds(elapsed), where,
+                         users.empty() ? "no users" : absl::StrJoin(users, " "), requests_per_s,
+                         latency, phase.failures,
+                         phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
+}
+
+}  // namespace loadgen

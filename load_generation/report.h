@@ -1,0 +1,47 @@
+#ifndef LOAD_GENERATION_REPORT_H_
+#define LOAD_GENERATION_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "load_generation/engine.h"
+#include "load_generation/stats.h"
+
+namespace loadgen {
+
+// One row of the per-phase summary.
+struct PhaseRow {
+  std::string loop;   // "" on the total row
+  std::string phase;  // index; "" on the total row
+  std::string name;   // phase name; "Total" on the total row
+  int users = 0;
+  absl::Duration duration;
+  int64_t requests = 0;
+  int64_t failures = 0;
+  double requests_per_s = 0;
+  double median_ms = 0;
+  double p95_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  double failure_percent = 0;
+};
+
+// A row per phase occurrence (including `current` if it has started), then a total row over
+// `total` and the whole time from the first phase's start to the last's end.
+std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases,
+                                const RequestStats& total);
+
+// The rows as an aligned text table with a header line.
+std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
+
+// One line of live status, e.g.
+// "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s | p50 12.0 ms
+//  p95 40.1 ms | 0 failures (0.00%)"
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
+                             double requests_per_s, const RequestStats& phase);
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_REPORT_H_

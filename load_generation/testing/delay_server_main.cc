@@ -1,0 +1,27 @@
+// A target for tests and benchmarks: answers every request after a fixed delay.
+// Prints "listening on PORT" once it accepts connections.
+#include <cstdio>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "load_generation/testing/http_test_server.h"
+
+ABSL_FLAG(int, port, 0, "Port on 127.0.0.1; 0 picks a free one.");
+ABSL_FLAG(int, delay_ms, 0, "Delay before each answer, in milliseconds.");
+ABSL_FLAG(int, threads, 1, "Server threads.");
+ABSL_FLAG(int, status, 200, "Status of every answer.");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const absl::Duration delay = absl::Milliseconds(absl::GetFlag(FLAGS_delay_ms));
+  const int status = absl::GetFlag(FLAGS_status);
+  loadgen::testing::HttpTestServer server(
+      [delay, status](const loadgen::testing::TestRequest&) {
+        return loadgen::testing::TestResponse{.status = status, .body = "ok", .delay = delay};
+      },
+      absl::GetFlag(FLAGS_threads), /*record=*/false, absl::GetFlag(FLAGS_port));
+  std::printf("listening on %d\n", server.port());
+  std::fflush(stdout);
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""The daemon end to end: real binary, real HTTP to a loopback delay server."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadgen_test_lib  # noqa: E402
+from loadgen_test_lib import LOADGEN, DelayServer, parse_phase_table, runfile  # noqa: E402
+
+TWO_PHASES = runfile("tests/testdata/two_phases.pbtxt")
+
+
+class DaemonTest(unittest.TestCase):
+
+    def test_per_phase_request_counts_follow_users_and_pauses(self):
+        with DelayServer(delay_ms=10) as server:
+            run = subprocess.run(
+                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=6s",
+                 "--threads=2", "--status_interval=1s", "--seed=7"],
+                capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        rows = parse_phase_table(run.stdout)
+        self.assertEqual([r["name"] for r in rows], ["low", "high", "Total"])
+        for row, pause_s in zip(rows, (0.100, 0.200)):
+            service_s = row["p50"] / 1000
+            expected = row["users"] * row["duration"] / (pause_s + service_s)
+            self.assertAlmostEqual(row["requests"], expected, delta=0.10 * expected,
+                                   msg=f"phase {row['name']}: {row}")
+            self.assertEqual(row["failures%"], "0.00%")
+        self.assertEqual(rows[2]["requests"], rows[0]["requests"] + rows[1]["requests"])
+        self.assertIn("phase 1 high (loop 0) | Stochastic 40/40", run.stderr)
+
+    def test_sigterm_stops_gracefully_with_a_summary(self):
+        with DelayServer(delay_ms=10) as server:
+            process = subprocess.Popen(
+                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--threads=1"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(2)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0, err)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIn("stopping", err)
+        rows = parse_phase_table(out)
+        self.assertEqual(rows[0]["name"], "low")
+        self.assertGreater(rows[0]["requests"], 100)
+
+    def test_failures_are_counted_and_never_fatal(self):
+        with DelayServer(status=503) as server:
+            run = subprocess.run(
+                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=2s",
+                 "--status_interval=0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        rows = parse_phase_table(run.stdout)
+        self.assertGreater(rows[0]["requests"], 100)
+        self.assertEqual(rows[0]["failures%"], "100.00%")
+
+    def test_an_unreachable_target_is_failures_not_a_crash(self):
+        run = subprocess.run(
+            [LOADGEN, f"--config={TWO_PHASES}", "--host=http://127.0.0.1:9", "--run_time=1s"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(parse_phase_table(run.stdout)[0]["failures%"], "100.00%")
+
+
+class CheckTest(unittest.TestCase):
+
+    def check(self, *args):
+        return subprocess.run([LOADGEN, "--check", *args], capture_output=True, text=True,
+                              timeout=30)
+
+    def write(self, text):
+        f = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_valid_config(self):
+        run = self.check(f"--config={runfile('applications/hipster_shop/load_generation/load.pbtxt')}")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("valid: application hipster_shop, 3 phases", run.stdout)
+
+    def test_semantic_error_names_the_field_and_exits_2(self):
+        path = self.write('application: "hipster_shop" phases { duration: 5 num_users: 1 '
+                          'hatch_rate_per_s: 1 user_types { name: "Normal" ratio: 1 '
+                          'min_wait_ms: 900 max_wait_ms: 200 } }')
+        run = self.check(f"--config={path}")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn(f"{path}: phases[0].user_types[0]: min_wait_ms 900 > max_wait_ms 200",
+                      run.stderr)
+
+    def test_syntax_error_has_line_and_column(self):
+        path = self.write('application: "hipster_shop"\nphases {\n  duration: 5\n')
+        run = self.check(f"--config={path}")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn(f"{path}:4:1:", run.stderr)
+
+    def test_unknown_application_lists_the_compiled_ones(self):
+        run = self.check(f"--config={TWO_PHASES}", "--application=nope")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("unknown application 'nope' (compiled in: hipster_shop, mubench)",
+                      run.stderr)
+
+    def test_unknown_user_type_lists_the_applications_types(self):
+        path = self.write('application: "hipster_shop" phases { duration: 5 user_types { '
+                          'name: "Weeknd" ratio: 1 } }')
+        run = self.check(f"--config={path}")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("its user types: Holiday, Normal, Weekend", run.stderr)
+
+    def test_missing_and_binary_files(self):
+        run = self.check("--config=/nonexistent.pbtxt")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("/nonexistent.pbtxt: cannot read config: No such file or directory",
+                      run.stderr)
+        run = self.check(f"--config={LOADGEN}")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("not a text-format config", run.stderr)
+
+    def test_bad_host_is_a_usage_error(self):
+        run = subprocess.run([LOADGEN, f"--config={TWO_PHASES}", "--host=ftp://x"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("must start with http:// or https://", run.stderr)
+
+
+if __name__ == "__main__":
+    loadgen_test_lib.main()

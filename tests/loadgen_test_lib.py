@@ -1,0 +1,104 @@
+"""Helpers for tests that run the real binaries: find them in Bazel's runfiles, start servers."""
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+RUNFILES = os.path.join(os.environ.get("TEST_SRCDIR", ""), "loadgen")
+
+
+def runfile(path):
+    return os.path.join(RUNFILES, path)
+
+
+LOADGEN = runfile("load_generation/loadgen")
+
+
+class DelayServer:
+    """The delay server on a free loopback port, stopped on exit of the with-block."""
+
+    def __init__(self, delay_ms=0, status=200):
+        self.args = [runfile("load_generation/delay_server"), f"--delay_ms={delay_ms}",
+                     f"--status={status}"]
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        match = re.match(r"listening on (\d+)", line)
+        if not match:
+            self.process.kill()
+            raise RuntimeError(f"delay server did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{match.group(1)}"
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+
+
+def parse_phase_table(text):
+    """Rows of loadgen's end-of-run table as dicts keyed by its header words."""
+    lines = [l for l in text.splitlines() if l.strip()]
+    header_at = next(i for i, l in enumerate(lines) if l.startswith("loop"))
+    rows = []
+    for line in lines[header_at + 1:]:
+        fields = line.split()
+        if fields[0] == "Total":
+            rows.append({"name": "Total", "requests": int(fields[2]), "failures%": fields[-1]})
+            continue
+        rows.append({"loop": int(fields[0]), "phase": int(fields[1]), "name": fields[2],
+                     "users": int(fields[3]), "duration": float(fields[4].rstrip("s")),
+                     "requests": int(fields[5]), "rps": float(fields[6]),
+                     "p50": float(fields[7]), "max": float(fields[10]), "failures%": fields[11]})
+    return rows
+
+
+class _RecordingResult(unittest.TextTestResult):
+    """Keeps each test's outcome and time for the JUnit XML that Bazel reads."""
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def _keep(self, test, outcome, detail=""):
+        if not hasattr(self, "cases"):
+            self.cases = []
+        self.cases.append((test, outcome, detail, time.monotonic() - self._started))
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._keep(test, "pass")
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._keep(test, "failure", self._exc_info_to_string(err, test))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._keep(test, "error", self._exc_info_to_string(err, test))
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._keep(test, "skipped", reason)
+
+
+def main():
+    """Runs the calling module's tests; writes JUnit XML where Bazel asks, so each counts."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
+    result = unittest.TextTestRunner(resultclass=_RecordingResult, verbosity=2).run(suite)
+    xml_path = os.environ.get("XML_OUTPUT_FILE")
+    if xml_path:
+        root = ET.Element("testsuites")
+        suite_element = ET.SubElement(root, "testsuite", name="python")
+        for test, outcome, detail, seconds in getattr(result, "cases", []):
+            case = ET.SubElement(suite_element, "testcase", name=test.id().split(".")[-1],
+                                 classname=".".join(test.id().split(".")[:-1]),
+                                 time=f"{seconds:.3f}")
+            if outcome in ("failure", "error", "skipped"):
+                ET.SubElement(case, outcome, message=detail.splitlines()[-1] if detail else "")
+        ET.ElementTree(root).write(xml_path, encoding="unicode")
+    sys.exit(0 if result.wasSuccessful() else 1)
