@@ -166,7 +166,12 @@ absl::string_view HttpResponse::header(absl::string_view name) const {
 
 HttpSession::HttpSession(asio::any_io_executor executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
-    : executor_(executor), settings_(settings), stats_(stats), clock_(clock), resolver_(executor) {}
+    : executor_(executor), settings_(settings), stats_(stats), clock_(clock), resolver_(executor) {
+  request_.version(11);
+  request_.keep_alive(true);
+  request_.set(http::field::host, settings_.target.host_header);
+  request_.set(http::field::user_agent, settings_.user_agent);
+}
 
 HttpSession::~HttpSession() { Close(); }
 
@@ -239,30 +244,41 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
 
 void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std::string body,
                                  const RequestOptions& options) {
+  // Fields that never change (Host, User-Agent) were set once; only what differs is updated,
+  // since Beast allocates for every field it sets.
   path_.assign(settings_.target.base_path);
   path_.append(path.data(), path.size());
   if (path_.empty()) path_ = "/";
-  request_.clear();
   request_.method(method);
   request_.target(path_);
-  request_.version(11);
-  request_.set(http::field::host, settings_.target.host_header);
-  request_.set(http::field::user_agent, settings_.user_agent);
-  if (!cookies_.empty()) {
+  if (cookies_changed_) {
     cookie_header_.clear();
     for (const auto& [name, value] : cookies_) {
       if (!cookie_header_.empty()) cookie_header_.append("; ");
       absl::StrAppend(&cookie_header_, name, "=", value);
     }
-    request_.set(http::field::cookie, cookie_header_);
+    if (cookie_header_.empty()) {
+      request_.erase(http::field::cookie);
+    } else {
+      request_.set(http::field::cookie, cookie_header_);
+    }
+    cookies_changed_ = false;
   }
-  if (!options.content_type.empty()) {
-    request_.set(http::field::content_type, BeastView(options.content_type));
-  } else if (!body.empty()) {
-    request_.set(http::field::content_type, "application/x-www-form-urlencoded");
+  absl::string_view content_type = options.content_type;
+  if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
+  if (View(request_[http::field::content_type]) != content_type) {
+    if (content_type.empty()) {
+      request_.erase(http::field::content_type);
+    } else {
+      request_.set(http::field::content_type, BeastView(content_type));
+    }
   }
-  for (const HttpHeader& h : options.headers) request_.set(BeastView(h.name), BeastView(h.value));
-  request_.keep_alive(true);
+  for (const std::string& name : extra_headers_) request_.erase(name);
+  extra_headers_.clear();
+  for (const HttpHeader& h : options.headers) {
+    request_.set(BeastView(h.name), BeastView(h.value));
+    extra_headers_.emplace_back(h.name);
+  }
   request_.body() = std::move(body);
   request_.prepare_payload();
 }
@@ -288,12 +304,15 @@ void HttpSession::StoreCookies() {
     auto existing = std::find_if(cookies_.begin(), cookies_.end(),
                                  [&](const auto& c) { return c.first == name; });
     if (expired) {
-      if (existing != cookies_.end()) cookies_.erase(existing);
+      if (existing == cookies_.end()) continue;
+      cookies_.erase(existing);
     } else if (existing != cookies_.end()) {
+      if (existing->second == value) continue;
       existing->second.assign(value.data(), value.size());
     } else {
       cookies_.emplace_back(std::string(name), std::string(value));
     }
+    cookies_changed_ = true;
   }
 }
 

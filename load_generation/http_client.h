@@ -173,6 +173,8 @@ class HttpSession {
   http::response<http::string_body> response_;
   std::string path_;  // base path + request path
   std::string cookie_header_;
+  bool cookies_changed_ = false;
+  std::vector<std::string> extra_headers_;  // set for the last request only
   std::string error_text_;
   std::vector<std::pair<std::string, std::string>> cookies_;
   int64_t connections_opened_ = 0;
