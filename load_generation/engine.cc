@@ -4,7 +4,6 @@
 
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
-#include "boost/asio/use_future.hpp"
 
 namespace loadgen {
 
@@ -55,7 +54,11 @@ void Engine::Start(absl::Time start, absl::Time deadline) {
                            .deadline = deadline,
                            .shard_index = options_.shard_index,
                            .shard_count = options_.shard_count});
-    asio::co_spawn(control_.io, scheduler_->Run(), [this](std::exception_ptr) { done_.Notify(); });
+    asio::co_spawn(control_.io, scheduler_->Run(), [this](std::exception_ptr) {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      done_ = true;
+      done_cv_.notify_all();
+    });
     created.set_value();
   });
   created.get_future().wait();
@@ -68,19 +71,30 @@ void Engine::Stop() {
 }
 
 bool Engine::WaitUntilDone(absl::Duration timeout) {
-  return done_.WaitForNotificationWithTimeout(timeout);
+  std::unique_lock<std::mutex> lock(done_mu_);
+  if (timeout == absl::InfiniteDuration()) {
+    done_cv_.wait(lock, [this] { return done_; });
+    return true;
+  }
+  return done_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return done_; });
+}
+
+bool Engine::done() const {
+  std::lock_guard<std::mutex> lock(done_mu_);
+  return done_;
 }
 
 RunStatus Engine::Status() {
-  return asio::post(control_.io, asio::use_future([this] {
-           RunStatus status;
-           status.running = scheduler_ && !done_.HasBeenNotified();
-           if (scheduler_) status.occurrence = scheduler_->current();
-           if (status.occurrence) status.phase_name = PhaseName(config_, status.occurrence->phase);
-           status.users = pool_->Counts();
-           return status;
-         }))
-      .get();
+  std::promise<RunStatus> result;
+  asio::post(control_.io, [&] {
+    RunStatus status;
+    status.running = scheduler_ && !done();
+    if (scheduler_) status.occurrence = scheduler_->current();
+    if (status.occurrence) status.phase_name = PhaseName(config_, status.occurrence->phase);
+    status.users = pool_->Counts();
+    result.set_value(std::move(status));
+  });
+  return result.get_future().get();
 }
 
 }  // namespace loadgen

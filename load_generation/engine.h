@@ -1,13 +1,14 @@
 #ifndef LOAD_GENERATION_ENGINE_H_
 #define LOAD_GENERATION_ENGINE_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
@@ -53,7 +54,7 @@ class Engine {
   void Stop();
   // Waits until the run is over; false if `timeout` passed first.
   bool WaitUntilDone(absl::Duration timeout = absl::InfiniteDuration());
-  bool done() const { return done_.HasBeenNotified(); }
+  bool done() const;
 
   RunStatus Status();
   Stats& stats() { return stats_; }
@@ -75,7 +76,9 @@ class Engine {
   std::unique_ptr<UserPool> pool_;
   std::unique_ptr<Scheduler> scheduler_;
   bool started_ = false;
-  absl::Notification done_;
+  mutable std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;  // guarded by done_mu_
 };
 
 }  // namespace loadgen

@@ -86,18 +86,18 @@ std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() con
 }
 
 void StatsShard::Record(const RequestSample& sample) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   table_.Record(sample);
 }
 
 StatsTable StatsShard::Snapshot() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return table_;
 }
 
 StatsTable StatsShard::TakeAndReset() {
   StatsTable fresh;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::swap(fresh, table_);
   return fresh;
 }
@@ -128,7 +128,7 @@ void Stats::CloseCurrent(absl::Time now) {
 
 void Stats::BeginPhase(const PhaseOccurrence& occurrence, std::string name, int target_users,
                        absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   CloseCurrent(now);
   open_ = true;
   current_.occurrence = occurrence;
@@ -138,12 +138,12 @@ void Stats::BeginPhase(const PhaseOccurrence& occurrence, std::string name, int 
 }
 
 void Stats::EndPhase(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   CloseCurrent(now);
 }
 
 void Stats::Reset(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& shard : shards_) shard->TakeAndReset();
   completed_.clear();
   closed_total_ = StatsTable();
@@ -151,7 +151,7 @@ void Stats::Reset(absl::Time now) {
 }
 
 PhaseResult Stats::Current(absl::Time now) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   PhaseResult result = current_;
   result.stats = MergeShards();
   result.end = now;
@@ -159,12 +159,12 @@ PhaseResult Stats::Current(absl::Time now) const {
 }
 
 std::vector<PhaseResult> Stats::Completed() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return {completed_.begin(), completed_.end()};
 }
 
 StatsTable Stats::Total() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   StatsTable total = closed_total_;
   total.Merge(MergeShards());
   return total;

@@ -4,14 +4,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "load_generation/histogram.h"
 #include "load_generation/plan.h"
@@ -103,15 +102,16 @@ class StatsTable {
 // shared by that loop and readers, never by two loops.
 class StatsShard {
  public:
-  void Record(const RequestSample& sample) ABSL_LOCKS_EXCLUDED(mu_);
+  void Record(const RequestSample& sample);
   // A copy of what was recorded since the last TakeAndReset.
-  StatsTable Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
+  StatsTable Snapshot() const;
   // Returns what was recorded and starts afresh.
-  StatsTable TakeAndReset() ABSL_LOCKS_EXCLUDED(mu_);
+  StatsTable TakeAndReset();
 
  private:
-  mutable absl::Mutex mu_;
-  StatsTable table_ ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: Debian's Abseil is not built for TSan, which would not see it.
+  mutable std::mutex mu_;
+  StatsTable table_;  // guarded by mu_
 };
 
 // Results of one completed phase occurrence.
@@ -151,14 +151,14 @@ class Stats {
 
  private:
   StatsTable MergeShards() const;  // what the shards hold now
-  void CloseCurrent(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseCurrent(absl::Time now);  // mu_ held
 
   std::vector<std::unique_ptr<StatsShard>> shards_;
-  mutable absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = false;
-  PhaseResult current_ ABSL_GUARDED_BY(mu_);  // stats empty: the shards hold them
-  std::deque<PhaseResult> completed_ ABSL_GUARDED_BY(mu_);
-  StatsTable closed_total_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  bool open_ = false;  // guarded by mu_
+  PhaseResult current_;  // guarded by mu_; its stats stay empty: the shards hold them
+  std::deque<PhaseResult> completed_;  // guarded by mu_
+  StatsTable closed_total_;  // guarded by mu_
 };
 
 }  // namespace loadgen

@@ -37,13 +37,13 @@ HttpTestServer::~HttpTestServer() {
 }
 
 std::vector<TestRequest> HttpTestServer::TakeRequests() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return std::exchange(recorded_, {});
 }
 
 void HttpTestServer::Record(const TestRequest& request) {
   if (!record_) return;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   recorded_.push_back(request);
 }
 

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -63,8 +63,8 @@ class HttpTestServer {
   int port_ = 0;
   std::atomic<int64_t> request_count_{0};
   std::atomic<int64_t> connection_count_{0};
-  absl::Mutex mu_;
-  std::vector<TestRequest> recorded_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::vector<TestRequest> recorded_;  // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
