@@ -30,8 +30,8 @@ BehaviorRegistry& BehaviorRegistry::Global() {
 
 bool BehaviorRegistry::Register(std::string application, std::string user_type,
                                 BehaviorFactory factory) {
-  return factories_.emplace(std::make_pair(std::move(application), std::move(user_type)),
-                            std::move(factory))
+  return factories_
+      .emplace(std::make_pair(std::move(application), std::move(user_type)), std::move(factory))
       .second;
 }
 

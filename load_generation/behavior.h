@@ -73,7 +73,7 @@ class BehaviorRegistry {
   std::unique_ptr<UserBehavior> Create(absl::string_view application,
                                        absl::string_view user_type) const;
   bool HasApplication(absl::string_view application) const;
-  std::vector<std::string> Applications() const;  // sorted
+  std::vector<std::string> Applications() const;                            // sorted
   std::vector<std::string> UserTypes(absl::string_view application) const;  // sorted
 
  private:
@@ -85,9 +85,9 @@ class BehaviorRegistry {
 // Registers `behavior_class` to play `user_type` in `application`, e.g.
 //   LOADGEN_REGISTER_BEHAVIOR(hipster_shop, Weekend, WeekendUserBehavior);
 // The library holding it needs `alwayslink = True`.
-#define LOADGEN_REGISTER_BEHAVIOR(application, user_type, behavior_class)                  \
-  static const bool loadgen_registered_##application##_##user_type =                       \
-      ::loadgen::BehaviorRegistry::Global().Register(#application, #user_type, [] {       \
+#define LOADGEN_REGISTER_BEHAVIOR(application, user_type, behavior_class)                    \
+  static const bool loadgen_registered_##application##_##user_type =                         \
+      ::loadgen::BehaviorRegistry::Global().Register(#application, #user_type, [] {          \
         return std::unique_ptr<::loadgen::UserBehavior>(std::make_unique<behavior_class>()); \
       })
 

@@ -1,11 +1,11 @@
 #include "load_generation/config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -31,7 +31,8 @@ class FirstError : public google::protobuf::io::ErrorCollector {
  public:
   explicit FirstError(absl::string_view filename) : filename_(filename) {}
   void AddError(int line, int column, const std::string& message) override {
-    if (message_.empty()) message_ = absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ", message);
+    if (message_.empty())
+      message_ = absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ", message);
   }
   void AddWarning(int, int, const std::string&) override {}
   const std::string& message() const { return message_; }
@@ -46,7 +47,7 @@ size_t FirstNonTextByte(absl::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == 0) return i;
-    const size_t length = c < 0x80            ? 1
+    const size_t length = c < 0x80             ? 1
                           : (c & 0xE0) == 0xC0 ? 2
                           : (c & 0xF0) == 0xE0 ? 3
                           : (c & 0xF8) == 0xF0 ? 4
@@ -75,18 +76,17 @@ class Checker {
 
 absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename) {
   if (size_t bad = FirstNonTextByte(text); bad != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: not a text-format config (binary byte 0x%02x at offset %d)", filename,
-        static_cast<unsigned char>(text[bad]), bad));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: not a text-format config (binary byte 0x%02x at offset %d)", filename,
+                        static_cast<unsigned char>(text[bad]), bad));
   }
   LoadConfig config;
   FirstError errors(filename);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &config)) {
-    return absl::InvalidArgumentError(errors.message().empty()
-                                          ? absl::StrCat(filename, ": cannot parse")
-                                          : errors.message());
+    return absl::InvalidArgumentError(
+        errors.message().empty() ? absl::StrCat(filename, ": cannot parse") : errors.message());
   }
   return config;
 }
@@ -141,8 +141,8 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
     const PhaseConfig& phase = config.phases(p);
     const std::string path = absl::StrCat("phases[", p, "]");
     if (phase.duration() <= 0 || phase.duration() > kMaxPhaseSeconds) {
-      check.Fail(path, absl::StrCat("duration must be in 1..", kMaxPhaseSeconds,
-                                    " seconds, not ", phase.duration()));
+      check.Fail(path, absl::StrCat("duration must be in 1..", kMaxPhaseSeconds, " seconds, not ",
+                                    phase.duration()));
     }
     if (phase.num_users() < 0 || phase.num_users() > kMaxUsers) {
       check.Fail(path,
@@ -166,11 +166,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
       if (type.name().empty()) {
         check.Fail(type_path, "name is empty");
       } else if (!std::binary_search(sorted_types.begin(), sorted_types.end(), type.name())) {
-        check.Fail(type_path + ".name",
-                   absl::StrCat("no behaviour '", type.name(), "UserBehavior' in application '",
-                                application, "' (its user types: ",
-                                sorted_types.empty() ? "none" : absl::StrJoin(sorted_types, ", "),
-                                ")"));
+        check.Fail(
+            type_path + ".name",
+            absl::StrCat("no behaviour '", type.name(), "UserBehavior' in application '",
+                         application, "' (its user types: ",
+                         sorted_types.empty() ? "none" : absl::StrJoin(sorted_types, ", "), ")"));
       }
       if (!type.name().empty() && !seen.insert(type.name()).second) {
         check.Fail(type_path + ".name",

@@ -70,8 +70,7 @@ TEST(ParseLoadConfig, WrongType) {
 
 TEST(ParseLoadConfig, OutOfRangeNumber) {
   auto config = ParseLoadConfig("phases { num_users: 99999999999 }", "a.pbtxt");
-  EXPECT_THAT(Message(config.status()),
-              AllOf(StartsWith("a.pbtxt:1:"), HasSubstr("out of range")));
+  EXPECT_THAT(Message(config.status()), AllOf(StartsWith("a.pbtxt:1:"), HasSubstr("out of range")));
 }
 
 TEST(ParseLoadConfig, BinaryContentIsRejectedBeforeParsing) {
@@ -124,21 +123,21 @@ TEST(ValidateLoadConfig, HatchRateNeededWhenThereAreUsers) {
 }
 
 TEST(ValidateLoadConfig, RatioMustBePositive) {
-  EXPECT_THAT(
-      ValidationError(Phase("user_types { name: \"Normal\" ratio: 0 } duration: 5")),
-      HasSubstr("load.pbtxt: phases[0].user_types[0]: ratio must be > 0, not 0"));
+  EXPECT_THAT(ValidationError(Phase("user_types { name: \"Normal\" ratio: 0 } duration: 5")),
+              HasSubstr("load.pbtxt: phases[0].user_types[0]: ratio must be > 0, not 0"));
 }
 
 TEST(ValidateLoadConfig, NegativeWait) {
-  EXPECT_THAT(ValidationError(Phase(
-                  "user_types { name: \"Normal\" ratio: 1 min_wait_ms: -1 } duration: 5")),
+  EXPECT_THAT(ValidationError(
+                  Phase("user_types { name: \"Normal\" ratio: 1 min_wait_ms: -1 } duration: 5")),
               HasSubstr("phases[0].user_types[0]: min_wait_ms must be in 0..86400000, not -1"));
 }
 
 TEST(ValidateLoadConfig, MinWaitAboveMaxWait) {
   std::string text = Phase(std::string(kNormal) + " duration: 5") +
-                     Phase("user_types { name: \"Normal\" ratio: 1 } user_types { name: "
-                           "\"Weekend\" ratio: 2 min_wait_ms: 900 max_wait_ms: 200 } duration: 5");
+                     Phase(
+                         "user_types { name: \"Normal\" ratio: 1 } user_types { name: "
+                         "\"Weekend\" ratio: 2 min_wait_ms: 900 max_wait_ms: 200 } duration: 5");
   EXPECT_EQ(ValidationError(text),
             "load.pbtxt: phases[1].user_types[1]: min_wait_ms 900 > max_wait_ms 200");
 }
@@ -167,8 +166,8 @@ TEST(ValidateLoadConfig, BadRunSettings) {
 }
 
 TEST(ValidateLoadConfig, EveryBrokenRuleIsReportedOnItsOwnLine) {
-  std::string message = ValidationError(
-      Phase("user_types { name: \"Nope\" ratio: -1 } duration: -1 num_users: 5"));
+  std::string message =
+      ValidationError(Phase("user_types { name: \"Nope\" ratio: -1 } duration: -1 num_users: 5"));
   EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
 }
 

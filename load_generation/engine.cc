@@ -9,17 +9,19 @@ namespace loadgen {
 
 Engine::Engine(const LoadConfig& config, EngineOptions options, UserPool::BehaviorSource behaviors,
                Clock& clock)
-    : config_(config), options_(std::move(options)), clock_(clock), stats_(std::max(options_.threads, 1)) {
+    : config_(config),
+      options_(std::move(options)),
+      clock_(clock),
+      stats_(std::max(options_.threads, 1)) {
   std::vector<EventLoopHandle> handles;
   for (int i = 0; i < std::max(options_.threads, 1); ++i) {
     loops_.push_back(std::make_unique<Loop>());
     handles.push_back({loops_.back()->io.get_executor(), &stats_.shard(i)});
   }
-  pool_ = std::make_unique<UserPool>(control_.io.get_executor(), std::move(handles), clock_,
-                                     std::move(behaviors),
-                                     UserPool::Options{.seed = options_.seed,
-                                                       .stop_timeout = options_.stop_timeout,
-                                                       .http = options_.http});
+  pool_ = std::make_unique<UserPool>(
+      control_.io.get_executor(), std::move(handles), clock_, std::move(behaviors),
+      UserPool::Options{
+          .seed = options_.seed, .stop_timeout = options_.stop_timeout, .http = options_.http});
   for (auto& loop : loops_) {
     loop->thread = std::thread([io = &loop->io] { io->run(); });
   }
@@ -48,12 +50,12 @@ void Engine::Start(absl::Time start, absl::Time deadline) {
   started_ = true;
   std::promise<void> created;
   asio::post(control_.io, [&, start, deadline] {
-    scheduler_ = std::make_unique<Scheduler>(
-        control_.io.get_executor(), clock_, config_, *pool_, stats_,
-        Scheduler::Options{.start = start,
-                           .deadline = deadline,
-                           .shard_index = options_.shard_index,
-                           .shard_count = options_.shard_count});
+    scheduler_ =
+        std::make_unique<Scheduler>(control_.io.get_executor(), clock_, config_, *pool_, stats_,
+                                    Scheduler::Options{.start = start,
+                                                       .deadline = deadline,
+                                                       .shard_index = options_.shard_index,
+                                                       .shard_count = options_.shard_count});
     asio::co_spawn(control_.io, scheduler_->Run(), [this](std::exception_ptr) {
       std::lock_guard<std::mutex> lock(done_mu_);
       done_ = true;

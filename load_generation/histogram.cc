@@ -37,8 +37,8 @@ int64_t LatencyHistogram::BucketLow(int block, int index) {
 void LatencyHistogram::Record(int64_t value) {
   value = std::max<int64_t>(value, 0);
   int block = BlockOf(value);
-  int index = block == 0 ? static_cast<int>(value)
-                         : static_cast<int>((value >> (block - 1)) - kSubBuckets);
+  int index =
+      block == 0 ? static_cast<int>(value) : static_cast<int>((value >> (block - 1)) - kSubBuckets);
   if (!blocks_[block]) blocks_[block] = std::make_unique<Block>();
   ++(*blocks_[block])[index];
   min_ = count_ == 0 ? value : std::min(min_, value);

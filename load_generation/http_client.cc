@@ -100,8 +100,8 @@ absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
     return absl::InvalidArgumentError(absl::StrCat("target '", url, "': no host"));
   }
   int port_number = target.tls ? 443 : 80;
-  if (!port.empty() && (!absl::SimpleAtoi(port, &port_number) || port_number < 1 ||
-                        port_number > 65535)) {
+  if (!port.empty() &&
+      (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535)) {
     return absl::InvalidArgumentError(
         absl::StrCat("target '", url, "': port '", port, "' is not a number in 1..65535"));
   }
@@ -114,16 +114,26 @@ absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
 
 absl::string_view HttpErrorName(HttpError error) {
   switch (error) {
-    case HttpError::kNone: return "none";
-    case HttpError::kResolve: return "resolve";
-    case HttpError::kConnectionRefused: return "connection_refused";
-    case HttpError::kConnect: return "connect";
-    case HttpError::kTls: return "tls";
-    case HttpError::kReset: return "reset";
-    case HttpError::kTimeout: return "timeout";
-    case HttpError::kBadResponse: return "bad_response";
-    case HttpError::kStatus: return "status";
-    case HttpError::kCancelled: return "cancelled";
+    case HttpError::kNone:
+      return "none";
+    case HttpError::kResolve:
+      return "resolve";
+    case HttpError::kConnectionRefused:
+      return "connection_refused";
+    case HttpError::kConnect:
+      return "connect";
+    case HttpError::kTls:
+      return "tls";
+    case HttpError::kReset:
+      return "reset";
+    case HttpError::kTimeout:
+      return "timeout";
+    case HttpError::kBadResponse:
+      return "bad_response";
+    case HttpError::kStatus:
+      return "status";
+    case HttpError::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -219,8 +229,7 @@ asio::awaitable<error_code> HttpSession::Connect() {
   if (!SSL_set_tlsext_host_name(tls_->native_handle(), target.host.c_str())) {
     co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
   }
-  auto [handshake_error] =
-      co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  auto [handshake_error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
   if (handshake_error) co_return handshake_error;
   beast::get_lowest_layer(*tls_).expires_never();
   connected_ = true;
@@ -360,14 +369,16 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   const absl::string_view method_name = View(http::to_string(method));
   const absl::string_view name = options.name.empty() ? path : options.name;
   const auto start = std::chrono::steady_clock::now();
-  if (cancelled_) co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+  if (cancelled_)
+    co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
   PrepareRequest(method, path, std::move(body), options);
 
   for (int attempt = 0;; ++attempt) {
     const bool reused = connected_;
     if (!connected_) {
       error_code ec = co_await Connect();
-      if (cancelled_) co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+      if (cancelled_)
+        co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
       if (ec) {
         Close();
         HttpError kind = HttpError::kConnect;
@@ -390,7 +401,8 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
       }
     }
     error_code ec = tls_ ? co_await Exchange(*tls_) : co_await Exchange(*tcp_);
-    if (cancelled_) co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+    if (cancelled_)
+      co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
     if (!ec) {
       if (!response_.keep_alive()) Close();
       StoreCookies();
@@ -398,7 +410,8 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
     }
     Close();
     if (reused && attempt == 0 && IsStaleConnection(ec)) continue;  // the server closed it idle
-    if (IsTimeout(ec)) co_return Finish(HttpError::kTimeout, "timeout", start, method_name, name, options);
+    if (IsTimeout(ec))
+      co_return Finish(HttpError::kTimeout, "timeout", start, method_name, name, options);
     if (IsReset(ec)) {
       co_return Finish(HttpError::kReset, absl::StrCat("connection closed: ", ec.message()), start,
                        method_name, name, options);

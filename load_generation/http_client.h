@@ -135,8 +135,8 @@ class HttpSession {
   asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {});
   asio::awaitable<HttpResponse> Post(absl::string_view path, std::string body,
                                      const RequestOptions& options = {});
-  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path,
-                                        std::string body, const RequestOptions& options);
+  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
+                                        const RequestOptions& options);
 
   // Aborts the request in flight; this and every later request return kCancelled at once.
   void Cancel();
@@ -155,9 +155,9 @@ class HttpSession {
   void StoreCookies();
   void PrepareRequest(http::verb method, absl::string_view path, std::string body,
                       const RequestOptions& options);
-  HttpResponse Finish(HttpError error, std::string text, std::chrono::steady_clock::time_point start,
-                      absl::string_view method, absl::string_view name,
-                      const RequestOptions& options);
+  HttpResponse Finish(HttpError error, std::string text,
+                      std::chrono::steady_clock::time_point start, absl::string_view method,
+                      absl::string_view name, const RequestOptions& options);
 
   asio::any_io_executor executor_;
   const HttpSettings& settings_;

@@ -61,7 +61,8 @@ class HttpSessionTest : public ::testing::Test {
 };
 
 TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
-  HttpTestServer server([](const TestRequest& r) { return TestResponse{.body = "hi " + r.target}; });
+  HttpTestServer server(
+      [](const TestRequest& r) { return TestResponse{.body = "hi " + r.target}; });
   StartSession(server.url() + "/api/");
   Seen first = Get("/product/1", {.name = "/product/[id]"});
   Seen second = Get("/product/2", {.name = "/product/[id]"});
@@ -90,8 +91,9 @@ TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
   HttpTestServer server([&n](const TestRequest&) {
     ++n;
     TestResponse r;
-    if (n == 1) r.headers = {{"Set-Cookie", "shop_session-id=abc; Path=/; HttpOnly"},
-                             {"Set-Cookie", "shop_currency=USD"}};
+    if (n == 1)
+      r.headers = {{"Set-Cookie", "shop_session-id=abc; Path=/; HttpOnly"},
+                   {"Set-Cookie", "shop_currency=USD"}};
     if (n == 2) r.headers = {{"Set-Cookie", "shop_currency=EUR; Max-Age=3600"}};
     if (n == 3) r.headers = {{"Set-Cookie", "shop_session-id=; Max-Age=0"}};
     return r;
@@ -167,9 +169,8 @@ TEST_F(HttpSessionTest, ConnectionRefusedIsAFailureNotAnException) {
 }
 
 TEST_F(HttpSessionTest, SlowResponseTimesOut) {
-  HttpTestServer server([](const TestRequest&) {
-    return TestResponse{.delay = absl::Milliseconds(800)};
-  });
+  HttpTestServer server(
+      [](const TestRequest&) { return TestResponse{.delay = absl::Milliseconds(800)}; });
   settings_.request_timeout = absl::Milliseconds(100);
   StartSession(server.url());
   Seen seen = Get("/");
@@ -181,7 +182,8 @@ TEST_F(HttpSessionTest, SlowResponseTimesOut) {
 }
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
-  HttpTestServer server([](const TestRequest&) { return TestResponse{.raw = "SMTP ready\r\n\r\n"}; });
+  HttpTestServer server(
+      [](const TestRequest&) { return TestResponse{.raw = "SMTP ready\r\n\r\n"}; });
   StartSession(server.url());
   Seen seen = Get("/");
   EXPECT_EQ(seen.error, HttpError::kBadResponse);
@@ -255,7 +257,8 @@ TEST(ParseHttpTarget, RejectsWithAReason) {
   };
   EXPECT_EQ(message("frontend:80"), "target 'frontend:80': must start with http:// or https://");
   EXPECT_EQ(message("http://"), "target 'http://': no host");
-  EXPECT_EQ(message("http://a:99999"), "target 'http://a:99999': port '99999' is not a number in 1..65535");
+  EXPECT_EQ(message("http://a:99999"),
+            "target 'http://a:99999': port '99999' is not a number in 1..65535");
   EXPECT_EQ(message("http://a:b"), "target 'http://a:b': port 'b' is not a number in 1..65535");
   EXPECT_EQ(message("http://[::1"), "target 'http://[::1': unclosed '['");
 }

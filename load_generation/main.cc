@@ -65,10 +65,9 @@ absl::StatusOr<LoadConfig> LoadAndValidate(const std::string& path, std::string&
         absl::StrJoin(registry.Applications(), ", "), ")"));
   }
   if (!registry.HasApplication(application)) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown application '", application,
-                                                   "' (compiled in: ",
-                                                   absl::StrJoin(registry.Applications(), ", "),
-                                                   ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown application '", application,
+                     "' (compiled in: ", absl::StrJoin(registry.Applications(), ", "), ")"));
   }
   absl::Status valid =
       ValidateLoadConfig(*config, path, application, registry.UserTypes(application));
@@ -198,9 +197,9 @@ int Main(int argc, char** argv) {
     }
   }
 
-  std::printf("%s", FormatPhaseTable(PhaseRows(engine.stats().Completed(),
-                                               engine.stats().Total().Total()))
-                        .c_str());
+  std::printf(
+      "%s", FormatPhaseTable(PhaseRows(engine.stats().Completed(), engine.stats().Total().Total()))
+                .c_str());
   std::fflush(stdout);
   return 0;
 }

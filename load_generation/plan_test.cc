@@ -115,8 +115,7 @@ TEST_F(PhaseTimelineTest, LoopsBoundTheRun) {
 }
 
 TEST_F(PhaseTimelineTest, DeadlineEndsTheRunMidPhase) {
-  PhaseTimeline timeline({absl::Seconds(50), absl::Seconds(20)}, t0_, 0,
-                         t0_ + absl::Seconds(60));
+  PhaseTimeline timeline({absl::Seconds(50), absl::Seconds(20)}, t0_, 0, t0_ + absl::Seconds(60));
   auto second = timeline.Occurrence(1);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->end, t0_ + absl::Seconds(60));  // cut ten seconds into phase 1

@@ -28,8 +28,7 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
 
 }  // namespace
 
-std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases,
-                                const RequestStats& total) {
+std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const RequestStats& total) {
   std::vector<PhaseRow> rows;
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
   for (const PhaseResult& phase : phases) {
@@ -53,7 +52,8 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
                                     "loop", "phase", "name", "users", "duration", "requests",
                                     "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%");
   for (const PhaseRow& r : rows) {
-    absl::StrAppendFormat(&out, "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f%%\n",
+    absl::StrAppendFormat(&out,
+                          "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f%%\n",
                           r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
                           absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
                           r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
@@ -61,8 +61,8 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
   return out;
 }
 
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
-                             double requests_per_s, const RequestStats& phase) {
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status, double requests_per_s,
+                             const RequestStats& phase) {
   std::string where = "between phases";
   if (status.occurrence) {
     where = absl::StrFormat("phase %d %s (loop %d)", status.occurrence->phase, status.phase_name,
@@ -78,11 +78,10 @@ std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
           ? "p50 n/a p95 n/a"
           : absl::StrFormat("p50 %.1f ms p95 %.1f ms", Ms(phase.latency_us.ValueAtQuantile(0.5)),
                             Ms(phase.latency_us.ValueAtQuantile(0.95)));
-  return absl::StrFormat("[%5ds] %s | %s | %.1f req/s | %s | %d failures (%.2f%%)",
-                         absl::ToInt64Seconds(elapsed), where,
-                         users.empty() ? "no users" : absl::StrJoin(users, " "), requests_per_s,
-                         latency, phase.failures,
-                         phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
+  return absl::StrFormat(
+      "[%5ds] %s | %s | %.1f req/s | %s | %d failures (%.2f%%)", absl::ToInt64Seconds(elapsed),
+      where, users.empty() ? "no users" : absl::StrJoin(users, " "), requests_per_s, latency,
+      phase.failures, phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
 }
 
 }  // namespace loadgen

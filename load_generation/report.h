@@ -30,8 +30,7 @@ struct PhaseRow {
 
 // A row per phase occurrence (including `current` if it has started), then a total row over
 // `total` and the whole time from the first phase's start to the last's end.
-std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases,
-                                const RequestStats& total);
+std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const RequestStats& total);
 
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
@@ -39,8 +38,8 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
 // One line of live status, e.g.
 // "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s | p50 12.0 ms
 //  p95 40.1 ms | 0 failures (0.00%)"
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
-                             double requests_per_s, const RequestStats& phase);
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status, double requests_per_s,
+                             const RequestStats& phase);
 
 }  // namespace loadgen
 

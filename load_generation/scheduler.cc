@@ -9,8 +9,8 @@ std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, in
   const PhaseConfig& p = config.phases(phase);
   std::vector<int> ratios;
   for (const UserTypeConfig& type : p.user_types()) ratios.push_back(type.ratio());
-  std::vector<int> counts = ShardShare(SplitByRatio(p.num_users(), ratios), shard_index,
-                                       shard_count);
+  std::vector<int> counts =
+      ShardShare(SplitByRatio(p.num_users(), ratios), shard_index, shard_count);
   std::vector<UserTypeTarget> targets;
   for (int i = 0; i < p.user_types_size(); ++i) {
     const UserTypeConfig& type = p.user_types(i);

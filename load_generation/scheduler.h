@@ -29,7 +29,7 @@ std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, in
 class Scheduler {
  public:
   struct Options {
-    absl::Time start;                          // when phase 0 begins
+    absl::Time start;                              // when phase 0 begins
     absl::Time deadline = absl::InfiniteFuture();  // the run ends then, mid-phase if need be
     int shard_index = 0;
     int shard_count = 1;

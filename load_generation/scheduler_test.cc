@@ -19,18 +19,24 @@ using ::loadgen::testing::Journal;
 constexpr char kHipsterShop[] = R"pb(
   phases {
     user_types { name: "Normal" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
-    duration: 50 num_users: 100 hatch_rate_per_s: 30
+    duration: 50
+    num_users: 100
+    hatch_rate_per_s: 30
   }
   phases {
     user_types { name: "Normal" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
     user_types { name: "Weekend" ratio: 2 min_wait_ms: 1000 max_wait_ms: 1000 }
-    duration: 20 num_users: 200 hatch_rate_per_s: 50
+    duration: 20
+    num_users: 200
+    hatch_rate_per_s: 50
   }
   phases {
     name: "holiday"
     user_types { name: "Normal" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
     user_types { name: "Holiday" ratio: 3 min_wait_ms: 1000 max_wait_ms: 1000 }
-    duration: 10 num_users: 300 hatch_rate_per_s: 100
+    duration: 10
+    num_users: 300
+    hatch_rate_per_s: 100
   }
 )pb";
 
@@ -49,9 +55,10 @@ class SchedulerTest : public ::testing::Test {
         },
         UserPool::Options{.seed = 1, .http = {.target = *target}});
     if (options.start == absl::Time()) options.start = t0_;
-    scheduler_ = std::make_unique<Scheduler>(io_.get_executor(), clock_, config_, *pool_, stats_,
-                                             options);
-    asio::co_spawn(io_, scheduler_->Run(), [this](std::exception_ptr) { ended_at_ = clock_.Now(); });
+    scheduler_ =
+        std::make_unique<Scheduler>(io_.get_executor(), clock_, config_, *pool_, stats_, options);
+    asio::co_spawn(io_, scheduler_->Run(),
+                   [this](std::exception_ptr) { ended_at_ = clock_.Now(); });
     clock_.RunReady(io_);
   }
 

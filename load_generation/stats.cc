@@ -31,17 +31,21 @@ void StatsTable::Record(const RequestSample& sample) {
   StatsKeyView key{sample.method, sample.name, {}};
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    it = entries_.emplace(StatsKey{std::string(sample.method), std::string(sample.name), {}},
-                          RequestStats{}).first;
+    it = entries_
+             .emplace(StatsKey{std::string(sample.method), std::string(sample.name), {}},
+                      RequestStats{})
+             .first;
   }
   it->second.Record(sample);
   if (sample.error.empty()) return;
   StatsKeyView failure_key{sample.method, sample.name, sample.error};
   auto f = failures_.find(failure_key);
   if (f == failures_.end()) {
-    f = failures_.emplace(StatsKey{std::string(sample.method), std::string(sample.name),
-                                   std::string(sample.error)},
-                          FailureStats{}).first;
+    f = failures_
+            .emplace(StatsKey{std::string(sample.method), std::string(sample.name),
+                              std::string(sample.error)},
+                     FailureStats{})
+            .first;
   }
   ++f->second.occurrences;
   f->second.first_seen = std::min(f->second.first_seen, sample.time);

@@ -150,15 +150,15 @@ class Stats {
   static constexpr size_t kKeptPhases = 500;
 
  private:
-  StatsTable MergeShards() const;  // what the shards hold now
+  StatsTable MergeShards() const;     // what the shards hold now
   void CloseCurrent(absl::Time now);  // mu_ held
 
   std::vector<std::unique_ptr<StatsShard>> shards_;
   mutable std::mutex mu_;
-  bool open_ = false;  // guarded by mu_
-  PhaseResult current_;  // guarded by mu_; its stats stay empty: the shards hold them
+  bool open_ = false;                  // guarded by mu_
+  PhaseResult current_;                // guarded by mu_; its stats stay empty: the shards hold them
   std::deque<PhaseResult> completed_;  // guarded by mu_
-  StatsTable closed_total_;  // guarded by mu_
+  StatsTable closed_total_;            // guarded by mu_
 };
 
 }  // namespace loadgen

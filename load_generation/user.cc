@@ -68,7 +68,8 @@ asio::awaitable<void> User::Run() {
       if (stop_requested_) break;
       const auto [min_ms, max_ms] = wait_.Get();
       state_ = State::kWaiting;
-      co_await wait_timer_->WaitUntil(clock_.Now() + absl::Milliseconds(UniformInt(min_ms, max_ms)));
+      co_await wait_timer_->WaitUntil(clock_.Now() +
+                                      absl::Milliseconds(UniformInt(min_ms, max_ms)));
     }
     state_ = State::kStopping;
     if (!cancelled_) co_await RunGuarded(behavior_->OnStop(*this), "on_stop");

@@ -114,29 +114,29 @@ void UserPool::StartUser(TypeState& type) {
                                     loop_users_.begin());
   const EventLoopHandle& handle = loops_[loop];
   const int64_t id = next_user_id_++;
-  auto session = std::make_unique<HttpSession>(handle.executor, options_.http, *handle.stats, clock_);
-  auto user = std::make_shared<User>(
-      User::Options{.id = id,
-                    .type = type.name,
-                    .seed = UserSeed(options_.seed, id),
-                    .stop_timeout = options_.stop_timeout},
-      std::move(behavior), std::move(session), clock_, handle.executor, type.wait, *handle.stats);
+  auto session =
+      std::make_unique<HttpSession>(handle.executor, options_.http, *handle.stats, clock_);
+  auto user = std::make_shared<User>(User::Options{.id = id,
+                                                   .type = type.name,
+                                                   .seed = UserSeed(options_.seed, id),
+                                                   .stop_timeout = options_.stop_timeout},
+                                     std::move(behavior), std::move(session), clock_,
+                                     handle.executor, type.wait, *handle.stats);
   type.active.push_back(user);
   ++loop_users_[loop];
   ++live_users_;
-  asio::co_spawn(handle.executor, user->Run(),
-                 [this, type = &type, loop, user](std::exception_ptr error) {
-                   if (error) {
-                     try {
-                       std::rethrow_exception(error);
-                     } catch (const std::exception& e) {
-                       std::fprintf(stderr, "loadgen: user %lld (%s) ended: %s\n",
-                                    static_cast<long long>(user->id()), user->type().c_str(),
-                                    e.what());
-                     }
-                   }
-                   asio::post(control_, [this, type, loop, user] { OnUserDone(type, loop, user); });
-                 });
+  asio::co_spawn(
+      handle.executor, user->Run(), [this, type = &type, loop, user](std::exception_ptr error) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "loadgen: user %lld (%s) ended: %s\n",
+                         static_cast<long long>(user->id()), user->type().c_str(), e.what());
+          }
+        }
+        asio::post(control_, [this, type, loop, user] { OnUserDone(type, loop, user); });
+      });
 }
 
 void UserPool::StopUser(TypeState& type) {
@@ -171,8 +171,8 @@ asio::awaitable<void> UserPool::StopAll() {
 std::vector<UserTypeCounts> UserPool::Counts() const {
   std::vector<UserTypeCounts> counts;
   for (const auto& type : types_) {
-    counts.push_back({type->name, type->target, static_cast<int>(type->active.size()),
-                      type->stopping});
+    counts.push_back(
+        {type->name, type->target, static_cast<int>(type->active.size()), type->stopping});
   }
   return counts;
 }

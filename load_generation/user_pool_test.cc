@@ -188,7 +188,8 @@ TEST_F(UserPoolTest, PausesAreUniformOverTheWaitRange) {
   ASSERT_GE(draws, 100000);
   const double expected = static_cast<double>(draws) / bins.size();
   double chi_square = 0;
-  for (int64_t observed : bins) chi_square += (observed - expected) * (observed - expected) / expected;
+  for (int64_t observed : bins)
+    chi_square += (observed - expected) * (observed - expected) / expected;
   // 99 degrees of freedom: 148.2 is the 0.999 quantile. The seed is fixed, so this never flakes.
   EXPECT_LT(chi_square, 148.2) << "draws=" << draws;
 }
@@ -200,13 +201,12 @@ TEST_F(UserPoolTest, TheSameSeedGivesTheSameTasksAndPauses) {
     Stats stats(1);
     Journal journal;
     auto target = ParseHttpTarget("http://127.0.0.1:1");
-    UserPool pool(
-        io.get_executor(), {{io.get_executor(), &stats.shard(0)}}, clock,
-        [&](absl::string_view) {
-          return std::make_unique<FakeBehavior>(journal, clock, absl::Milliseconds(5),
-                                                std::vector<int>{1, 4, 10});
-        },
-        {.seed = seed, .http = {.target = *target}});
+    UserPool pool(io.get_executor(), {{io.get_executor(), &stats.shard(0)}}, clock,
+                  [&](absl::string_view) {
+                    return std::make_unique<FakeBehavior>(journal, clock, absl::Milliseconds(5),
+                                                          std::vector<int>{1, 4, 10});
+                  },
+                  {.seed = seed, .http = {.target = *target}});
     pool.SetTargets({{"A", 3, 0, 1000}}, 10);
     clock.Advance(absl::Seconds(60), io);
     asio::co_spawn(io, pool.StopAll(), [](std::exception_ptr) {});

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/grpcpp.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
 
@@ -26,8 +26,8 @@ TEST(GrpcHealth, InProcessServerAnswersHealthChecks) {
   ASSERT_GT(port, 0);
   server->GetHealthCheckService()->SetServingStatus("loadgen", false);
 
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   std::unique_ptr<Health::Stub> stub = Health::NewStub(channel);
 
   auto check = [&](const std::string& service, HealthCheckResponse* response) {

@@ -18,9 +18,9 @@ using ::loadgen::Task;
 using ::loadgen::TaskTable;
 using ::loadgen::User;
 
-constexpr std::array<absl::string_view, 9> kProducts = {
-    "0PUK6V6EV0", "1YMWWN1N4O", "2ZYFJ3GM2N", "66VCHSJNUP", "6E92ZMYYFZ",
-    "9SIQT8TOJO", "L9ECAV7KIM", "LS4PSXUNUM", "OLJCESPC7Z"};
+constexpr std::array<absl::string_view, 9> kProducts = {"0PUK6V6EV0", "1YMWWN1N4O", "2ZYFJ3GM2N",
+                                                        "66VCHSJNUP", "6E92ZMYYFZ", "9SIQT8TOJO",
+                                                        "L9ECAV7KIM", "LS4PSXUNUM", "OLJCESPC7Z"};
 constexpr std::array<absl::string_view, 4> kCurrencies = {"EUR", "USD", "JPY", "CAD"};
 constexpr std::array<absl::string_view, 6> kQuantities = {"1", "2", "3", "4", "5", "10"};
 

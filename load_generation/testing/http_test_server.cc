@@ -25,7 +25,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 HttpTestServer::HttpTestServer(Handler handler, int threads, bool record, int port)
     : handler_(std::move(handler)),
       record_(record),
-      acceptor_(io_, {asio::ip::make_address("127.0.0.1"), static_cast<asio::ip::port_type>(port)}) {
+      acceptor_(io_,
+                {asio::ip::make_address("127.0.0.1"), static_cast<asio::ip::port_type>(port)}) {
   port_ = acceptor_.local_endpoint().port();
   Accept();
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
@@ -62,7 +63,8 @@ void HttpTestServer::Accept() {
                 asio::steady_timer timer(socket.get_executor());
                 for (;;) {
                   http::request<http::string_body> request;
-                  auto [read_error, n] = co_await http::async_read(socket, buffer, request, kNoThrow);
+                  auto [read_error, n] =
+                      co_await http::async_read(socket, buffer, request, kNoThrow);
                   if (read_error) co_return;
                   TestRequest seen{.method = std::string(request.method_string()),
                                    .target = std::string(request.target()),
