@@ -18,7 +18,7 @@
 #include "boost/asio/detached.hpp"
 #include "boost/asio/io_context.hpp"
 #include "gtest/gtest.h"
-#include "load_generation/testing/http_test_server.h"
+#include "load_generation/http_server.h"
 #include "load_generation/user_pool.h"
 
 namespace {
@@ -60,8 +60,8 @@ void RunRequests(asio::io_context& io, int64_t n) {
 }
 
 TEST(HotPath, AllocationsPerRequestStaySmall) {
-  testing::HttpTestServer server(
-      [](const testing::TestRequest&) { return testing::TestResponse{.body = "ok"}; },
+  HttpServer server(
+      [](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
       /*threads=*/1, /*record=*/false);
   auto target = ParseHttpTarget(server.url());
   ASSERT_TRUE(target.ok());

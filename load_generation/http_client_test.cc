@@ -10,14 +10,14 @@
 #include "boost/asio/use_future.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "load_generation/testing/http_test_server.h"
+#include "load_generation/http_server.h"
 
 namespace loadgen {
 namespace {
 
-using ::loadgen::testing::HttpTestServer;
-using ::loadgen::testing::TestRequest;
-using ::loadgen::testing::TestResponse;
+using ::loadgen::HttpServer;
+using ::loadgen::ServerRequest;
+using ::loadgen::ServerResponse;
 using ::testing::ElementsAre;
 using ::testing::Pair;
 
@@ -61,8 +61,8 @@ class HttpSessionTest : public ::testing::Test {
 };
 
 TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
-  HttpTestServer server(
-      [](const TestRequest& r) { return TestResponse{.body = "hi " + r.target}; });
+  HttpServer server(
+      [](const ServerRequest& r) { return ServerResponse{.body = "hi " + r.target}; });
   StartSession(server.url() + "/api/");
   Seen first = Get("/product/1", {.name = "/product/[id]"});
   Seen second = Get("/product/2", {.name = "/product/[id]"});
@@ -80,7 +80,7 @@ TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
   EXPECT_EQ(entries[0].second->failures, 0);
   EXPECT_EQ(entries[0].second->content_bytes, 2 * std::string("hi /api/product/1").size());
 
-  std::vector<TestRequest> requests = server.TakeRequests();
+  std::vector<ServerRequest> requests = server.TakeRequests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].headers["host"], "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(requests[0].headers["user-agent"], "loadgen/1.0");
@@ -88,9 +88,9 @@ TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
 
 TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
   int n = 0;
-  HttpTestServer server([&n](const TestRequest&) {
+  HttpServer server([&n](const ServerRequest&) {
     ++n;
-    TestResponse r;
+    ServerResponse r;
     if (n == 1)
       r.headers = {{"Set-Cookie", "shop_session-id=abc; Path=/; HttpOnly"},
                    {"Set-Cookie", "shop_currency=USD"}};
@@ -106,19 +106,19 @@ TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
   Get("/");
   Get("/");
   EXPECT_THAT(session_->cookies(), ElementsAre(Pair("shop_currency", "EUR")));
-  std::vector<TestRequest> requests = server.TakeRequests();
+  std::vector<ServerRequest> requests = server.TakeRequests();
   EXPECT_EQ(requests[0].headers.count("cookie"), 0u);
   EXPECT_EQ(requests[1].headers["cookie"], "shop_session-id=abc; shop_currency=USD");
   EXPECT_EQ(requests[3].headers["cookie"], "shop_currency=EUR");
 }
 
 TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
-  HttpTestServer server([](const TestRequest&) { return TestResponse{}; });
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
   StartSession(server.url());
   std::string form =
       FormEncode({{"product_id", "OLJCESPC7Z"}, {"quantity", "10"}, {"note", "a b&c"}});
   Run([&]() -> asio::awaitable<void> { co_await session_->Post("/cart", form); }());
-  std::vector<TestRequest> requests = server.TakeRequests();
+  std::vector<ServerRequest> requests = server.TakeRequests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "POST");
   EXPECT_EQ(requests[0].body, "product_id=OLJCESPC7Z&quantity=10&note=a%20b%26c");
@@ -127,8 +127,8 @@ TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
 }
 
 TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwise) {
-  HttpTestServer server([](const TestRequest& r) {
-    return TestResponse{.status = r.target == "/missing" ? 404 : 200,
+  HttpServer server([](const ServerRequest& r) {
+    return ServerResponse{.status = r.target == "/missing" ? 404 : 200,
                         .body = r.target == "/soft" ? "error: out of stock" : "ok"};
   });
   StartSession(server.url());
@@ -157,7 +157,7 @@ TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwi
 TEST_F(HttpSessionTest, ConnectionRefusedIsAFailureNotAnException) {
   int port;
   {
-    HttpTestServer gone([](const TestRequest&) { return TestResponse{}; });
+    HttpServer gone([](const ServerRequest&) { return ServerResponse{}; });
     port = gone.port();
   }
   StartSession("http://127.0.0.1:" + std::to_string(port));
@@ -169,8 +169,8 @@ TEST_F(HttpSessionTest, ConnectionRefusedIsAFailureNotAnException) {
 }
 
 TEST_F(HttpSessionTest, SlowResponseTimesOut) {
-  HttpTestServer server(
-      [](const TestRequest&) { return TestResponse{.delay = absl::Milliseconds(800)}; });
+  HttpServer server(
+      [](const ServerRequest&) { return ServerResponse{.delay = absl::Milliseconds(800)}; });
   settings_.request_timeout = absl::Milliseconds(100);
   StartSession(server.url());
   Seen seen = Get("/");
@@ -182,8 +182,8 @@ TEST_F(HttpSessionTest, SlowResponseTimesOut) {
 }
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
-  HttpTestServer server(
-      [](const TestRequest&) { return TestResponse{.raw = "SMTP ready\r\n\r\n"}; });
+  HttpServer server(
+      [](const ServerRequest&) { return ServerResponse{.raw = "SMTP ready\r\n\r\n"}; });
   StartSession(server.url());
   Seen seen = Get("/");
   EXPECT_EQ(seen.error, HttpError::kBadResponse);
@@ -191,8 +191,8 @@ TEST_F(HttpSessionTest, GarbageIsABadResponse) {
 }
 
 TEST_F(HttpSessionTest, ConnectionClosedMidResponseIsAReset) {
-  HttpTestServer server([](const TestRequest&) {
-    return TestResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"};
+  HttpServer server([](const ServerRequest&) {
+    return ServerResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"};
   });
   StartSession(server.url());
   Seen seen = Get("/");
@@ -201,11 +201,11 @@ TEST_F(HttpSessionTest, ConnectionClosedMidResponseIsAReset) {
 
 TEST_F(HttpSessionTest, ReconnectsWhenTheServerClosesAndRetriesAStaleConnectionOnce) {
   int n = 0;
-  HttpTestServer server([&n](const TestRequest&) {
+  HttpServer server([&n](const ServerRequest&) {
     ++n;
-    if (n == 1) return TestResponse{.close = true};  // says Connection: close
+    if (n == 1) return ServerResponse{.close = true};  // says Connection: close
     // Looks kept alive but is closed: the client finds out on its next request.
-    return TestResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+    return ServerResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
   });
   StartSession(server.url());
   EXPECT_EQ(Get("/").error, HttpError::kNone);
@@ -217,7 +217,7 @@ TEST_F(HttpSessionTest, ReconnectsWhenTheServerClosesAndRetriesAStaleConnectionO
 }
 
 TEST_F(HttpSessionTest, CancelEndsTheRequestInFlightAndIsNotRecorded) {
-  HttpTestServer server([](const TestRequest&) { return TestResponse{.delay = absl::Seconds(5)}; });
+  HttpServer server([](const ServerRequest&) { return ServerResponse{.delay = absl::Seconds(5)}; });
   StartSession(server.url());
   asio::steady_timer timer(io_, std::chrono::milliseconds(50));
   timer.async_wait([this](boost::system::error_code) { session_->Cancel(); });

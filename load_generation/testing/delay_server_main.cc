@@ -5,7 +5,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "load_generation/testing/http_test_server.h"
+#include "load_generation/http_server.h"
 
 ABSL_FLAG(int, port, 0, "Port on 127.0.0.1; 0 picks a free one.");
 ABSL_FLAG(int, delay_ms, 0, "Delay before each answer, in milliseconds.");
@@ -16,9 +16,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const absl::Duration delay = absl::Milliseconds(absl::GetFlag(FLAGS_delay_ms));
   const int status = absl::GetFlag(FLAGS_status);
-  loadgen::testing::HttpTestServer server(
-      [delay, status](const loadgen::testing::TestRequest&) {
-        return loadgen::testing::TestResponse{.status = status, .body = "ok", .delay = delay};
+  loadgen::HttpServer server(
+      [delay, status](const loadgen::ServerRequest&) {
+        return loadgen::ServerResponse{.status = status, .body = "ok", .delay = delay};
       },
       absl::GetFlag(FLAGS_threads), /*record=*/false, absl::GetFlag(FLAGS_port));
   std::printf("listening on %d\n", server.port());

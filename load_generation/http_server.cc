@@ -1,4 +1,4 @@
-#include "load_generation/testing/http_test_server.h"
+#include "load_generation/http_server.h"
 
 #include <memory>
 #include <tuple>
@@ -13,7 +13,7 @@
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/http.hpp"
 
-namespace loadgen::testing {
+namespace loadgen {
 namespace {
 
 namespace asio = boost::asio;
@@ -22,7 +22,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-HttpTestServer::HttpTestServer(Handler handler, int threads, bool record, int port)
+HttpServer::HttpServer(Handler handler, int threads, bool record, int port)
     : handler_(std::move(handler)),
       record_(record),
       acceptor_(io_,
@@ -32,23 +32,23 @@ HttpTestServer::HttpTestServer(Handler handler, int threads, bool record, int po
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
-HttpTestServer::~HttpTestServer() {
+HttpServer::~HttpServer() {
   io_.stop();
   for (std::thread& t : threads_) t.join();
 }
 
-std::vector<TestRequest> HttpTestServer::TakeRequests() {
+std::vector<ServerRequest> HttpServer::TakeRequests() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::exchange(recorded_, {});
 }
 
-void HttpTestServer::Record(const TestRequest& request) {
+void HttpServer::Record(const ServerRequest& request) {
   if (!record_) return;
   std::lock_guard<std::mutex> lock(mu_);
   recorded_.push_back(request);
 }
 
-void HttpTestServer::Accept() {
+void HttpServer::Accept() {
   asio::co_spawn(
       io_,
       [this]() -> asio::awaitable<void> {
@@ -66,7 +66,7 @@ void HttpTestServer::Accept() {
                   auto [read_error, n] =
                       co_await http::async_read(socket, buffer, request, kNoThrow);
                   if (read_error) co_return;
-                  TestRequest seen{.method = std::string(request.method_string()),
+                  ServerRequest seen{.method = std::string(request.method_string()),
                                    .target = std::string(request.target()),
                                    .body = request.body(),
                                    .connection = connection};
@@ -76,7 +76,7 @@ void HttpTestServer::Accept() {
                   }
                   ++request_count_;
                   Record(seen);
-                  TestResponse answer = handler_(seen);
+                  ServerResponse answer = handler_(seen);
                   if (answer.delay > absl::ZeroDuration()) {
                     timer.expires_after(absl::ToChronoNanoseconds(answer.delay));
                     co_await timer.async_wait(kNoThrow);
@@ -101,4 +101,4 @@ void HttpTestServer::Accept() {
       asio::detached);
 }
 
-}  // namespace loadgen::testing
+}  // namespace loadgen

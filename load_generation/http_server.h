@@ -1,5 +1,5 @@
-#ifndef LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
-#define LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
+#ifndef LOAD_GENERATION_HTTP_SERVER_H_
+#define LOAD_GENERATION_HTTP_SERVER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -16,9 +16,9 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 
-namespace loadgen::testing {
+namespace loadgen {
 
-struct TestRequest {
+struct ServerRequest {
   std::string method;
   std::string target;
   std::map<std::string, std::string> headers;  // lower-case names
@@ -26,7 +26,7 @@ struct TestRequest {
   int64_t connection = 0;  // which connection it came on, numbered from 1
 };
 
-struct TestResponse {
+struct ServerResponse {
   int status = 200;
   std::string body = "ok";
   std::vector<std::pair<std::string, std::string>> headers;
@@ -36,25 +36,26 @@ struct TestResponse {
   std::optional<std::string> raw;
 };
 
-// An HTTP/1.1 server on 127.0.0.1 for tests, on its own thread(s). It keeps connections alive,
-// calls `handler` for each request (from its threads), and records every request unless
-// `record` is false.
-class HttpTestServer {
+// A small HTTP/1.1 server on 127.0.0.1, on its own thread(s): the target of tests, benchmarks
+// and the demo shop. It keeps connections alive, calls `handler` for each request (from its
+// threads, so a handler shared by several threads must be thread-safe), and records every
+// request unless `record` is false.
+class HttpServer {
  public:
-  using Handler = std::function<TestResponse(const TestRequest&)>;
-  explicit HttpTestServer(Handler handler, int threads = 1, bool record = true, int port = 0);
-  ~HttpTestServer();
+  using Handler = std::function<ServerResponse(const ServerRequest&)>;
+  explicit HttpServer(Handler handler, int threads = 1, bool record = true, int port = 0);
+  ~HttpServer();
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int64_t requests() const { return request_count_.load(); }
   int64_t connections() const { return connection_count_.load(); }
   // The requests received so far, in order of arrival; clears the record.
-  std::vector<TestRequest> TakeRequests();
+  std::vector<ServerRequest> TakeRequests();
 
  private:
   void Accept();
-  void Record(const TestRequest& request);
+  void Record(const ServerRequest& request);
 
   Handler handler_;
   bool record_;
@@ -64,10 +65,10 @@ class HttpTestServer {
   std::atomic<int64_t> request_count_{0};
   std::atomic<int64_t> connection_count_{0};
   std::mutex mu_;
-  std::vector<TestRequest> recorded_;  // guarded by mu_
+  std::vector<ServerRequest> recorded_;  // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
-}  // namespace loadgen::testing
+}  // namespace loadgen
 
-#endif  // LOAD_GENERATION_TESTING_HTTP_TEST_SERVER_H_
+#endif  // LOAD_GENERATION_HTTP_SERVER_H_
