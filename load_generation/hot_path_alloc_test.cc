@@ -60,9 +60,8 @@ void RunRequests(asio::io_context& io, int64_t n) {
 }
 
 TEST(HotPath, AllocationsPerRequestStaySmall) {
-  HttpServer server(
-      [](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
-      /*threads=*/1, /*record=*/false);
+  HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
+                    /*threads=*/1, /*record=*/false);
   auto target = ParseHttpTarget(server.url());
   ASSERT_TRUE(target.ok());
   asio::io_context io(1);

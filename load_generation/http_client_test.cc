@@ -129,7 +129,7 @@ TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
 TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwise) {
   HttpServer server([](const ServerRequest& r) {
     return ServerResponse{.status = r.target == "/missing" ? 404 : 200,
-                        .body = r.target == "/soft" ? "error: out of stock" : "ok"};
+                          .body = r.target == "/soft" ? "error: out of stock" : "ok"};
   });
   StartSession(server.url());
   Seen missing = Get("/missing");

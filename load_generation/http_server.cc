@@ -67,9 +67,9 @@ void HttpServer::Accept() {
                       co_await http::async_read(socket, buffer, request, kNoThrow);
                   if (read_error) co_return;
                   ServerRequest seen{.method = std::string(request.method_string()),
-                                   .target = std::string(request.target()),
-                                   .body = request.body(),
-                                   .connection = connection};
+                                     .target = std::string(request.target()),
+                                     .body = request.body(),
+                                     .connection = connection};
                   for (const auto& field : request) {
                     seen.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
                         std::string(field.value());

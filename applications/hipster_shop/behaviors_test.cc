@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 
 // Runs `users` users of `type` against `server` until `tasks` tasks are done in total.
 void RunUsers(loadgen::HttpServer& server, const std::string& type, int users, int64_t tasks,
-         loadgen::Stats& stats) {
+              loadgen::Stats& stats) {
   auto target = loadgen::ParseHttpTarget(server.url());
   ASSERT_TRUE(target.ok());
   boost::asio::io_context io(1);
@@ -52,7 +52,8 @@ TEST(HipsterShop, RegistersTheThreeTypes) {
 
 // The share of each task, told apart by the requests it sends, matches the weights.
 TEST(HipsterShop, TaskMixMatchesTheWeights) {
-  loadgen::HttpServer server([](const loadgen::ServerRequest&) { return loadgen::ServerResponse{}; });
+  loadgen::HttpServer server(
+      [](const loadgen::ServerRequest&) { return loadgen::ServerResponse{}; });
   loadgen::Stats stats(1);
   RunUsers(server, "Holiday", 4, 10000, stats);
   std::map<std::string, int64_t> counts;
@@ -92,8 +93,8 @@ TEST(HipsterShop, FormsCookiesAndGroupedNamesAreRight) {
       EXPECT_THAT(r.body, ::testing::MatchesRegex("currency_code=(EUR|USD|JPY|CAD)"));
       EXPECT_EQ(r.headers.at("content-type"), "application/x-www-form-urlencoded");
     } else if (r.target == "/cart" && r.method == "POST") {
-      EXPECT_THAT(r.body, ::testing::MatchesRegex(
-                              "product_id=[0-9A-Z]{10}&quantity=(1|2|3|4|5|10)"));
+      EXPECT_THAT(r.body,
+                  ::testing::MatchesRegex("product_id=[0-9A-Z]{10}&quantity=(1|2|3|4|5|10)"));
     } else if (r.target == "/cart/checkout") {
       EXPECT_EQ(r.body,
                 "email=someone%40example.com&street_address=1600%20Amphitheatre%20Parkway&"
@@ -103,22 +104,23 @@ TEST(HipsterShop, FormsCookiesAndGroupedNamesAreRight) {
     }
     // Each user keeps the cookie it was given, on its own connection.
     if (r.headers.count("cookie")) {
-      auto [it, inserted] = cookie_of_connection.emplace(std::to_string(r.connection),
-                                                        r.headers.at("cookie"));
+      auto [it, inserted] =
+          cookie_of_connection.emplace(std::to_string(r.connection), r.headers.at("cookie"));
       EXPECT_EQ(it->second, r.headers.at("cookie"));
     }
   }
   EXPECT_EQ(cookie_of_connection.size(), 3u);
   std::vector<std::string> names;
-  for (const auto& [key, entry] : stats.shard(0).Snapshot().Entries()) names.push_back(key.method + " " + key.name);
+  for (const auto& [key, entry] : stats.shard(0).Snapshot().Entries())
+    names.push_back(key.method + " " + key.name);
   EXPECT_THAT(names, ElementsAre("GET /", "GET /cart", "POST /cart", "POST /cart/checkout",
                                  "GET /product/[id]", "POST /setCurrency"));
 }
 
 TEST(HipsterShop, CheckoutsSucceedAgainstTheDemoShop) {
   DemoShop shop({.median_latency = absl::ZeroDuration(), .latency_sigma = 0});
-  loadgen::HttpServer server([&shop](const loadgen::ServerRequest& r) { return shop.Handle(r); },
-                             1, /*record=*/false);
+  loadgen::HttpServer server([&shop](const loadgen::ServerRequest& r) { return shop.Handle(r); }, 1,
+                             /*record=*/false);
   loadgen::Stats stats(1);
   RunUsers(server, "Holiday", 10, 2000, stats);
   loadgen::RequestStats total = stats.shard(0).Snapshot().Total();
@@ -132,7 +134,8 @@ TEST(DemoShop, RejectsWhatTheRealShopRejects) {
   DemoShop shop({.median_latency = absl::ZeroDuration(), .latency_sigma = 0});
   loadgen::ServerResponse first = shop.Handle({.method = "GET", .target = "/"});
   ASSERT_EQ(first.headers.back().first, "Set-Cookie");
-  const std::string cookie = first.headers.back().second.substr(0, first.headers.back().second.find(';'));
+  const std::string cookie =
+      first.headers.back().second.substr(0, first.headers.back().second.find(';'));
   auto call = [&](std::string method, std::string target, std::string body = "") {
     return shop.Handle(
         {.method = method, .target = target, .headers = {{"cookie", cookie}}, .body = body});
@@ -157,7 +160,8 @@ TEST(DemoShop, RejectsWhatTheRealShopRejects) {
 TEST(DemoShop, InjectsErrorsAtTheConfiguredRate) {
   DemoShop shop({.median_latency = absl::ZeroDuration(), .error_rate = 0.05});
   int errors = 0;
-  for (int i = 0; i < 20000; ++i) errors += shop.Handle({.method = "GET", .target = "/"}).status == 500;
+  for (int i = 0; i < 20000; ++i)
+    errors += shop.Handle({.method = "GET", .target = "/"}).status == 500;
   EXPECT_NEAR(errors / 20000.0, 0.05, 0.005);
   EXPECT_EQ(shop.injected_errors(), errors);
 }

@@ -21,15 +21,20 @@ using loadgen::ServerResponse;
 
 constexpr char kSessionCookie[] = "shop_session-id";
 constexpr size_t kMaxSessions = 100000;
-constexpr std::array<absl::string_view, 9> kProducts = {
-    "0PUK6V6EV0", "1YMWWN1N4O", "2ZYFJ3GM2N", "66VCHSJNUP", "6E92ZMYYFZ",
-    "9SIQT8TOJO", "L9ECAV7KIM", "LS4PSXUNUM", "OLJCESPC7Z"};
+constexpr std::array<absl::string_view, 9> kProducts = {"0PUK6V6EV0", "1YMWWN1N4O", "2ZYFJ3GM2N",
+                                                        "66VCHSJNUP", "6E92ZMYYFZ", "9SIQT8TOJO",
+                                                        "L9ECAV7KIM", "LS4PSXUNUM", "OLJCESPC7Z"};
 constexpr std::array<absl::string_view, 4> kCurrencies = {"EUR", "USD", "JPY", "CAD"};
-constexpr std::array<absl::string_view, 10> kCheckoutFields = {
-    "email",        "street_address",     "zip_code",
-    "city",         "state",              "country",
-    "credit_card_number", "credit_card_expiration_month", "credit_card_expiration_year",
-    "credit_card_cvv"};
+constexpr std::array<absl::string_view, 10> kCheckoutFields = {"email",
+                                                               "street_address",
+                                                               "zip_code",
+                                                               "city",
+                                                               "state",
+                                                               "country",
+                                                               "credit_card_number",
+                                                               "credit_card_expiration_month",
+                                                               "credit_card_expiration_year",
+                                                               "credit_card_cvv"};
 
 bool Known(absl::string_view product) {
   return std::find(kProducts.begin(), kProducts.end(), product) != kProducts.end();
@@ -56,7 +61,8 @@ std::string UrlDecode(absl::string_view text) {
 std::map<std::string, std::string> ParseForm(absl::string_view body) {
   std::map<std::string, std::string> form;
   for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
     form[UrlDecode(kv.first)] = UrlDecode(kv.second);
   }
   return form;
@@ -97,7 +103,8 @@ ServerResponse DemoShop::Handle(const ServerRequest& request) {
     id = absl::StrFormat("%016x", rng_() ^ static_cast<uint64_t>(next_session_++));
   }
   ServerResponse response;
-  if (options_.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < options_.error_rate) {
+  if (options_.error_rate > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(rng_) < options_.error_rate) {
     ++injected_errors_;
     response = Page(500, "injected error\n");
   } else {
@@ -106,10 +113,10 @@ ServerResponse DemoShop::Handle(const ServerRequest& request) {
   if (new_session) {
     response.headers.emplace_back("Set-Cookie", absl::StrCat(kSessionCookie, "=", id, "; Path=/"));
   }
-  const double factor = options_.latency_sigma > 0
-                            ? std::exp(options_.latency_sigma *
-                                       std::normal_distribution<double>(0, 1)(rng_))
-                            : 1.0;
+  const double factor =
+      options_.latency_sigma > 0
+          ? std::exp(options_.latency_sigma * std::normal_distribution<double>(0, 1)(rng_))
+          : 1.0;
   response.delay = options_.median_latency * factor;
   return response;
 }
@@ -119,8 +126,8 @@ ServerResponse DemoShop::Route(const ServerRequest& request, Session& session) {
   path = path.substr(0, path.find('?'));
   const bool get = request.method == "GET", post = request.method == "POST";
   if (get && path == "/") {
-    std::string body = absl::StrCat("<h1>Online Boutique (demo)</h1><p>Currency: ",
-                                    session.currency, "</p><ul>");
+    std::string body =
+        absl::StrCat("<h1>Online Boutique (demo)</h1><p>Currency: ", session.currency, "</p><ul>");
     for (absl::string_view p : kProducts) {
       absl::StrAppend(&body, "<li><a href=\"/product/", p, "\">", p, "</a></li>");
     }
@@ -136,8 +143,8 @@ ServerResponse DemoShop::Route(const ServerRequest& request, Session& session) {
   }
   if (get && absl::ConsumePrefix(&path, "/product/")) {
     if (!Known(path)) return Page(404, absl::StrCat("no product '", path, "'\n"));
-    return Page(200, absl::StrCat("<h1>Product ", path, "</h1><p>Price in ", session.currency,
-                                  "</p>\n"));
+    return Page(
+        200, absl::StrCat("<h1>Product ", path, "</h1><p>Price in ", session.currency, "</p>\n"));
   }
   if (post && path == "/cart") {
     std::map<std::string, std::string> form = ParseForm(request.body);

@@ -49,11 +49,11 @@ class DemoShop {
 
   Options options_;
   mutable std::mutex mu_;
-  std::mt19937_64 rng_;                       // guarded by mu_
-  std::map<std::string, Session> sessions_;   // guarded by mu_
-  int64_t next_session_ = 0;                  // guarded by mu_
-  int64_t orders_ = 0;                        // guarded by mu_
-  int64_t injected_errors_ = 0;               // guarded by mu_
+  std::mt19937_64 rng_;                      // guarded by mu_
+  std::map<std::string, Session> sessions_;  // guarded by mu_
+  int64_t next_session_ = 0;                 // guarded by mu_
+  int64_t orders_ = 0;                       // guarded by mu_
+  int64_t injected_errors_ = 0;              // guarded by mu_
 };
 
 }  // namespace hipster_shop
