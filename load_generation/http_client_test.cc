@@ -5,11 +5,14 @@
 
 #include "absl/strings/match.h"
 #include "boost/asio/co_spawn.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_future.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "openssl/evp.h"
+#include "openssl/x509.h"
 #include "load_generation/http_server.h"
 
 namespace loadgen {
@@ -227,6 +230,61 @@ TEST_F(HttpSessionTest, CancelEndsTheRequestInFlightAndIsNotRecorded) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_EQ(Get("/").error, HttpError::kCancelled);
   EXPECT_TRUE(stats_.Snapshot().empty());
+}
+
+// A TLS server context with a fresh self-signed certificate for "localhost".
+class SelfSignedTls {
+ public:
+  SelfSignedTls() : context_(asio::ssl::context::tls_server) {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* cert = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+    SSL_CTX_use_certificate(context_.native_handle(), cert);
+    SSL_CTX_use_PrivateKey(context_.native_handle(), key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  asio::ssl::context& context() { return context_; }
+
+ private:
+  asio::ssl::context context_;
+};
+
+TEST_F(HttpSessionTest, SpeaksHttpsAndRefusesAnUntrustedCertificateWhenVerifying) {
+  SelfSignedTls tls;
+  HttpServer server([](const ServerRequest& r) { return ServerResponse{.body = "tls " + r.target}; },
+                    1, true, 0, &tls.context());
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  settings_.tls_context = &client;
+  settings_.tls_verify = false;
+  StartSession("https://localhost:" + std::to_string(server.port()));
+  Seen seen = Get("/secure");
+  EXPECT_EQ(seen.error, HttpError::kNone) << seen.error_text;
+  EXPECT_EQ(seen.body, "tls /secure");
+  EXPECT_EQ(Get("/again").error, HttpError::kNone);
+  EXPECT_EQ(session_->connections_opened(), 1) << "kept alive";
+
+  client.set_verify_mode(asio::ssl::verify_peer);
+  settings_.tls_verify = true;
+  StartSession("https://localhost:" + std::to_string(server.port()));
+  Seen untrusted = Get("/secure");
+  EXPECT_EQ(untrusted.error, HttpError::kTls);
+  EXPECT_THAT(untrusted.error_text, ::testing::StartsWith("TLS handshake: "));
+}
+
+TEST_F(HttpSessionTest, ResolvesHostNames) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
+  StartSession("http://localhost:" + std::to_string(server.port()));
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(server.TakeRequests()[0].headers["host"], "localhost:" + std::to_string(server.port()));
 }
 
 TEST(ParseHttpTarget, AcceptsWhatUsersWrite) {

@@ -14,7 +14,9 @@
 
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/awaitable.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
 
 namespace loadgen {
 
@@ -43,11 +45,15 @@ struct ServerResponse {
 class HttpServer {
  public:
   using Handler = std::function<ServerResponse(const ServerRequest&)>;
-  explicit HttpServer(Handler handler, int threads = 1, bool record = true, int port = 0);
+  // With `tls` (not owned), it serves HTTPS.
+  explicit HttpServer(Handler handler, int threads = 1, bool record = true, int port = 0,
+                      boost::asio::ssl::context* tls = nullptr);
   ~HttpServer();
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
   int64_t requests() const { return request_count_.load(); }
   int64_t connections() const { return connection_count_.load(); }
   // The requests received so far, in order of arrival; clears the record.
@@ -55,10 +61,13 @@ class HttpServer {
 
  private:
   void Accept();
+  template <typename Stream>
+  boost::asio::awaitable<void> Serve(Stream& stream, int64_t connection);
   void Record(const ServerRequest& request);
 
   Handler handler_;
   bool record_;
+  boost::asio::ssl::context* tls_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   int port_ = 0;
