@@ -169,7 +169,7 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
         check.Fail(
             type_path + ".name",
             absl::StrCat("no behaviour '", type.name(), "UserBehavior' in application '",
-                         application, "' (its user types: ",
+                         application.empty() ? "(none)" : application, "' (its user types: ",
                          sorted_types.empty() ? "none" : absl::StrJoin(sorted_types, ", "), ")"));
       }
       if (!type.name().empty() && !seen.insert(type.name()).second) {

@@ -80,7 +80,7 @@ TEST(HotPath, AllocationsPerRequestStaySmall) {
   const int64_t requests = requests_done - requests_before;
 
   ASSERT_EQ(requests, 2000);
-  const double per_request = static_cast<double>(allocations) / requests;
+  const double per_request = static_cast<double>(allocations) / static_cast<double>(requests);
   RecordProperty("allocations_per_request", std::to_string(per_request));
   std::printf("%lld requests, %.2f allocations per request\n", static_cast<long long>(requests),
               per_request);

@@ -58,11 +58,8 @@ std::string HttpTarget::Url() const {
 absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
   HttpTarget target;
   absl::string_view rest = url;
-  if (absl::ConsumePrefix(&rest, "http://")) {
-    target.tls = false;
-  } else if (absl::ConsumePrefix(&rest, "https://")) {
-    target.tls = true;
-  } else {
+  target.tls = absl::ConsumePrefix(&rest, "https://");
+  if (!target.tls && !absl::ConsumePrefix(&rest, "http://")) {
     return absl::InvalidArgumentError(
         absl::StrCat("target '", url, "': must start with http:// or https://"));
   }

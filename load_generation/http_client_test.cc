@@ -5,15 +5,15 @@
 
 #include "absl/strings/match.h"
 #include "boost/asio/co_spawn.hpp"
-#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_future.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "load_generation/http_server.h"
 #include "openssl/evp.h"
 #include "openssl/x509.h"
-#include "load_generation/http_server.h"
 
 namespace loadgen {
 namespace {
@@ -260,8 +260,9 @@ class SelfSignedTls {
 
 TEST_F(HttpSessionTest, SpeaksHttpsAndRefusesAnUntrustedCertificateWhenVerifying) {
   SelfSignedTls tls;
-  HttpServer server([](const ServerRequest& r) { return ServerResponse{.body = "tls " + r.target}; },
-                    1, true, 0, &tls.context());
+  HttpServer server(
+      [](const ServerRequest& r) { return ServerResponse{.body = "tls " + r.target}; }, 1, true, 0,
+      &tls.context());
   asio::ssl::context client(asio::ssl::context::tls_client);
   settings_.tls_context = &client;
   settings_.tls_verify = false;

@@ -23,8 +23,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-HttpServer::HttpServer(Handler handler, int threads, bool record, int port,
-                       asio::ssl::context* tls)
+HttpServer::HttpServer(Handler handler, int threads, bool record, int port, asio::ssl::context* tls)
     : handler_(std::move(handler)),
       record_(record),
       tls_(tls),

@@ -13,14 +13,15 @@
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "boost/asio/ssl/context.hpp"
-#include "load_generation/behavior.h"
 #include "load_generation/config.h"
 #include "load_generation/engine.h"
 #include "load_generation/report.h"
+#include "load_generation/run_config.h"
 
 ABSL_FLAG(std::string, config, "load.pbtxt", "Path of the load.pbtxt that describes the phases.");
 ABSL_FLAG(std::string, application, "",
@@ -53,30 +54,9 @@ int Fail(const absl::Status& status, int code) {
   return code;
 }
 
-// The config, validated against its application.
-absl::StatusOr<LoadConfig> LoadAndValidate(const std::string& path, std::string& application) {
-  absl::StatusOr<LoadConfig> config = ReadLoadConfig(path);
-  if (!config.ok()) return config.status();
-  if (application.empty()) application = config->application();
-  const BehaviorRegistry& registry = BehaviorRegistry::Global();
-  if (application.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": no application: set `application` in the config or pass --application (one of: ",
-        absl::StrJoin(registry.Applications(), ", "), ")"));
-  }
-  if (!registry.HasApplication(application)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown application '", application,
-                     "' (compiled in: ", absl::StrJoin(registry.Applications(), ", "), ")"));
-  }
-  absl::Status valid =
-      ValidateLoadConfig(*config, path, application, registry.UserTypes(application));
-  if (!valid.ok()) return valid;
-  return config;
-}
-
 double RequestsPerSecond(int64_t requests, absl::Duration over) {
-  return over > absl::ZeroDuration() ? requests / absl::ToDoubleSeconds(over) : 0.0;
+  return over > absl::ZeroDuration() ? static_cast<double>(requests) / absl::ToDoubleSeconds(over)
+                                     : 0.0;
 }
 
 int Main(int argc, char** argv) {
@@ -96,13 +76,15 @@ int Main(int argc, char** argv) {
   }
 
   const std::string path = absl::GetFlag(FLAGS_config);
-  std::string application = absl::GetFlag(FLAGS_application);
-  absl::StatusOr<LoadConfig> config = LoadAndValidate(path, application);
-  if (!config.ok()) return Fail(config.status(), kExitBadInput);
+  absl::StatusOr<RunConfig> run = LoadRunConfig(path, absl::GetFlag(FLAGS_application));
+  if (!run.ok()) return Fail(run.status(), kExitBadInput);
+  const LoadConfig* config = &run->config;
+  const std::string& application = run->application;
 
   if (absl::GetFlag(FLAGS_check)) {
-    std::printf("%s: valid: application %s, %d phases, config %s\n", path.c_str(),
-                application.c_str(), config->phases_size(), ConfigDigest(*config).c_str());
+    std::printf("%s: valid: %d phases, user types %s (application %s), config %s\n", path.c_str(),
+                config->phases_size(), absl::StrJoin(run->UserTypes(), ", ").c_str(),
+                application.empty() ? "none" : application.c_str(), ConfigDigest(*config).c_str());
     return 0;
   }
 
@@ -150,12 +132,7 @@ int Main(int argc, char** argv) {
                                  .tls_context = &tls,
                                  .tls_verify = absl::GetFlag(FLAGS_tls_verify)},
                         .stop_timeout = StopTimeout(*config)};
-  Engine engine(
-      *config, options,
-      [&application](absl::string_view type) {
-        return BehaviorRegistry::Global().Create(application, type);
-      },
-      clock);
+  Engine engine(*config, options, run->Behaviors(), clock);
   const absl::Time start = clock.Now();
   engine.Start(start, run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
   std::fprintf(stderr,

@@ -85,7 +85,8 @@ class CheckTest(unittest.TestCase):
     def test_valid_config(self):
         run = self.check(f"--config={runfile('applications/hipster_shop/load_generation/load.pbtxt')}")
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertIn("valid: application hipster_shop, 3 phases", run.stdout)
+        self.assertIn("valid: 3 phases, user types Holiday, Normal, Weekend "
+                      "(application hipster_shop)", run.stdout)
 
     def test_semantic_error_names_the_field_and_exits_2(self):
         path = self.write('application: "hipster_shop" phases { duration: 5 num_users: 1 '
@@ -105,7 +106,7 @@ class CheckTest(unittest.TestCase):
     def test_unknown_application_lists_the_compiled_ones(self):
         run = self.check(f"--config={TWO_PHASES}", "--application=nope")
         self.assertEqual(run.returncode, 2)
-        self.assertIn("unknown application 'nope' (compiled in: hipster_shop, mubench)",
+        self.assertIn("unknown application 'nope' (compiled in: hipster_shop, inference, mubench)",
                       run.stderr)
 
     def test_unknown_user_type_lists_the_applications_types(self):
@@ -114,6 +115,25 @@ class CheckTest(unittest.TestCase):
         run = self.check(f"--config={path}")
         self.assertEqual(run.returncode, 2)
         self.assertIn("its user types: Holiday, Normal, Weekend", run.stderr)
+
+    def test_declarative_type_with_a_bad_template_names_the_field(self):
+        path = self.write('user_type_definitions { name: "Api" tasks { weight: 1 requests { '
+                          'method: "POST" path: "/items/{{id}}" } } } '
+                          'phases { duration: 5 user_types { name: "Api" ratio: 1 } }')
+        run = self.check(f"--config={path}")
+        self.assertEqual(run.returncode, 2)
+        self.assertIn(f"{path}: user_type_definitions[0].tasks[0].requests[0].path: "
+                      "unknown value {{id}} (defined: none)", run.stderr)
+
+    def test_shipped_configs_are_valid(self):
+        for config in ("applications/hipster_shop/load_generation/demo.pbtxt",
+                       "applications/mubench/load_generation/load.pbtxt",
+                       "applications/mubench/load_generation/trace.pbtxt",
+                       "applications/inference/load_generation/load.pbtxt",
+                       "applications/deathstarbench/load_generation/hotel_reservation.pbtxt",
+                       "applications/deathstarbench/load_generation/social_network.pbtxt"):
+            run = self.check(f"--config={runfile(config)}")
+            self.assertEqual(run.returncode, 0, f"{config}: {run.stderr}")
 
     def test_missing_and_binary_files(self):
         run = self.check("--config=/nonexistent.pbtxt")

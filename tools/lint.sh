@@ -14,7 +14,7 @@ bazel build //... >/dev/null 2>&1 || { echo "lint: build failed" >&2; exit 1; }
 /usr/bin/python3 tools/compile_commands.py || exit 1
 sources=$(git ls-files '*.cc' | grep -v '^third_party/')
 # clang reads g++'s flags; the ones it does not know are not errors.
-if ! echo "$sources" | xargs -P "$(nproc)" -n 4 clang-tidy -p . --quiet \
+if ! echo "$sources" | xargs -P "$(nproc)" -n 4 clang-tidy -p . --quiet --config-file="$PWD/.clang-tidy" \
     --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-unused-command-line-argument; then
   status=1
 fi

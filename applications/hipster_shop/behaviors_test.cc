@@ -6,14 +6,11 @@
 
 #include "absl/strings/match.h"
 #include "applications/hipster_shop/demo_shop.h"
-#include "boost/asio/co_spawn.hpp"
-#include "boost/asio/detached.hpp"
-#include "boost/asio/io_context.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "load_generation/behavior.h"
 #include "load_generation/http_server.h"
-#include "load_generation/user_pool.h"
+#include "load_generation/testing/run_users.h"
 
 namespace hipster_shop {
 namespace {
@@ -22,27 +19,12 @@ using ::loadgen::BehaviorRegistry;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Runs `users` users of `type` against `server` until `tasks` tasks are done in total.
 void RunUsers(loadgen::HttpServer& server, const std::string& type, int users, int64_t tasks,
               loadgen::Stats& stats) {
-  auto target = loadgen::ParseHttpTarget(server.url());
-  ASSERT_TRUE(target.ok());
-  boost::asio::io_context io(1);
-  loadgen::RealClock clock;
-  loadgen::UserPool pool(
-      io.get_executor(), {{io.get_executor(), &stats.shard(0)}}, clock,
+  loadgen::testing::RunUsers(
+      server.url(),
       [](absl::string_view t) { return BehaviorRegistry::Global().Create("hipster_shop", t); },
-      {.seed = 5, .http = {.target = *target}});
-  pool.SetTargets({{type, users, 0, 0}}, 0);
-  auto done = [&] {
-    int64_t n = 0;
-    for (const auto& user : pool.Users(type)) n += user->tasks_completed();
-    return n;
-  };
-  while (done() < tasks && io.run_one() > 0) {
-  }
-  boost::asio::co_spawn(io, pool.StopAll(), boost::asio::detached);
-  io.run();
+      type, users, tasks, stats);
 }
 
 TEST(HipsterShop, RegistersTheThreeTypes) {
@@ -136,7 +118,8 @@ TEST(DemoShop, RejectsWhatTheRealShopRejects) {
   ASSERT_EQ(first.headers.back().first, "Set-Cookie");
   const std::string cookie =
       first.headers.back().second.substr(0, first.headers.back().second.find(';'));
-  auto call = [&](std::string method, std::string target, std::string body = "") {
+  auto call = [&](const std::string& method, const std::string& target,
+                  const std::string& body = "") {
     return shop.Handle(
         {.method = method, .target = target, .headers = {{"cookie", cookie}}, .body = body});
   };
