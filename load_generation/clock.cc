@@ -10,7 +10,7 @@ namespace {
 
 class SystemTimer final : public Timer {
  public:
-  explicit SystemTimer(asio::any_io_executor executor) : timer_(std::move(executor)) {}
+  explicit SystemTimer(const asio::any_io_executor& executor) : timer_(executor) {}
 
   asio::awaitable<bool> WaitUntil(absl::Time deadline) override {
     timer_.expires_at(absl::ToChronoTime(deadline));
@@ -26,8 +26,8 @@ class SystemTimer final : public Timer {
 
 }  // namespace
 
-std::unique_ptr<Timer> RealClock::MakeTimer(asio::any_io_executor executor) {
-  return std::make_unique<SystemTimer>(std::move(executor));
+std::unique_ptr<Timer> RealClock::MakeTimer(const asio::any_io_executor& executor) {
+  return std::make_unique<SystemTimer>(executor);
 }
 
 }  // namespace loadgen

@@ -30,7 +30,7 @@ class Clock {
   virtual ~Clock() = default;
   virtual absl::Time Now() const = 0;
   // A timer whose waits complete on `executor`.
-  virtual std::unique_ptr<Timer> MakeTimer(asio::any_io_executor executor) = 0;
+  virtual std::unique_ptr<Timer> MakeTimer(const asio::any_io_executor& executor) = 0;
 };
 
 // Wall-clock time, so that deadlines given as wall-clock times (a common start across shards)
@@ -38,7 +38,7 @@ class Clock {
 class RealClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
-  std::unique_ptr<Timer> MakeTimer(asio::any_io_executor executor) override;
+  std::unique_ptr<Timer> MakeTimer(const asio::any_io_executor& executor) override;
 };
 
 }  // namespace loadgen

@@ -63,7 +63,7 @@ size_t FirstNonTextByte(absl::string_view text) {
 
 class Checker {
  public:
-  void Fail(std::string path, std::string rule) {
+  void Fail(const std::string& path, const std::string& rule) {
     errors_.push_back(absl::StrCat(path, ": ", rule));
   }
   const std::vector<std::string>& errors() const { return errors_; }
@@ -91,27 +91,33 @@ absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_
   return config;
 }
 
-absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path) {
-  auto error = [&path](int err) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot read config: ", std::strerror(err)));
-  };
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return error(errno);
+  if (fd < 0) return absl::NotFoundError(std::strerror(errno));
   std::string content;
   char buffer[64 * 1024];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) != 0) {
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
       close(fd);
-      return error(err);
+      return absl::UnavailableError(std::strerror(err));
     }
     content.append(buffer, n);
   }
   close(fd);
-  return ParseLoadConfig(content, path);
+  return content;
+}
+
+absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path) {
+  absl::StatusOr<std::string> content = ReadFileToString(path);
+  if (!content.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot read config: ", content.status().message()));
+  }
+  return ParseLoadConfig(*content, path);
 }
 
 absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,

@@ -21,6 +21,9 @@ using UserTypeConfig = ::pl::demos::load_generation::UserType;
 // binary content is rejected before parsing. No semantic checks (see ValidateLoadConfig).
 absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename);
 
+// The content of the file at `path`; if it cannot be read, an error saying why (strerror).
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
 // Reads and parses the file at `path`; an unreadable file is an error naming it and why.
 absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path);
 

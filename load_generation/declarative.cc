@@ -1,10 +1,5 @@
 #include "load_generation/declarative.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <variant>
@@ -120,23 +115,10 @@ Template ParseTemplate(absl::string_view text, const std::map<std::string, int>&
 }
 
 absl::StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(std::strerror(errno));
-  std::string content;
-  char buffer[64 * 1024];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      close(fd);
-      return absl::UnknownError(std::strerror(err));
-    }
-    content.append(buffer, n);
-  }
-  close(fd);
+  absl::StatusOr<std::string> content = ReadFileToString(path);
+  if (!content.ok()) return content.status();
   std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(content, '\n')) {
+  for (absl::string_view line : absl::StrSplit(*content, '\n')) {
     line = absl::StripTrailingAsciiWhitespace(line);
     if (!line.empty()) lines.emplace_back(line);
   }

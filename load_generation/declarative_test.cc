@@ -44,7 +44,7 @@ std::map<std::string, int64_t> Mix(const RunConfig& run, const std::string& type
   return counts;
 }
 
-TEST(Declarative, HotelReservationMixIs60_39_HalfAndHalf) {
+TEST(Declarative, HotelReservationMixMatchesTheWrk2Script) {
   RunConfig run =
       MustResolveFile("applications/deathstarbench/load_generation/hotel_reservation.pbtxt");
   HttpServer server([](const ServerRequest&) { return ServerResponse{}; }, 1, /*record=*/true);
@@ -70,7 +70,7 @@ TEST(Declarative, HotelReservationMixIs60_39_HalfAndHalf) {
   }
 }
 
-TEST(Declarative, SocialNetworkMixIs60_30_10AndPostsAForm) {
+TEST(Declarative, SocialNetworkMixMatchesTheWrk2ScriptAndPostsAForm) {
   RunConfig run =
       MustResolveFile("applications/deathstarbench/load_generation/social_network.pbtxt");
   HttpServer server([](const ServerRequest&) { return ServerResponse{}; });

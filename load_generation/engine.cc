@@ -56,7 +56,7 @@ void Engine::Start(absl::Time start, absl::Time deadline) {
                                                        .deadline = deadline,
                                                        .shard_index = options_.shard_index,
                                                        .shard_count = options_.shard_count});
-    asio::co_spawn(control_.io, scheduler_->Run(), [this](std::exception_ptr) {
+    asio::co_spawn(control_.io, scheduler_->Run(), [this](const std::exception_ptr&) {
       std::lock_guard<std::mutex> lock(done_mu_);
       done_ = true;
       done_cv_.notify_all();

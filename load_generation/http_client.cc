@@ -171,7 +171,7 @@ absl::string_view HttpResponse::header(absl::string_view name) const {
   return it == message_->end() ? absl::string_view() : View(it->value());
 }
 
-HttpSession::HttpSession(asio::any_io_executor executor, const HttpSettings& settings,
+HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
     : executor_(executor), settings_(settings), stats_(stats), clock_(clock), resolver_(executor) {
   request_.version(11);

@@ -126,8 +126,8 @@ std::string UrlEncode(absl::string_view text);
 // that name a path, body or options by reference need them alive until the co_await ends.
 class HttpSession {
  public:
-  HttpSession(asio::any_io_executor executor, const HttpSettings& settings, StatsShard& stats,
-              const Clock& clock);
+  HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
+              StatsShard& stats, const Clock& clock);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;

@@ -19,7 +19,7 @@ std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, in
   return targets;
 }
 
-Scheduler::Scheduler(asio::any_io_executor control, Clock& clock, const LoadConfig& config,
+Scheduler::Scheduler(const asio::any_io_executor& control, Clock& clock, const LoadConfig& config,
                      UserPool& pool, Stats& stats, Options options)
     : clock_(clock),
       config_(config),

@@ -35,8 +35,8 @@ class Scheduler {
     int shard_count = 1;
   };
 
-  Scheduler(asio::any_io_executor control, Clock& clock, const LoadConfig& config, UserPool& pool,
-            Stats& stats, Options options);
+  Scheduler(const asio::any_io_executor& control, Clock& clock, const LoadConfig& config,
+            UserPool& pool, Stats& stats, Options options);
 
   // The whole run; completes when every user is gone.
   asio::awaitable<void> Run();

@@ -58,7 +58,7 @@ class SchedulerTest : public ::testing::Test {
     scheduler_ =
         std::make_unique<Scheduler>(io_.get_executor(), clock_, config_, *pool_, stats_, options);
     asio::co_spawn(io_, scheduler_->Run(),
-                   [this](std::exception_ptr) { ended_at_ = clock_.Now(); });
+                   [this](const std::exception_ptr&) { ended_at_ = clock_.Now(); });
     clock_.RunReady(io_);
   }
 

@@ -14,8 +14,8 @@ namespace loadgen {
 // deadline is reached, after marking it fired.
 class SimulatedTimer final : public Timer {
  public:
-  SimulatedTimer(SimulatedClock& clock, asio::any_io_executor executor)
-      : clock_(clock), timer_(std::move(executor)) {}
+  SimulatedTimer(SimulatedClock& clock, const asio::any_io_executor& executor)
+      : clock_(clock), timer_(executor) {}
   ~SimulatedTimer() override { Unregister(); }
 
   asio::awaitable<bool> WaitUntil(absl::Time deadline) override {
@@ -51,8 +51,8 @@ class SimulatedTimer final : public Timer {
   bool fired_ = false;
 };
 
-std::unique_ptr<Timer> SimulatedClock::MakeTimer(asio::any_io_executor executor) {
-  return std::make_unique<SimulatedTimer>(*this, std::move(executor));
+std::unique_ptr<Timer> SimulatedClock::MakeTimer(const asio::any_io_executor& executor) {
+  return std::make_unique<SimulatedTimer>(*this, executor);
 }
 
 void SimulatedClock::RunReady(asio::io_context& io) {

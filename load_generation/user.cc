@@ -17,8 +17,8 @@ uint64_t UserSeed(uint64_t run_seed, int64_t id) {
 }
 
 User::User(Options options, std::unique_ptr<UserBehavior> behavior,
-           std::unique_ptr<HttpSession> session, Clock& clock, asio::any_io_executor executor,
-           const WaitRange& wait, StatsShard& stats)
+           std::unique_ptr<HttpSession> session, Clock& clock,
+           const asio::any_io_executor& executor, const WaitRange& wait, StatsShard& stats)
     : options_(std::move(options)),
       behavior_(std::move(behavior)),
       session_(std::move(session)),

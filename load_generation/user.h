@@ -47,7 +47,7 @@ class User : public std::enable_shared_from_this<User> {
     absl::Duration stop_timeout = absl::Seconds(5);
   };
   User(Options options, std::unique_ptr<UserBehavior> behavior,
-       std::unique_ptr<HttpSession> session, Clock& clock, asio::any_io_executor executor,
+       std::unique_ptr<HttpSession> session, Clock& clock, const asio::any_io_executor& executor,
        const WaitRange& wait, StatsShard& stats);
 
   // --- For behaviours.

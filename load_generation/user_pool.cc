@@ -10,8 +10,8 @@
 
 namespace loadgen {
 
-UserPool::UserPool(asio::any_io_executor control, std::vector<EventLoopHandle> loops, Clock& clock,
-                   BehaviorSource behaviors, Options options)
+UserPool::UserPool(const asio::any_io_executor& control, std::vector<EventLoopHandle> loops,
+                   Clock& clock, BehaviorSource behaviors, Options options)
     : control_(control),
       loops_(std::move(loops)),
       loop_users_(loops_.size(), 0),
@@ -125,18 +125,19 @@ void UserPool::StartUser(TypeState& type) {
   type.active.push_back(user);
   ++loop_users_[loop];
   ++live_users_;
-  asio::co_spawn(
-      handle.executor, user->Run(), [this, type = &type, loop, user](std::exception_ptr error) {
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            std::fprintf(stderr, "loadgen: user %lld (%s) ended: %s\n",
-                         static_cast<long long>(user->id()), user->type().c_str(), e.what());
-          }
-        }
-        asio::post(control_, [this, type, loop, user] { OnUserDone(type, loop, user); });
-      });
+  asio::co_spawn(handle.executor, user->Run(),
+                 [this, type = &type, loop, user](const std::exception_ptr& error) {
+                   if (error) {
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       std::fprintf(stderr, "loadgen: user %lld (%s) ended: %s\n",
+                                    static_cast<long long>(user->id()), user->type().c_str(),
+                                    e.what());
+                     }
+                   }
+                   asio::post(control_, [this, type, loop, user] { OnUserDone(type, loop, user); });
+                 });
 }
 
 void UserPool::StopUser(TypeState& type) {

@@ -55,7 +55,7 @@ class UserPool {
     HttpSettings http;
   };
 
-  UserPool(asio::any_io_executor control, std::vector<EventLoopHandle> loops, Clock& clock,
+  UserPool(const asio::any_io_executor& control, std::vector<EventLoopHandle> loops, Clock& clock,
            BehaviorSource behaviors, Options options);
   // Requires that no user is alive (StopAll has completed).
   ~UserPool();

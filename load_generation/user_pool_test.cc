@@ -23,7 +23,7 @@ using ::loadgen::testing::Journal;
 class UserPoolTest : public ::testing::Test {
  protected:
   void MakePool(absl::Duration task_time, absl::Duration stop_timeout = absl::Seconds(2),
-                uint64_t seed = 1, std::vector<int> weights = {1}) {
+                uint64_t seed = 1, const std::vector<int>& weights = {1}) {
     auto target = ParseHttpTarget("http://127.0.0.1:1");
     settings_ = {.seed = seed, .stop_timeout = stop_timeout, .http = {.target = *target}};
     pool_ = std::make_unique<UserPool>(
@@ -40,7 +40,7 @@ class UserPoolTest : public ::testing::Test {
   void TearDown() override {
     if (!pool_) return;
     bool stopped = false;
-    asio::co_spawn(io_, pool_->StopAll(), [&](std::exception_ptr) { stopped = true; });
+    asio::co_spawn(io_, pool_->StopAll(), [&](const std::exception_ptr&) { stopped = true; });
     clock_.Advance(absl::Minutes(10), io_);
     EXPECT_TRUE(stopped);
     EXPECT_EQ(pool_->LiveUsers(), 0);
@@ -153,7 +153,7 @@ TEST_F(UserPoolTest, StopTimeoutCancelsALongTask) {
   AdvanceTo(absl::Seconds(10));
   bool stopped = false;
   absl::Time stopped_at;
-  asio::co_spawn(io_, pool_->StopAll(), [&](std::exception_ptr) {
+  asio::co_spawn(io_, pool_->StopAll(), [&](const std::exception_ptr&) {
     stopped = true;
     stopped_at = clock_.Now();
   });
@@ -209,7 +209,7 @@ TEST_F(UserPoolTest, TheSameSeedGivesTheSameTasksAndPauses) {
                   {.seed = seed, .http = {.target = *target}});
     pool.SetTargets({{"A", 3, 0, 1000}}, 10);
     clock.Advance(absl::Seconds(60), io);
-    asio::co_spawn(io, pool.StopAll(), [](std::exception_ptr) {});
+    asio::co_spawn(io, pool.StopAll(), [](const std::exception_ptr&) {});
     clock.Advance(absl::Seconds(60), io);
     std::vector<std::tuple<int64_t, int, absl::Time>> sequence;
     for (const auto& t : journal.tasks) sequence.emplace_back(t.user, t.task, t.start);

@@ -48,7 +48,7 @@ std::string UrlDecode(absl::string_view text) {
     } else if (text[i] == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
                absl::ascii_isxdigit(text[i + 2])) {
       int value = 0;
-      absl::SimpleHexAtoi(text.substr(i + 1, 2), &value);
+      if (!absl::SimpleHexAtoi(text.substr(i + 1, 2), &value)) value = '?';  // checked above
       out.push_back(static_cast<char>(value));
       i += 2;
     } else {

@@ -23,7 +23,7 @@ constexpr std::array<const char*, 10> kFeatures = {"down", "up",  "rtt",      "l
 std::string PredictBody(User& u) {
   std::string body = "{\"data\": {\"ts\": [";
   const int64_t start = 1700000000 + u.UniformInt(0, 86400);
-  for (int i = 0; i < kRows; ++i) absl::StrAppend(&body, i ? ", " : "", start + 60 * i);
+  for (int64_t i = 0; i < kRows; ++i) absl::StrAppend(&body, i ? ", " : "", start + 60 * i);
   body += "]";
   for (const char* feature : kFeatures) {
     absl::StrAppend(&body, ", \"", feature, "\": [");
