@@ -60,6 +60,24 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   sum_ += other.sum_;
 }
 
+void LatencyHistogram::Subtract(const LatencyHistogram& earlier) {
+  if (earlier.count_ == 0) return;
+  count_ -= earlier.count_;
+  sum_ -= earlier.sum_;
+  bool found_min = false;
+  for (int b = 0; b < kOctaves; ++b) {
+    if (!blocks_[b]) continue;
+    for (int i = 0; i < kSubBuckets; ++i) {
+      if (earlier.blocks_[b]) (*blocks_[b])[i] -= (*earlier.blocks_[b])[i];
+      if ((*blocks_[b])[i] == 0) continue;
+      if (!found_min) min_ = BucketLow(b, i);
+      found_min = true;
+      max_ = BucketLow(b, i) + BucketWidth(b) - 1;
+    }
+  }
+  if (count_ == 0) Clear();
+}
+
 void LatencyHistogram::Clear() { *this = LatencyHistogram(); }
 
 int64_t LatencyHistogram::ValueAtQuantile(double q) const {

@@ -25,6 +25,10 @@ class LatencyHistogram {
   void Record(int64_t value_us);
   // Adds every value recorded in `other`.
   void Merge(const LatencyHistogram& other);
+  // Removes the values of `earlier`, a histogram this one was built on (an older snapshot of
+  // the same recording), leaving those recorded since. Min() and Max() of the result are the
+  // bounds of its lowest and highest non-empty buckets, not exact values.
+  void Subtract(const LatencyHistogram& earlier);
   void Clear();
 
   int64_t Count() const { return count_; }

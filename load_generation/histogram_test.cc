@@ -91,6 +91,32 @@ TEST(LatencyHistogram, MergeEqualsOneHistogramOfAllValues) {
   ExpectWithinErrorBound(merged, values);
 }
 
+TEST(LatencyHistogram, SubtractingAnOlderSnapshotLeavesTheNewValues) {
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<int64_t> old_values(100, 900), new_values(5000, 90000);
+  LatencyHistogram running;
+  for (int i = 0; i < 10000; ++i) running.Record(old_values(rng));
+  const LatencyHistogram snapshot = running;
+  LatencyHistogram recent;
+  std::vector<int64_t> values;
+  for (int i = 0; i < 10000; ++i) {
+    int64_t v = new_values(rng);
+    running.Record(v);
+    recent.Record(v);
+    values.push_back(v);
+  }
+  running.Subtract(snapshot);
+  EXPECT_EQ(running.Count(), recent.Count());
+  EXPECT_EQ(running.Sum(), recent.Sum());
+  for (double q : {0.5, 0.95, 0.99})
+    EXPECT_EQ(running.ValueAtQuantile(q), recent.ValueAtQuantile(q));
+  EXPECT_NEAR(running.Min(), recent.Min(), recent.Min() / 500.0);
+  EXPECT_NEAR(running.Max(), recent.Max(), recent.Max() / 500.0);
+  running.Subtract(recent);
+  EXPECT_EQ(running.Count(), 0);
+  EXPECT_EQ(running.ValueAtQuantile(0.5), 0);
+}
+
 TEST(LatencyHistogram, PercentileNeverExceedsMax) {
   LatencyHistogram h;
   for (int i = 0; i < 99; ++i) h.Record(1000);

@@ -54,11 +54,6 @@ int Fail(const absl::Status& status, int code) {
   return code;
 }
 
-double RequestsPerSecond(int64_t requests, absl::Duration over) {
-  return over > absl::ZeroDuration() ? static_cast<double>(requests) / absl::ToDoubleSeconds(over)
-                                     : 0.0;
-}
-
 int Main(int argc, char** argv) {
   absl::FlagsUsageConfig usage;
   // --help lists the project's own flags, wherever they are defined.
@@ -144,12 +139,12 @@ int Main(int argc, char** argv) {
                    : "");
 
   const absl::Duration interval = absl::GetFlag(FLAGS_status_interval);
-  int64_t last_requests = 0;
-  absl::Time last_time = start;
+  RecentStats recent;
+  absl::Time last_sample = start, last_status = start;
+  recent.AddSample(start, RequestStats());
   int signals_seen = 0;
   while (!engine.done()) {
-    const absl::Duration wait = interval > absl::ZeroDuration() ? interval : absl::Seconds(1);
-    const timespec timeout = absl::ToTimespec(std::min(wait, absl::Milliseconds(200)));
+    const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
     if (signal > 0) {
       if (++signals_seen > 1) {
@@ -160,17 +155,17 @@ int Main(int argc, char** argv) {
       engine.Stop();
     }
     const absl::Time now = clock.Now();
-    if (interval > absl::ZeroDuration() && now - last_time >= interval && !engine.done()) {
-      RunStatus status = engine.Status();
-      PhaseResult phase = engine.stats().Current(now);
-      const int64_t requests = engine.stats().Total().Total().requests;
+    if (interval <= absl::ZeroDuration() || engine.done()) continue;
+    if (now - last_sample >= absl::Seconds(1)) {
+      recent.AddSample(now, engine.stats().Total().Total());
+      last_sample = now;
+    }
+    if (now - last_status >= interval) {
       std::fprintf(stderr, "%s\n",
-                   FormatStatusLine(now - start, status,
-                                    RequestsPerSecond(requests - last_requests, now - last_time),
-                                    phase.stats.Total())
+                   FormatStatusLine(now - start, engine.Status(), recent.Current(),
+                                    engine.stats().Current(now).stats.Total())
                        .c_str());
-      last_requests = requests;
-      last_time = now;
+      last_status = now;
     }
   }
 

@@ -61,8 +61,8 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
   return out;
 }
 
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status, double requests_per_s,
-                             const RequestStats& phase) {
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
+                             const RecentStats::Figures& recent, const RequestStats& phase) {
   std::string where = "between phases";
   if (status.occurrence) {
     where = absl::StrFormat("phase %d %s (loop %d)", status.occurrence->phase, status.phase_name,
@@ -73,15 +73,17 @@ std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status, do
     if (c.target == 0 && c.active == 0 && c.stopping == 0) continue;
     users.push_back(absl::StrFormat("%s %d/%d", c.name, c.active, c.target));
   }
-  const std::string latency =
-      phase.requests == 0
+  const LatencyHistogram& latency = recent.latency_us;
+  const std::string percentiles =
+      latency.Count() == 0
           ? "p50 n/a p95 n/a"
-          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", Ms(phase.latency_us.ValueAtQuantile(0.5)),
-                            Ms(phase.latency_us.ValueAtQuantile(0.95)));
-  return absl::StrFormat(
-      "[%5ds] %s | %s | %.1f req/s | %s | %d failures (%.2f%%)", absl::ToInt64Seconds(elapsed),
-      where, users.empty() ? "no users" : absl::StrJoin(users, " "), requests_per_s, latency,
-      phase.failures, phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
+          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", Ms(latency.ValueAtQuantile(0.5)),
+                            Ms(latency.ValueAtQuantile(0.95)));
+  return absl::StrFormat("[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
+                         absl::ToInt64Seconds(elapsed), where,
+                         users.empty() ? "no users" : absl::StrJoin(users, " "),
+                         recent.requests_per_s, percentiles, recent.failures_per_s, phase.failures,
+                         phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
 }
 
 }  // namespace loadgen

@@ -35,11 +35,11 @@ std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const Re
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
 
-// One line of live status, e.g.
-// "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s | p50 12.0 ms
-//  p95 40.1 ms | 0 failures (0.00%)"
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status, double requests_per_s,
-                             const RequestStats& phase);
+// One line of live status: rates and latency over the last 10 s, failures of the phase, e.g.
+// "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 12.0 ms
+//  p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)"
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
+                             const RecentStats::Figures& recent, const RequestStats& phase);
 
 }  // namespace loadgen
 

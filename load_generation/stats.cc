@@ -106,6 +106,28 @@ StatsTable StatsShard::TakeAndReset() {
   return fresh;
 }
 
+void RecentStats::AddSample(absl::Time now, const RequestStats& total) {
+  if (!samples_.empty() && total.requests < samples_.back().second.requests) samples_.clear();
+  samples_.emplace_back(now, total);
+  // Keep the newest sample at least a window old, so the window is always covered.
+  while (samples_.size() > 2 && samples_[1].first <= now - window_) samples_.pop_front();
+}
+
+RecentStats::Figures RecentStats::Current() const {
+  Figures figures;
+  if (samples_.size() < 2) return figures;
+  const auto& [oldest_time, oldest] = samples_.front();
+  const auto& [newest_time, newest] = samples_.back();
+  figures.span = newest_time - oldest_time;
+  const double seconds = absl::ToDoubleSeconds(figures.span);
+  if (seconds <= 0) return figures;
+  figures.requests_per_s = (newest.requests - oldest.requests) / seconds;
+  figures.failures_per_s = (newest.failures - oldest.failures) / seconds;
+  figures.latency_us = newest.latency_us;
+  figures.latency_us.Subtract(oldest.latency_us);
+  return figures;
+}
+
 Stats::Stats(int shards) {
   for (int i = 0; i < std::max(shards, 1); ++i) shards_.push_back(std::make_unique<StatsShard>());
 }

@@ -123,6 +123,30 @@ struct PhaseResult {
   StatsTable stats;
 };
 
+// Figures of the last `window` of a run (10 s, as Locust's "current" ones): kept as snapshots
+// of the running total, about one a second, and the difference between the newest and the one
+// a window older. Not thread-safe: one reader samples and reads.
+class RecentStats {
+ public:
+  explicit RecentStats(absl::Duration window = absl::Seconds(10)) : window_(window) {}
+
+  // Adds a snapshot of the running total taken at `now`. A total lower than the last one (the
+  // stats were reset) starts the window afresh.
+  void AddSample(absl::Time now, const RequestStats& total);
+
+  struct Figures {
+    double requests_per_s = 0;
+    double failures_per_s = 0;
+    LatencyHistogram latency_us;  // of the requests completed in the window
+    absl::Duration span;          // the time the figures cover: up to the window
+  };
+  Figures Current() const;
+
+ private:
+  absl::Duration window_;
+  std::deque<std::pair<absl::Time, RequestStats>> samples_;  // oldest first
+};
+
 // All of a run's statistics: the shards, the phase occurrences completed so far and the total.
 // Called from one control thread (BeginPhase/EndPhase/Reset) and any readers.
 class Stats {

@@ -88,5 +88,43 @@ TEST(Stats, ResetForgetsEverything) {
   EXPECT_EQ(stats.Current(kT0).occurrence.start, kT0 + absl::Seconds(2));
 }
 
+TEST(RecentStats, RatesAndLatencyCoverTheLastTenSeconds) {
+  RecentStats recent;
+  RequestStats total;
+  // 100 fast requests a second for 20 s, then 10 slow ones a second (5% failing) for 10 s.
+  for (int second = 0; second <= 30; ++second) {
+    const bool slow = second > 20;
+    for (int i = 0; i < (slow ? 10 : 100) && second > 0; ++i) {
+      total.Record(Sample("GET", "/", slow ? 50000 : 1000, slow && i < 1 ? "HTTP 500" : ""));
+    }
+    recent.AddSample(kT0 + absl::Seconds(second), total);
+    if (second == 15) {
+      EXPECT_DOUBLE_EQ(recent.Current().requests_per_s, 100);
+      EXPECT_EQ(recent.Current().latency_us.ValueAtQuantile(0.99), 1000);
+    }
+  }
+  RecentStats::Figures now = recent.Current();
+  EXPECT_EQ(now.span, absl::Seconds(10));
+  EXPECT_DOUBLE_EQ(now.requests_per_s, 10);
+  EXPECT_DOUBLE_EQ(now.failures_per_s, 1);
+  EXPECT_EQ(now.latency_us.Count(), 100);
+  EXPECT_NEAR(now.latency_us.ValueAtQuantile(0.5), 50000, 50);  // the histogram's 0.1%
+}
+
+TEST(RecentStats, AResetStartsAfresh) {
+  RecentStats recent;
+  RequestStats total;
+  for (int i = 0; i < 50; ++i) total.Record(Sample("GET", "/", 1000));
+  recent.AddSample(kT0, total);
+  recent.AddSample(kT0 + absl::Seconds(1), total);
+  RequestStats after_reset;
+  after_reset.Record(Sample("GET", "/", 1000));
+  recent.AddSample(kT0 + absl::Seconds(2), after_reset);
+  EXPECT_EQ(recent.Current().requests_per_s, 0) << "one sample since the reset";
+  after_reset.Record(Sample("GET", "/", 1000));
+  recent.AddSample(kT0 + absl::Seconds(3), after_reset);
+  EXPECT_DOUBLE_EQ(recent.Current().requests_per_s, 1);
+}
+
 }  // namespace
 }  // namespace loadgen
