@@ -86,17 +86,49 @@ bool Engine::done() const {
   return done_;
 }
 
+template <typename Fn>
+auto Engine::OnControl(Fn fn) {
+  std::promise<decltype(fn())> result;
+  asio::post(control_.io, [&] { result.set_value(fn()); });
+  return result.get_future().get();
+}
+
 RunStatus Engine::Status() {
-  std::promise<RunStatus> result;
-  asio::post(control_.io, [&] {
+  return OnControl([this] {
     RunStatus status;
     status.running = scheduler_ && !done();
-    if (scheduler_) status.occurrence = scheduler_->current();
+    if (scheduler_) {
+      status.occurrence = scheduler_->current();
+      status.paused = scheduler_->paused();
+      status.override_users = scheduler_->override_users();
+    }
     if (status.occurrence) status.phase_name = PhaseName(config_, status.occurrence->phase);
     status.users = pool_->Counts();
-    result.set_value(std::move(status));
+    return status;
   });
-  return result.get_future().get();
+}
+
+absl::Status Engine::Control(const std::function<absl::Status(Scheduler&)>& control) {
+  return OnControl([&]() -> absl::Status {
+    if (!scheduler_) return absl::FailedPreconditionError("the run has not started");
+    return control(*scheduler_);
+  });
+}
+
+absl::Status Engine::JumpTo(int phase) {
+  return Control([phase](Scheduler& s) { return s.JumpTo(phase); });
+}
+absl::Status Engine::Pause() {
+  return Control([](Scheduler& s) { return s.Pause(); });
+}
+absl::Status Engine::Resume() {
+  return Control([](Scheduler& s) { return s.Resume(); });
+}
+absl::Status Engine::OverrideUsers(int users, const std::vector<int>& ratios) {
+  return Control([&](Scheduler& s) { return s.OverrideUsers(users, ratios); });
+}
+absl::Status Engine::ClearOverride() {
+  return Control([](Scheduler& s) { return s.ClearOverride(); });
 }
 
 }  // namespace loadgen

@@ -2,6 +2,8 @@
 #define LOAD_GENERATION_ENGINE_H_
 
 #include <condition_variable>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -9,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
@@ -33,6 +36,8 @@ struct EngineOptions {
 // A snapshot of where a run is.
 struct RunStatus {
   bool running = false;
+  bool paused = false;
+  std::optional<int> override_users;  // set by OverrideUsers, until the next phase
   std::optional<PhaseOccurrence> occurrence;
   std::string phase_name;
   std::vector<UserTypeCounts> users;
@@ -57,10 +62,23 @@ class Engine {
   bool done() const;
 
   RunStatus Status();
+
+  // The run-state controls of Scheduler, from any thread; FailedPrecondition before Start.
+  absl::Status JumpTo(int phase);
+  absl::Status Pause();
+  absl::Status Resume();
+  absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
+  absl::Status ClearOverride();
   Stats& stats() { return stats_; }
   int threads() const { return static_cast<int>(loops_.size()); }
 
  private:
+  // Runs `fn` on the control loop and returns its result.
+  template <typename Fn>
+  auto OnControl(Fn fn);
+  // Runs a Scheduler control on the control loop.
+  absl::Status Control(const std::function<absl::Status(Scheduler&)>& control);
+
   struct Loop {
     asio::io_context io{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};

@@ -65,16 +65,9 @@ std::optional<PhaseOccurrence> PhaseTimeline::Occurrence(int64_t n) const {
   return occurrence;
 }
 
-std::optional<PhaseOccurrence> PhaseTimeline::At(absl::Time t) const {
-  if (durations_.empty() || t < start_ || t >= End() || cycle_ <= absl::ZeroDuration()) {
-    return std::nullopt;
-  }
-  absl::Duration into_loop;
-  const int64_t loop = absl::IDivDuration(t - start_, cycle_, &into_loop);
-  // The last phase whose offset is <= into_loop.
-  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), into_loop);
-  const int64_t phase = (it - offsets_.begin()) - 1;
-  return Occurrence(loop * static_cast<int64_t>(durations_.size()) + phase);
+absl::Duration PhaseTimeline::Offset(int64_t n) const {
+  const int64_t phases = static_cast<int64_t>(durations_.size());
+  return cycle_ * (n / phases) + offsets_[n % phases];
 }
 
 absl::Time PhaseTimeline::End() const {

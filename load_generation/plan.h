@@ -41,10 +41,12 @@ class PhaseTimeline {
 
   // The occurrence numbered `n`, or nullopt if the run is over before it starts.
   std::optional<PhaseOccurrence> Occurrence(int64_t n) const;
-  // The occurrence under way at time `t`, or nullopt if the run is not running then.
-  std::optional<PhaseOccurrence> At(absl::Time t) const;
   // When the whole run ends (InfiniteFuture if never).
   absl::Time End() const;
+  // Moves every occurrence by `d` (after a pause, or to start one now); the deadline stays.
+  void Shift(absl::Duration d) { start_ += d; }
+  // How far after the start occurrence `n` begins, deadline and loops aside.
+  absl::Duration Offset(int64_t n) const;
 
   absl::Time start() const { return start_; }
   int phase_count() const { return static_cast<int>(durations_.size()); }

@@ -2,21 +2,32 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace loadgen {
 
-std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, int shard_index,
-                                         int shard_count) {
-  const PhaseConfig& p = config.phases(phase);
-  std::vector<int> ratios;
-  for (const UserTypeConfig& type : p.user_types()) ratios.push_back(type.ratio());
-  std::vector<int> counts =
-      ShardShare(SplitByRatio(p.num_users(), ratios), shard_index, shard_count);
+namespace {
+
+std::vector<UserTypeTarget> Targets(const PhaseConfig& p, int users, std::vector<int> ratios,
+                                    int shard_index, int shard_count) {
+  if (ratios.empty()) {
+    for (const UserTypeConfig& type : p.user_types()) ratios.push_back(type.ratio());
+  }
+  std::vector<int> counts = ShardShare(SplitByRatio(users, ratios), shard_index, shard_count);
   std::vector<UserTypeTarget> targets;
   for (int i = 0; i < p.user_types_size(); ++i) {
     const UserTypeConfig& type = p.user_types(i);
     targets.push_back({type.name(), counts[i], type.min_wait_ms(), type.max_wait_ms()});
   }
   return targets;
+}
+
+}  // namespace
+
+std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, int shard_index,
+                                         int shard_count) {
+  return Targets(config.phases(phase), config.phases(phase).num_users(), {}, shard_index,
+                 shard_count);
 }
 
 Scheduler::Scheduler(const asio::any_io_executor& control, Clock& clock, const LoadConfig& config,
@@ -28,15 +39,22 @@ Scheduler::Scheduler(const asio::any_io_executor& control, Clock& clock, const L
       options_(options),
       timer_(clock.MakeTimer(control)) {}
 
+void Scheduler::ApplyTargets(const PhaseConfig& phase, int users, const std::vector<int>& ratios) {
+  pool_.SetTargets(Targets(phase, users, ratios, options_.shard_index, options_.shard_count),
+                   static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
+}
+
 void Scheduler::BeginPhase(const PhaseOccurrence& occurrence) {
   current_ = occurrence;
+  override_users_.reset();
   const PhaseConfig& phase = config_.phases(occurrence.phase);
-  std::vector<UserTypeTarget> targets =
-      PhaseTargets(config_, occurrence.phase, options_.shard_index, options_.shard_count);
   int users = 0;
-  for (const UserTypeTarget& t : targets) users += t.users;
+  for (const UserTypeTarget& t :
+       PhaseTargets(config_, occurrence.phase, options_.shard_index, options_.shard_count)) {
+    users += t.users;
+  }
   stats_.BeginPhase(occurrence, PhaseName(config_, occurrence.phase), users, clock_.Now());
-  pool_.SetTargets(targets, static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
+  ApplyTargets(phase, phase.num_users(), {});
 }
 
 asio::awaitable<void> Scheduler::Run() {
@@ -44,15 +62,35 @@ asio::awaitable<void> Scheduler::Run() {
   for (const PhaseConfig& phase : config_.phases()) {
     durations.push_back(absl::Seconds(phase.duration()));
   }
-  const PhaseTimeline timeline(durations, options_.start, config_.loops(), options_.deadline);
-  for (int64_t n = 0; !stop_requested_; ++n) {
-    std::optional<PhaseOccurrence> occurrence = timeline.Occurrence(n);
-    if (!occurrence) break;
-    if (clock_.Now() < occurrence->start && !co_await timer_->WaitUntil(occurrence->start)) {
-      continue;  // stopped before it began
+  timeline_.emplace(durations, options_.start, config_.loops(), options_.deadline);
+  int64_t n = 0;
+  bool begun = false;  // whether occurrence n has begun
+  while (!stop_requested_) {
+    if (jump_to_) {
+      n = *jump_to_;
+      jump_to_.reset();
+      timeline_->Shift(clock_.Now() - (timeline_->start() + timeline_->Offset(n)));
+      begun = false;
     }
-    BeginPhase(*occurrence);
-    co_await timer_->WaitUntil(occurrence->end);
+    std::optional<PhaseOccurrence> occurrence = timeline_->Occurrence(n);
+    if (!occurrence) break;
+    if (paused_) {
+      // Resume, Stop or JumpTo wake it; the run's deadline holds while paused.
+      if (co_await timer_->WaitUntil(options_.deadline)) break;
+      continue;
+    }
+    if (!begun) {
+      if (clock_.Now() < occurrence->start) {
+        co_await timer_->WaitUntil(occurrence->start);
+        continue;  // a control call may have changed the plan meanwhile
+      }
+      BeginPhase(*occurrence);
+      begun = true;
+    }
+    if (co_await timer_->WaitUntil(occurrence->end)) {
+      ++n;
+      begun = false;
+    }
   }
   current_.reset();
   co_await pool_.StopAll();
@@ -62,6 +100,75 @@ asio::awaitable<void> Scheduler::Run() {
 void Scheduler::Stop() {
   stop_requested_ = true;
   timer_->Cancel();
+}
+
+absl::Status Scheduler::RequireRunning() const {
+  if (!current_ || stop_requested_) {
+    return absl::FailedPreconditionError("no phase is under way");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::JumpTo(int phase) {
+  if (phase < 0 || phase >= config_.phases_size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("phase ", phase, " does not exist (the config has ", config_.phases_size(),
+                     ": 0..", config_.phases_size() - 1, ")"));
+  }
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  jump_to_ = static_cast<int64_t>(current_->loop) * config_.phases_size() + phase;
+  if (paused_) {
+    paused_ = false;
+    pool_.Resume();
+  }
+  timer_->Cancel();
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::Pause() {
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  if (paused_) return absl::FailedPreconditionError("the run is paused already");
+  paused_ = true;
+  paused_at_ = clock_.Now();
+  pool_.Pause();
+  timer_->Cancel();
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::Resume() {
+  if (!paused_ || stop_requested_) return absl::FailedPreconditionError("the run is not paused");
+  paused_ = false;
+  timeline_->Shift(clock_.Now() - paused_at_);
+  pool_.Resume();
+  timer_->Cancel();
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::OverrideUsers(int users, const std::vector<int>& ratios) {
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  const PhaseConfig& phase = config_.phases(current_->phase);
+  if (users < 0 || users > 1000000) {
+    return absl::InvalidArgumentError(absl::StrCat("users must be in 0..1000000, not ", users));
+  }
+  if (!ratios.empty() && static_cast<int>(ratios.size()) != phase.user_types_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("give one ratio per user type of the phase (",
+                                                   phase.user_types_size(), "), not ",
+                                                   ratios.size()));
+  }
+  for (int r : ratios) {
+    if (r <= 0) return absl::InvalidArgumentError(absl::StrCat("ratios must be > 0, not ", r));
+  }
+  override_users_ = users;
+  ApplyTargets(phase, users, ratios);
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::ClearOverride() {
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  override_users_.reset();
+  const PhaseConfig& phase = config_.phases(current_->phase);
+  ApplyTargets(phase, phase.num_users(), {});
+  return absl::OkStatus();
 }
 
 }  // namespace loadgen

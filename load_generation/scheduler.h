@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/awaitable.hpp"
@@ -43,12 +44,34 @@ class Scheduler {
   // Ends the run now: the phase under way is cut short and users stop.
   void Stop();
 
+  // Starts phase `phase` of the current loop now; the phases after it follow on schedule.
+  // InvalidArgument for a phase the config does not have, FailedPrecondition when no phase is
+  // under way.
+  absl::Status JumpTo(int phase);
+  // Stops the phase clock; users finish their task and idle. FailedPrecondition if not running
+  // or paused already.
+  absl::Status Pause();
+  // Starts the clock again: the phase under way ends as much later as the pause lasted (the
+  // run's deadline does not move). FailedPrecondition if not paused.
+  absl::Status Resume();
+  // Runs `users` users (split by `ratios`, one per user type of the phase, or by the phase's own
+  // ratios when empty) instead of the phase's num_users, until the next phase begins or
+  // ClearOverride. InvalidArgument for bad numbers, FailedPrecondition when no phase runs.
+  absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
+  absl::Status ClearOverride();
+
+  bool paused() const { return paused_; }
+  // The user count that OverrideUsers set, if it is in force.
+  std::optional<int> override_users() const { return override_users_; }
+
   // The occurrence under way, if any.
   std::optional<PhaseOccurrence> current() const { return current_; }
   const LoadConfig& config() const { return config_; }
 
  private:
   void BeginPhase(const PhaseOccurrence& occurrence);
+  void ApplyTargets(const PhaseConfig& phase, int users, const std::vector<int>& ratios);
+  absl::Status RequireRunning() const;
 
   Clock& clock_;
   LoadConfig config_;
@@ -56,8 +79,13 @@ class Scheduler {
   Stats& stats_;
   Options options_;
   std::unique_ptr<Timer> timer_;
+  std::optional<PhaseTimeline> timeline_;
   std::optional<PhaseOccurrence> current_;
+  std::optional<int64_t> jump_to_;  // the occurrence to begin now
+  std::optional<int> override_users_;
   bool stop_requested_ = false;
+  bool paused_ = false;
+  absl::Time paused_at_;
 };
 
 }  // namespace loadgen

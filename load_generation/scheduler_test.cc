@@ -184,6 +184,100 @@ TEST_F(SchedulerTest, WaitsForALaterStart) {
   EXPECT_EQ(Active("Normal"), 1);
 }
 
+TEST_F(SchedulerTest, JumpStartsThePhaseNowAndTheRestFollowOnSchedule) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(10));
+  ASSERT_TRUE(scheduler_->JumpTo(2).ok());
+  clock_.RunReady(io_);
+  EXPECT_EQ(scheduler_->current()->phase, 2);
+  EXPECT_EQ(scheduler_->current()->start, t0_ + absl::Seconds(10));
+  AdvanceTo(absl::Seconds(20) - absl::Nanoseconds(1));
+  EXPECT_EQ(scheduler_->current()->phase, 2);
+  AdvanceTo(absl::Seconds(20));  // its 10 s are over: loop 1 begins
+  EXPECT_EQ(scheduler_->current()->phase, 0);
+  EXPECT_EQ(scheduler_->current()->loop, 1);
+  std::vector<PhaseResult> completed = stats_.Completed();
+  ASSERT_EQ(completed.size(), 2u);
+  EXPECT_EQ(completed[0].end, t0_ + absl::Seconds(10)) << "phase 0 cut short by the jump";
+  EXPECT_EQ(completed[1].occurrence.phase, 2);
+}
+
+TEST_F(SchedulerTest, PauseStopsTheClockAndTheUsersAndResumeShiftsTheSchedule) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(10));
+  ASSERT_TRUE(scheduler_->Pause().ok());
+  AdvanceTo(absl::Seconds(12));  // every user has finished its 20 ms task and pause by now
+  const size_t tasks_when_paused = journal_.tasks.size();
+  AdvanceTo(absl::Seconds(100));
+  EXPECT_EQ(journal_.tasks.size(), tasks_when_paused) << "paused users do nothing";
+  EXPECT_EQ(scheduler_->current()->phase, 0) << "the phase clock stood still";
+  EXPECT_TRUE(scheduler_->paused());
+  EXPECT_EQ(Active("Normal"), 100) << "users stay, with their sessions";
+  ASSERT_TRUE(scheduler_->Resume().ok());
+  AdvanceTo(absl::Seconds(101));
+  EXPECT_GT(journal_.tasks.size(), tasks_when_paused + 50);
+  AdvanceTo(absl::Seconds(140) - absl::Nanoseconds(1));  // 50 s of phase 0 + 90 s paused
+  EXPECT_EQ(scheduler_->current()->phase, 0);
+  AdvanceTo(absl::Seconds(140));
+  EXPECT_EQ(scheduler_->current()->phase, 1);
+}
+
+TEST_F(SchedulerTest, TheDeadlineHoldsWhilePaused) {
+  Start(kHipsterShop, {.deadline = t0_ + absl::Seconds(60)});
+  AdvanceTo(absl::Seconds(10));
+  ASSERT_TRUE(scheduler_->Pause().ok());
+  AdvanceTo(absl::Seconds(61));
+  ASSERT_TRUE(ended_at_.has_value());
+  EXPECT_EQ(*ended_at_, t0_ + absl::Seconds(60));
+  EXPECT_EQ(pool_->LiveUsers(), 0);
+}
+
+TEST_F(SchedulerTest, OverrideUsersHoldsUntilTheNextPhase) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(55));
+  ASSERT_TRUE(scheduler_->OverrideUsers(30, {}).ok());
+  AdvanceTo(absl::Seconds(60));
+  EXPECT_EQ(Active("Normal"), 10);
+  EXPECT_EQ(Active("Weekend"), 20);
+  EXPECT_EQ(scheduler_->override_users(), 30);
+  ASSERT_TRUE(scheduler_->OverrideUsers(30, {1, 1}).ok());
+  AdvanceTo(absl::Seconds(62));
+  EXPECT_EQ(Active("Normal"), 15);
+  EXPECT_EQ(Active("Weekend"), 15);
+  AdvanceTo(absl::Seconds(73));  // phase 2 runs its own numbers
+  EXPECT_EQ(Active("Normal"), 75);
+  EXPECT_EQ(Active("Holiday"), 225);
+  EXPECT_FALSE(scheduler_->override_users().has_value());
+  ASSERT_TRUE(scheduler_->OverrideUsers(4, {}).ok());
+  AdvanceTo(absl::Seconds(76));  // 296 stops at the phase's 100/s
+  EXPECT_EQ(Active("Normal") + Active("Holiday"), 4);
+  ASSERT_TRUE(scheduler_->ClearOverride().ok());
+  AdvanceTo(absl::Seconds(79));
+  EXPECT_EQ(Active("Normal"), 75);
+  EXPECT_EQ(Active("Holiday"), 225);
+}
+
+TEST_F(SchedulerTest, ControlsThatDoNotFitSayWhy) {
+  Start(kHipsterShop, {.start = t0_ + absl::Seconds(10)});
+  EXPECT_EQ(scheduler_->Pause().code(), absl::StatusCode::kFailedPrecondition) << "not begun";
+  EXPECT_EQ(scheduler_->OverrideUsers(5, {}).code(), absl::StatusCode::kFailedPrecondition);
+  AdvanceTo(absl::Seconds(11));
+  absl::Status bad_phase = scheduler_->JumpTo(7);
+  EXPECT_EQ(bad_phase.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_phase.message(), "phase 7 does not exist (the config has 3: 0..2)");
+  EXPECT_EQ(scheduler_->Resume().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(scheduler_->Pause().ok());
+  EXPECT_EQ(scheduler_->Pause().message(), "the run is paused already");
+  EXPECT_EQ(scheduler_->OverrideUsers(-1, {}).message(), "users must be in 0..1000000, not -1");
+  EXPECT_EQ(scheduler_->OverrideUsers(5, {1, 2}).message(),
+            "give one ratio per user type of the phase (1), not 2");
+  EXPECT_EQ(scheduler_->OverrideUsers(5, {0}).message(), "ratios must be > 0, not 0");
+  ASSERT_TRUE(scheduler_->JumpTo(1).ok()) << "a jump also resumes";
+  clock_.RunReady(io_);
+  EXPECT_FALSE(scheduler_->paused());
+  EXPECT_EQ(scheduler_->current()->phase, 1);
+}
+
 TEST(PhaseTargets, ShardsShareEveryTypeExactly) {
   auto config = ParseLoadConfig(kHipsterShop, "load.pbtxt");
   ASSERT_TRUE(config.ok());

@@ -70,6 +70,10 @@ asio::awaitable<void> User::Run() {
       state_ = State::kWaiting;
       co_await wait_timer_->WaitUntil(clock_.Now() +
                                       absl::Milliseconds(UniformInt(min_ms, max_ms)));
+      while (paused_ && !stop_requested_) {
+        state_ = State::kPaused;
+        co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
+      }
     }
     state_ = State::kStopping;
     if (!cancelled_) co_await RunGuarded(behavior_->OnStop(*this), "on_stop");
@@ -82,7 +86,7 @@ void User::RequestStop() {
   if (stop_requested_ || state_ == State::kDone) return;
   stop_requested_ = true;
   if (state_ == State::kNew) return;  // Run will see the request before doing anything
-  if (state_ == State::kWaiting) wait_timer_->Cancel();
+  if (state_ == State::kWaiting || state_ == State::kPaused) wait_timer_->Cancel();
   asio::co_spawn(
       executor_,
       [self = shared_from_this()]() -> asio::awaitable<void> {
@@ -92,6 +96,13 @@ void User::RequestStop() {
         }
       },
       asio::detached);
+}
+
+void User::Pause() { paused_ = true; }
+
+void User::Resume() {
+  paused_ = false;
+  if (state_ == State::kPaused) wait_timer_->Cancel();
 }
 
 void User::Cancel() {

@@ -73,11 +73,14 @@ class User : public std::enable_shared_from_this<User> {
   // Lets the current task finish, then stops; a pause ends at once. After the stop timeout,
   // whatever is still running (a task, OnStart, OnStop) is cancelled.
   void RequestStop();
+  // After its current task (or pause) the user waits, doing nothing, until Resume.
+  void Pause();
+  void Resume();
   int64_t tasks_completed() const { return tasks_completed_; }
   asio::any_io_executor executor() const { return executor_; }
 
  private:
-  enum class State { kNew, kInTask, kWaiting, kStopping, kDone };
+  enum class State { kNew, kInTask, kWaiting, kPaused, kStopping, kDone };
 
   // Runs a task; an exception it throws is recorded as a failure of the task, not propagated.
   asio::awaitable<void> RunGuarded(Task task, absl::string_view name);
@@ -95,6 +98,7 @@ class User : public std::enable_shared_from_this<User> {
   std::mt19937_64 rng_;
   State state_ = State::kNew;
   bool stop_requested_ = false;
+  bool paused_ = false;
   bool cancelled_ = false;
   int64_t tasks_completed_ = 0;
 };

@@ -56,6 +56,10 @@ void UserPool::StartRamp() {
 
 asio::awaitable<void> UserPool::Ramp() {
   for (;;) {
+    if (paused_) {
+      co_await ramp_timer_->WaitUntil(absl::InfiniteFuture());  // Resume restarts the ramp
+      continue;
+    }
     if (hatch_rate_ <= 0) {
       while (StartOne() || StopOne()) {
       }
@@ -140,6 +144,23 @@ void UserPool::StartUser(TypeState& type) {
                  });
 }
 
+void UserPool::Pause() {
+  if (paused_) return;
+  paused_ = true;
+  for (auto& type : types_) {
+    for (const auto& user : type->active) asio::post(user->executor(), [user] { user->Pause(); });
+  }
+}
+
+void UserPool::Resume() {
+  if (!paused_) return;
+  paused_ = false;
+  for (auto& type : types_) {
+    for (const auto& user : type->active) asio::post(user->executor(), [user] { user->Resume(); });
+  }
+  StartRamp();  // counts move on from where they are, at the hatch rate
+}
+
 void UserPool::StopUser(TypeState& type) {
   std::shared_ptr<User> user = std::move(type.active.back());
   type.active.pop_back();
@@ -160,6 +181,7 @@ void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>
 }
 
 asio::awaitable<void> UserPool::StopAll() {
+  paused_ = false;
   for (auto& type : types_) type->target = 0;
   hatch_rate_ = 0;
   if (ramp_running_) ramp_timer_->Cancel();

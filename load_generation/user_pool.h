@@ -66,6 +66,12 @@ class UserPool {
   // targets again afterwards.
   asio::awaitable<void> StopAll();
 
+  // Users finish their current task and then idle; the ramp stops where it is.
+  void Pause();
+  // Users go on; the ramp resumes from where it was.
+  void Resume();
+  bool paused() const { return paused_; }
+
   std::vector<UserTypeCounts> Counts() const;
   int ActiveUsers() const;
   int LiveUsers() const;  // active and stopping
@@ -101,6 +107,7 @@ class UserPool {
   std::unique_ptr<Timer> ramp_timer_;
   std::unique_ptr<Timer> idle_timer_;  // wakes StopAll when the last user is gone
   bool ramp_running_ = false;
+  bool paused_ = false;
   double hatch_rate_ = 0;
   absl::Time ramp_start_;
   int64_t ramp_steps_ = 0;
