@@ -38,7 +38,8 @@ std::map<std::string, int64_t> Mix(const RunConfig& run, const std::string& type
   Stats stats(1);
   testing::RunUsers(server.url(), run.Behaviors(), type, 4, tasks, stats);
   std::map<std::string, int64_t> counts;
-  for (const auto& [key, entry] : stats.shard(0).Snapshot().Entries()) {
+  const StatsTable table = stats.shard(0).Snapshot();
+  for (const auto& [key, entry] : table.Entries()) {
     counts[key.method + " " + key.name] = entry->requests;
   }
   return counts;

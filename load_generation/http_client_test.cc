@@ -150,7 +150,8 @@ TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwi
   Seen soft = Get("/soft", {.name = "soft", .check = body_check});
   EXPECT_EQ(soft.error_text, "error in body");
 
-  auto failures = stats_.Snapshot().Failures();
+  const StatsTable table = stats_.Snapshot();
+  auto failures = table.Failures();
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(failures[0].first.error, "HTTP 404");
   EXPECT_EQ(failures[1].first.name, "soft");

@@ -81,11 +81,11 @@ auto Sorted(const Map& map) {
 }
 }  // namespace
 
-std::vector<std::pair<StatsKey, const RequestStats*>> StatsTable::Entries() const {
+std::vector<std::pair<StatsKey, const RequestStats*>> StatsTable::Entries() const& {
   return Sorted(entries_);
 }
 
-std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() const {
+std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() const& {
   return Sorted(failures_);
 }
 

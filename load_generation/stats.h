@@ -88,9 +88,12 @@ class StatsTable {
 
   // All entries merged: the "Aggregated" row.
   RequestStats Total() const;
-  // Entries sorted by (name, method), as Locust orders its CSV.
-  std::vector<std::pair<StatsKey, const RequestStats*>> Entries() const;
-  std::vector<std::pair<StatsKey, const FailureStats*>> Failures() const;
+  // Entries sorted by (name, method), as Locust orders its CSV. They point into the table, so
+  // calling these on a temporary does not compile.
+  std::vector<std::pair<StatsKey, const RequestStats*>> Entries() const&;
+  std::vector<std::pair<StatsKey, const FailureStats*>> Failures() const&;
+  void Entries() const&& = delete;
+  void Failures() const&& = delete;
   bool empty() const { return entries_.empty(); }
 
  private:

@@ -93,8 +93,8 @@ TEST(HipsterShop, FormsCookiesAndGroupedNamesAreRight) {
   }
   EXPECT_EQ(cookie_of_connection.size(), 3u);
   std::vector<std::string> names;
-  for (const auto& [key, entry] : stats.shard(0).Snapshot().Entries())
-    names.push_back(key.method + " " + key.name);
+  const loadgen::StatsTable table = stats.shard(0).Snapshot();
+  for (const auto& [key, entry] : table.Entries()) names.push_back(key.method + " " + key.name);
   EXPECT_THAT(names, ElementsAre("GET /", "GET /cart", "POST /cart", "POST /cart/checkout",
                                  "GET /product/[id]", "POST /setCurrency"));
 }
