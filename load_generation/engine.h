@@ -70,7 +70,6 @@ class Engine {
   absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
   absl::Status ClearOverride();
   Stats& stats() { return stats_; }
-  int threads() const { return static_cast<int>(loops_.size()); }
 
  private:
   // Runs `fn` on the control loop and returns its result.

@@ -109,32 +109,6 @@ absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
   return target;
 }
 
-absl::string_view HttpErrorName(HttpError error) {
-  switch (error) {
-    case HttpError::kNone:
-      return "none";
-    case HttpError::kResolve:
-      return "resolve";
-    case HttpError::kConnectionRefused:
-      return "connection_refused";
-    case HttpError::kConnect:
-      return "connect";
-    case HttpError::kTls:
-      return "tls";
-    case HttpError::kReset:
-      return "reset";
-    case HttpError::kTimeout:
-      return "timeout";
-    case HttpError::kBadResponse:
-      return "bad_response";
-    case HttpError::kStatus:
-      return "status";
-    case HttpError::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
 std::string UrlEncode(absl::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

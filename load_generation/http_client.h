@@ -60,8 +60,6 @@ enum class HttpError {
   kCancelled,          // the session was cancelled (the user was stopped); not recorded
 };
 
-absl::string_view HttpErrorName(HttpError error);
-
 struct HttpSettings {
   HttpTarget target;
   absl::Duration connect_timeout = absl::Seconds(5);

@@ -49,7 +49,6 @@ class PhaseTimeline {
   absl::Duration Offset(int64_t n) const;
 
   absl::Time start() const { return start_; }
-  int phase_count() const { return static_cast<int>(durations_.size()); }
 
  private:
   std::vector<absl::Duration> durations_;

@@ -200,12 +200,6 @@ std::vector<UserTypeCounts> UserPool::Counts() const {
   return counts;
 }
 
-int UserPool::ActiveUsers() const {
-  int n = 0;
-  for (const auto& type : types_) n += static_cast<int>(type->active.size());
-  return n;
-}
-
 int UserPool::LiveUsers() const { return live_users_; }
 
 std::vector<std::shared_ptr<User>> UserPool::Users(absl::string_view type) const {

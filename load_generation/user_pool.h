@@ -73,7 +73,6 @@ class UserPool {
   bool paused() const { return paused_; }
 
   std::vector<UserTypeCounts> Counts() const;
-  int ActiveUsers() const;
   int LiveUsers() const;  // active and stopping
   // The active users of `type`, oldest first (for tests and status).
   std::vector<std::shared_ptr<User>> Users(absl::string_view type) const;

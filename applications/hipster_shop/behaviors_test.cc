@@ -70,7 +70,15 @@ TEST(HipsterShop, FormsCookiesAndGroupedNamesAreRight) {
   loadgen::Stats stats(1);
   RunUsers(server, "Holiday", 3, 300, stats);
   std::map<std::string, std::string> cookie_of_connection;
-  for (const loadgen::ServerRequest& r : server.TakeRequests()) {
+  std::vector<loadgen::ServerRequest> requests = server.TakeRequests();
+  // on_start opens the home page once per user, before anything else it does.
+  for (int64_t connection = 1; connection <= 3; ++connection) {
+    auto first = std::find_if(requests.begin(), requests.end(),
+                              [&](const auto& r) { return r.connection == connection; });
+    ASSERT_NE(first, requests.end());
+    EXPECT_EQ(first->method + " " + first->target, "GET /");
+  }
+  for (const loadgen::ServerRequest& r : requests) {
     if (r.target == "/setCurrency") {
       EXPECT_THAT(r.body, ::testing::MatchesRegex("currency_code=(EUR|USD|JPY|CAD)"));
       EXPECT_EQ(r.headers.at("content-type"), "application/x-www-form-urlencoded");
@@ -92,6 +100,7 @@ TEST(HipsterShop, FormsCookiesAndGroupedNamesAreRight) {
     }
   }
   EXPECT_EQ(cookie_of_connection.size(), 3u);
+  EXPECT_EQ(n, 3) << "one session per user";
   std::vector<std::string> names;
   const loadgen::StatsTable table = stats.shard(0).Snapshot();
   for (const auto& [key, entry] : table.Entries()) names.push_back(key.method + " " + key.name);
