@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # Build: Bazel and the C++ toolchain.
-  bazel-bootstrap g++ pkg-config
+  # Build: Bazel and the C++ toolchain; clang-format and clang-tidy for tools/lint.sh.
+  bazel-bootstrap g++ pkg-config clang-format clang-tidy
   # Libraries the code links against.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev
