@@ -46,10 +46,16 @@ Engine::~Engine() {
   pool_.reset();
 }
 
+template <typename Fn>
+auto Engine::OnControl(Fn fn) {
+  std::promise<decltype(fn())> result;
+  asio::post(control_.io, [&] { result.set_value(fn()); });
+  return result.get_future().get();
+}
+
 void Engine::Start(absl::Time start, absl::Time deadline) {
   started_ = true;
-  std::promise<void> created;
-  asio::post(control_.io, [&, start, deadline] {
+  OnControl([&] {
     scheduler_ =
         std::make_unique<Scheduler>(control_.io.get_executor(), clock_, config_, *pool_, stats_,
                                     Scheduler::Options{.start = start,
@@ -61,9 +67,8 @@ void Engine::Start(absl::Time start, absl::Time deadline) {
       done_ = true;
       done_cv_.notify_all();
     });
-    created.set_value();
+    return true;
   });
-  created.get_future().wait();
 }
 
 void Engine::Stop() {
@@ -84,13 +89,6 @@ bool Engine::WaitUntilDone(absl::Duration timeout) {
 bool Engine::done() const {
   std::lock_guard<std::mutex> lock(done_mu_);
   return done_;
-}
-
-template <typename Fn>
-auto Engine::OnControl(Fn fn) {
-  std::promise<decltype(fn())> result;
-  asio::post(control_.io, [&] { result.set_value(fn()); });
-  return result.get_future().get();
 }
 
 RunStatus Engine::Status() {

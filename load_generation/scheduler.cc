@@ -39,22 +39,25 @@ Scheduler::Scheduler(const asio::any_io_executor& control, Clock& clock, const L
       options_(options),
       timer_(clock.MakeTimer(control)) {}
 
-void Scheduler::ApplyTargets(const PhaseConfig& phase, int users, const std::vector<int>& ratios) {
-  pool_.SetTargets(Targets(phase, users, ratios, options_.shard_index, options_.shard_count),
-                   static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
+std::vector<UserTypeTarget> Scheduler::ShardTargets(const PhaseConfig& phase, int users,
+                                                    const std::vector<int>& ratios) const {
+  return Targets(phase, users, ratios, options_.shard_index, options_.shard_count);
+}
+
+void Scheduler::ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets) {
+  pool_.SetTargets(targets, static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
 }
 
 void Scheduler::BeginPhase(const PhaseOccurrence& occurrence) {
   current_ = occurrence;
   override_users_.reset();
   const PhaseConfig& phase = config_.phases(occurrence.phase);
+  const std::vector<UserTypeTarget> targets = ShardTargets(phase, phase.num_users(), {});
   int users = 0;
-  for (const UserTypeTarget& t :
-       PhaseTargets(config_, occurrence.phase, options_.shard_index, options_.shard_count)) {
-    users += t.users;
-  }
+  for (const UserTypeTarget& t : targets) users += t.users;
+  // Stats open before the first user of the phase can record.
   stats_.BeginPhase(occurrence, PhaseName(config_, occurrence.phase), users, clock_.Now());
-  ApplyTargets(phase, phase.num_users(), {});
+  ApplyTargets(phase, targets);
 }
 
 asio::awaitable<void> Scheduler::Run() {
@@ -159,7 +162,7 @@ absl::Status Scheduler::OverrideUsers(int users, const std::vector<int>& ratios)
     if (r <= 0) return absl::InvalidArgumentError(absl::StrCat("ratios must be > 0, not ", r));
   }
   override_users_ = users;
-  ApplyTargets(phase, users, ratios);
+  ApplyTargets(phase, ShardTargets(phase, users, ratios));
   return absl::OkStatus();
 }
 
@@ -167,7 +170,7 @@ absl::Status Scheduler::ClearOverride() {
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
   override_users_.reset();
   const PhaseConfig& phase = config_.phases(current_->phase);
-  ApplyTargets(phase, phase.num_users(), {});
+  ApplyTargets(phase, ShardTargets(phase, phase.num_users(), {}));
   return absl::OkStatus();
 }
 

@@ -70,7 +70,10 @@ class Scheduler {
 
  private:
   void BeginPhase(const PhaseOccurrence& occurrence);
-  void ApplyTargets(const PhaseConfig& phase, int users, const std::vector<int>& ratios);
+  // This shard's targets for `users` users of `phase` split by `ratios` (the phase's if empty).
+  std::vector<UserTypeTarget> ShardTargets(const PhaseConfig& phase, int users,
+                                           const std::vector<int>& ratios) const;
+  void ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets);
   absl::Status RequireRunning() const;
 
   Clock& clock_;
