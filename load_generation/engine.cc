@@ -55,6 +55,7 @@ auto Engine::OnControl(Fn fn) {
 
 void Engine::Start(absl::Time start, absl::Time deadline) {
   started_ = true;
+  start_ = start;
   OnControl([&] {
     scheduler_ =
         std::make_unique<Scheduler>(control_.io.get_executor(), clock_, config_, *pool_, stats_,
@@ -71,9 +72,9 @@ void Engine::Start(absl::Time start, absl::Time deadline) {
   });
 }
 
-void Engine::Stop() {
-  asio::post(control_.io, [this] {
-    if (scheduler_) scheduler_->Stop();
+void Engine::Stop(std::optional<absl::Duration> stop_timeout) {
+  asio::post(control_.io, [this, stop_timeout] {
+    if (scheduler_) scheduler_->Stop(stop_timeout);
   });
 }
 
@@ -95,12 +96,17 @@ RunStatus Engine::Status() {
   return OnControl([this] {
     RunStatus status;
     status.running = scheduler_ && !done();
+    status.start = start_;
     if (scheduler_) {
       status.occurrence = scheduler_->current();
       status.paused = scheduler_->paused();
       status.override_users = scheduler_->override_users();
+      status.reload_pending = scheduler_->reload_pending();
+      status.progress = scheduler_->PhaseProgress();
+      if (status.occurrence) {
+        status.phase_name = PhaseName(scheduler_->config(), status.occurrence->phase);
+      }
     }
-    if (status.occurrence) status.phase_name = PhaseName(config_, status.occurrence->phase);
     status.users = pool_->Counts();
     return status;
   });
@@ -127,6 +133,17 @@ absl::Status Engine::OverrideUsers(int users, const std::vector<int>& ratios) {
 }
 absl::Status Engine::ClearOverride() {
   return Control([](Scheduler& s) { return s.ClearOverride(); });
+}
+absl::Status Engine::Reload(const LoadConfig& config, UserPool::BehaviorSource behaviors,
+                            bool at_boundary) {
+  return Control([&](Scheduler& s) { return s.Reload(config, std::move(behaviors), at_boundary); });
+}
+
+void Engine::ResetStats() {
+  OnControl([this] {
+    stats_.Reset(clock_.Now());
+    return true;
+  });
 }
 
 }  // namespace loadgen

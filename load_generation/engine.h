@@ -35,8 +35,11 @@ struct EngineOptions {
 
 // A snapshot of where a run is.
 struct RunStatus {
-  bool running = false;
+  bool running = false;  // started and not over yet (phase 0 may still be ahead)
   bool paused = false;
+  bool reload_pending = false;  // a reload waits for the end of the phase under way
+  absl::Time start;             // when phase 0 begins or began
+  Scheduler::Progress progress;  // of the phase under way
   std::optional<int> override_users;  // set by OverrideUsers, until the next phase
   std::optional<PhaseOccurrence> occurrence;
   std::string phase_name;
@@ -55,8 +58,8 @@ class Engine {
 
   // Starts phase 0 at `start` (now, or a common time across shards); ends at `deadline`.
   void Start(absl::Time start, absl::Time deadline = absl::InfiniteFuture());
-  // Asks the run to end: users finish their task within the stop timeout.
-  void Stop();
+  // Asks the run to end: users finish their task within `stop_timeout`, else the options' one.
+  void Stop(std::optional<absl::Duration> stop_timeout = std::nullopt);
   // Waits until the run is over; false if `timeout` passed first.
   bool WaitUntilDone(absl::Duration timeout = absl::InfiniteDuration());
   bool done() const;
@@ -69,6 +72,10 @@ class Engine {
   absl::Status Resume();
   absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
   absl::Status ClearOverride();
+  absl::Status Reload(const LoadConfig& config, UserPool::BehaviorSource behaviors,
+                      bool at_boundary);
+  // Forgets the statistics recorded so far; the phase under way counts afresh from now.
+  void ResetStats();
   Stats& stats() { return stats_; }
 
  private:
@@ -93,6 +100,7 @@ class Engine {
   std::unique_ptr<UserPool> pool_;
   std::unique_ptr<Scheduler> scheduler_;
   bool started_ = false;
+  absl::Time start_;
   mutable std::mutex done_mu_;
   std::condition_variable done_cv_;
   bool done_ = false;  // guarded by done_mu_

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "load_generation/http_server.h"
 #include "load_generation/run_config.h"
+#include "load_generation/testing/eventually.h"
 
 namespace loadgen {
 namespace {
@@ -34,16 +35,7 @@ constexpr char kConfig[] = R"pb(
   }
 )pb";
 
-// Waits until `condition` holds, for at most 30 s.
-template <typename Condition>
-bool Eventually(Condition condition) {
-  const absl::Time limit = absl::Now() + absl::Seconds(30);
-  while (!condition()) {
-    if (absl::Now() > limit) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
+using ::loadgen::testing::Eventually;
 
 int Active(const RunStatus& status) {
   int n = 0;

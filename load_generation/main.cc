@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,11 +16,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "boost/asio/ssl/context.hpp"
 #include "load_generation/config.h"
-#include "load_generation/engine.h"
+#include "load_generation/control_service.h"
+#include "load_generation/daemon.h"
 #include "load_generation/report.h"
 #include "load_generation/run_config.h"
 
@@ -42,6 +45,17 @@ ABSL_FLAG(absl::Duration, status_interval, absl::Seconds(5),
           "How often to print a status line to stderr; 0 for never.");
 ABSL_FLAG(bool, tls_verify, true,
           "Verify the target's TLS certificate and host name (https targets).");
+ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
+          "Where the gRPC control service listens, HOST:PORT (port 0: any free one, printed at "
+          "start); empty: no control service.");
+ABSL_FLAG(std::string, control_token_file, "",
+          "A file holding a token: then every control RPC but health needs metadata "
+          "'authorization: Bearer <token>'.");
+ABSL_FLAG(std::string, grpc_tls_cert, "",
+          "PEM certificate chain for the control service; with --grpc_tls_key it serves TLS.");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key for --grpc_tls_cert.");
+ABSL_FLAG(bool, wait_for_start, false,
+          "Load and validate the config, then wait for a Start call instead of starting at once.");
 
 namespace loadgen {
 namespace {
@@ -83,21 +97,10 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
-  std::string host = absl::GetFlag(FLAGS_host);
-  if (host.empty()) host = config->host();
-  if (host.empty()) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-                    path, ": no target: set `host` in the config or pass --host=http://HOST:PORT")),
-                kExitBadInput);
-  }
-  absl::StatusOr<HttpTarget> target = ParseHttpTarget(host);
-  if (!target.ok()) return Fail(target.status(), kExitBadInput);
-
   absl::Duration run_time = absl::GetFlag(FLAGS_run_time);
   if (run_time < absl::ZeroDuration()) {
     return Fail(absl::InvalidArgumentError("--run_time must not be negative"), kExitBadInput);
   }
-  if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(config->run_time_s());
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 0 || threads > 1024) {
     return Fail(absl::InvalidArgumentError("--threads must be in 0..1024"), kExitBadInput);
@@ -105,6 +108,27 @@ int Main(int argc, char** argv) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   uint64_t seed = absl::GetFlag(FLAGS_seed);
   if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) | 1;
+
+  ControlServerOptions control{.address = absl::GetFlag(FLAGS_grpc_address),
+                               .tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert),
+                               .tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key)};
+  if (const std::string token_file = absl::GetFlag(FLAGS_control_token_file);
+      !token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadFileToString(token_file);
+    if (!token.ok()) return Fail(token.status(), kExitBadInput);
+    control.token = std::string(absl::StripAsciiWhitespace(*token));
+    if (control.token.empty()) {
+      return Fail(absl::InvalidArgumentError(
+                      absl::StrCat("--control_token_file ", token_file, " holds no token")),
+                  kExitBadInput);
+    }
+  }
+  const bool wait_for_start = absl::GetFlag(FLAGS_wait_for_start);
+  if (wait_for_start && control.address.empty()) {
+    return Fail(absl::InvalidArgumentError(
+                    "--wait_for_start needs the control service: set --grpc_address"),
+                kExitBadInput);
+  }
 
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
@@ -118,61 +142,86 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::fprintf(stderr, "loadgen: %s: application %s, %d phases, %d threads, seed %llu\n",
+               path.c_str(), application.c_str(), config->phases_size(), threads,
+               static_cast<unsigned long long>(seed));
   RealClock clock;
-  EngineOptions options{.threads = threads,
-                        .seed = seed,
-                        .http = {.target = *target,
-                                 .connect_timeout = ConnectTimeout(*config),
-                                 .request_timeout = RequestTimeout(*config),
-                                 .tls_context = &tls,
-                                 .tls_verify = absl::GetFlag(FLAGS_tls_verify)},
-                        .stop_timeout = StopTimeout(*config)};
-  Engine engine(*config, options, run->Behaviors(), clock);
-  const absl::Time start = clock.Now();
-  engine.Start(start, run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
-  std::fprintf(stderr,
-               "loadgen: %s against %s: application %s, %d phases, %d threads, seed %llu%s\n",
-               path.c_str(), target->Url().c_str(), application.c_str(), config->phases_size(),
-               threads, static_cast<unsigned long long>(seed),
-               run_time > absl::ZeroDuration()
-                   ? absl::StrCat(", run time ", absl::FormatDuration(run_time)).c_str()
-                   : "");
+  Daemon daemon(*std::move(run),
+                DaemonOptions{.application = absl::GetFlag(FLAGS_application),
+                              .host = absl::GetFlag(FLAGS_host),
+                              .threads = threads,
+                              .seed = seed,
+                              .tls_context = &tls,
+                              .tls_verify = absl::GetFlag(FLAGS_tls_verify)},
+                clock);
+  std::unique_ptr<ControlServer> server;
+  if (!control.address.empty()) {
+    absl::StatusOr<std::unique_ptr<ControlServer>> started = ControlServer::Start(daemon, control);
+    if (!started.ok()) return Fail(started.status(), kExitBadInput);
+    server = *std::move(started);
+    const size_t colon = control.address.rfind(':');
+    std::fprintf(stderr, "loadgen: control service on %s:%d%s%s\n",
+                 control.address.substr(0, colon).c_str(), server->port(),
+                 control.tls_cert_file.empty() ? "" : " (TLS)",
+                 control.token.empty() ? "" : " (token required)");
+  }
+  // A run started here and bounded by a run time or loops ends the process when it is over.
+  if (wait_for_start) {
+    std::fprintf(stderr, "loadgen: waiting for a Start call\n");
+  } else if (absl::Status started = daemon.Start(std::nullopt, clock.Now(), run_time);
+             !started.ok()) {
+    return Fail(started, kExitBadInput);
+  }
 
   const absl::Duration interval = absl::GetFlag(FLAGS_status_interval);
-  RecentStats recent;
-  absl::Time last_sample = start, last_status = start;
-  recent.AddSample(start, RequestStats());
-  int signals_seen = 0;
-  while (!engine.done()) {
+  absl::Time last_status = clock.Now();
+  int64_t runs_seen = 0;
+  bool run_under_way = false;
+  std::thread stopper;  // stops the run after a signal, while this thread waits for more
+  while (true) {
     const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
     if (signal > 0) {
-      if (++signals_seen > 1) {
+      if (stopper.joinable()) {
         std::fprintf(stderr, "loadgen: second signal, exiting at once\n");
-        return 1;
+        std::fflush(stdout);
+        std::_Exit(1);
       }
       std::fprintf(stderr, "loadgen: %s, stopping (users finish their task)\n", strsignal(signal));
-      engine.Stop();
+      stopper = std::thread([&daemon] { daemon.Stop().IgnoreError(); });  // idle: nothing to stop
+    }
+    daemon.Tick();
+    const DaemonStatus status = daemon.Status();
+    if (server) server->UpdateHealth(status.state);
+    if (status.run_number > runs_seen) {
+      runs_seen = status.run_number;
+      run_under_way = true;
+      std::fprintf(stderr, "loadgen: run %lld: %s (config %s) against %s\n",
+                   static_cast<long long>(status.run_number), status.config_source.c_str(),
+                   status.config_digest.c_str(), status.target.c_str());
     }
     const absl::Time now = clock.Now();
-    if (interval <= absl::ZeroDuration() || engine.done()) continue;
-    if (now - last_sample >= absl::Seconds(1)) {
-      recent.AddSample(now, engine.stats().Total().Total());
-      last_sample = now;
+    if (status.state == RunState::kIdle && run_under_way) {
+      run_under_way = false;
+      const StatsSnapshot stats = daemon.Stats();
+      std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
+      std::fflush(stdout);
+      const bool batch_run_over = !wait_for_start && status.run_number == 1 &&
+                                  !status.stopped_by_call;
+      if (batch_run_over) break;
     }
-    if (now - last_status >= interval) {
+    if (stopper.joinable() && status.state == RunState::kIdle) break;
+    if (interval > absl::ZeroDuration() && status.state != RunState::kIdle &&
+        now - last_status >= interval) {
       std::fprintf(stderr, "%s\n",
-                   FormatStatusLine(now - start, engine.Status(), recent.Current(),
-                                    engine.stats().Current(now).stats.Total())
+                   FormatStatusLine(status.run_elapsed, status.run, status.recent,
+                                    status.current.stats.Total())
                        .c_str());
       last_status = now;
     }
   }
-
-  std::printf(
-      "%s", FormatPhaseTable(PhaseRows(engine.stats().Completed(), engine.stats().Total().Total()))
-                .c_str());
-  std::fflush(stdout);
+  if (stopper.joinable()) stopper.join();
+  if (server) server->Shutdown();
   return 0;
 }
 

@@ -22,6 +22,14 @@ std::vector<UserTypeTarget> Targets(const PhaseConfig& p, int users, std::vector
   return targets;
 }
 
+std::vector<absl::Duration> Durations(const LoadConfig& config) {
+  std::vector<absl::Duration> durations;
+  for (const PhaseConfig& phase : config.phases()) {
+    durations.push_back(absl::Seconds(phase.duration()));
+  }
+  return durations;
+}
+
 }  // namespace
 
 std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, int shard_index,
@@ -60,12 +68,16 @@ void Scheduler::BeginPhase(const PhaseOccurrence& occurrence) {
   ApplyTargets(phase, targets);
 }
 
+void Scheduler::UseConfig(LoadConfig config, UserPool::BehaviorSource behaviors, int64_t n,
+                          absl::Time start) {
+  config_ = std::move(config);
+  pool_.SetBehaviors(std::move(behaviors));
+  timeline_.emplace(Durations(config_), start, config_.loops(), options_.deadline);
+  timeline_->Shift(-timeline_->Offset(n));
+}
+
 asio::awaitable<void> Scheduler::Run() {
-  std::vector<absl::Duration> durations;
-  for (const PhaseConfig& phase : config_.phases()) {
-    durations.push_back(absl::Seconds(phase.duration()));
-  }
-  timeline_.emplace(durations, options_.start, config_.loops(), options_.deadline);
+  timeline_.emplace(Durations(config_), options_.start, config_.loops(), options_.deadline);
   int64_t n = 0;
   bool begun = false;  // whether occurrence n has begun
   while (!stop_requested_) {
@@ -93,14 +105,22 @@ asio::awaitable<void> Scheduler::Run() {
     if (co_await timer_->WaitUntil(occurrence->end)) {
       ++n;
       begun = false;
+      if (pending_) {
+        const int phases = pending_->config.phases_size();
+        n = static_cast<int64_t>(current_->loop) * phases + current_->phase + 1;
+        UseConfig(std::move(pending_->config), std::move(pending_->behaviors), n,
+                  occurrence->end);
+        pending_.reset();
+      }
     }
   }
   current_.reset();
-  co_await pool_.StopAll();
+  co_await pool_.StopAll(stop_timeout_);
   stats_.EndPhase(clock_.Now());
 }
 
-void Scheduler::Stop() {
+void Scheduler::Stop(std::optional<absl::Duration> stop_timeout) {
+  if (!stop_requested_) stop_timeout_ = stop_timeout;
   stop_requested_ = true;
   timer_->Cancel();
 }
@@ -172,6 +192,36 @@ absl::Status Scheduler::ClearOverride() {
   const PhaseConfig& phase = config_.phases(current_->phase);
   ApplyTargets(phase, ShardTargets(phase, phase.num_users(), {}));
   return absl::OkStatus();
+}
+
+absl::Status Scheduler::Reload(LoadConfig config, UserPool::BehaviorSource behaviors,
+                              bool at_boundary) {
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  if (at_boundary) {
+    pending_ = PendingReload{std::move(config), std::move(behaviors)};
+    return absl::OkStatus();
+  }
+  pending_.reset();
+  const int phases = config.phases_size();
+  const int64_t n = static_cast<int64_t>(current_->loop) * phases +
+                    (current_->phase < phases ? current_->phase : 0);
+  UseConfig(std::move(config), std::move(behaviors), n, clock_.Now());
+  jump_to_ = n;
+  if (paused_) {
+    paused_ = false;
+    pool_.Resume();
+  }
+  timer_->Cancel();
+  return absl::OkStatus();
+}
+
+Scheduler::Progress Scheduler::PhaseProgress() const {
+  if (!current_ || !timeline_) return {};
+  // The timeline moves on a pause or jump; the occurrence as it stands now.
+  const PhaseOccurrence occurrence = timeline_->Occurrence(current_->number).value_or(*current_);
+  const absl::Time now = paused_ ? paused_at_ : clock_.Now();
+  return {.elapsed = std::max(now - occurrence.start, absl::ZeroDuration()),
+          .remaining = std::max(occurrence.end - now, absl::ZeroDuration())};
 }
 
 }  // namespace loadgen

@@ -41,8 +41,9 @@ class Scheduler {
 
   // The whole run; completes when every user is gone.
   asio::awaitable<void> Run();
-  // Ends the run now: the phase under way is cut short and users stop.
-  void Stop();
+  // Ends the run now: the phase under way is cut short and users stop, with `stop_timeout` (else
+  // the pool's) to finish their task.
+  void Stop(std::optional<absl::Duration> stop_timeout = std::nullopt);
 
   // Starts phase `phase` of the current loop now; the phases after it follow on schedule.
   // InvalidArgument for a phase the config does not have, FailedPrecondition when no phase is
@@ -59,6 +60,20 @@ class Scheduler {
   // ClearOverride. InvalidArgument for bad numbers, FailedPrecondition when no phase runs.
   absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
   absl::Status ClearOverride();
+  // Replaces the config (validated by the caller) and the behaviours that play its user types.
+  // At once (`at_boundary` false): the phase under way starts afresh as the new config's phase
+  // of the same index (phase 0 if it has fewer phases), as JumpTo does. At the boundary: the
+  // phase under way ends on schedule, then the new config's next phase follows. Either way the
+  // loop number carries on. FailedPrecondition when no phase is under way.
+  absl::Status Reload(LoadConfig config, UserPool::BehaviorSource behaviors, bool at_boundary);
+  bool reload_pending() const { return pending_.has_value(); }
+
+  // How long the phase under way has run and has left (frozen while paused); zeros if none.
+  struct Progress {
+    absl::Duration elapsed;
+    absl::Duration remaining;
+  };
+  Progress PhaseProgress() const;
 
   bool paused() const { return paused_; }
   // The user count that OverrideUsers set, if it is in force.
@@ -75,6 +90,9 @@ class Scheduler {
                                            const std::vector<int>& ratios) const;
   void ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets);
   absl::Status RequireRunning() const;
+  // Makes `config` the one in force, with a timeline on which occurrence `n` begins at `start`.
+  void UseConfig(LoadConfig config, UserPool::BehaviorSource behaviors, int64_t n,
+                 absl::Time start);
 
   Clock& clock_;
   LoadConfig config_;
@@ -86,6 +104,12 @@ class Scheduler {
   std::optional<PhaseOccurrence> current_;
   std::optional<int64_t> jump_to_;  // the occurrence to begin now
   std::optional<int> override_users_;
+  struct PendingReload {
+    LoadConfig config;
+    UserPool::BehaviorSource behaviors;
+  };
+  std::optional<PendingReload> pending_;  // applied at the end of the phase under way
+  std::optional<absl::Duration> stop_timeout_;
   bool stop_requested_ = false;
   bool paused_ = false;
   absl::Time paused_at_;

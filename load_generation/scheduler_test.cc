@@ -278,6 +278,104 @@ TEST_F(SchedulerTest, ControlsThatDoNotFitSayWhy) {
   EXPECT_EQ(scheduler_->current()->phase, 1);
 }
 
+// Two phases of 30 s and 40 s with other users, for reloads of kHipsterShop.
+constexpr char kReloaded[] = R"pb(
+  phases {
+    name: "warm"
+    user_types { name: "Normal" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
+    duration: 30
+    num_users: 10
+    hatch_rate_per_s: 1000
+  }
+  phases {
+    name: "hot"
+    user_types { name: "Weekend" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
+    duration: 40
+    num_users: 20
+    hatch_rate_per_s: 1000
+  }
+)pb";
+
+LoadConfig Parsed(const char* text) {
+  auto config = ParseLoadConfig(text, "reload.pbtxt");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return *config;
+}
+
+UserPool::BehaviorSource NoBehaviors() {
+  return [](absl::string_view) { return std::unique_ptr<UserBehavior>(); };
+}
+
+TEST_F(SchedulerTest, ReloadNowRestartsThePhaseOfTheSameIndexWithTheNewConfig) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(60));  // phase 1, 10 s in
+  ASSERT_EQ(scheduler_->current()->phase, 1);
+  auto behaviors = [this](absl::string_view) {
+    return std::make_unique<FakeBehavior>(journal_, clock_, absl::Milliseconds(20));
+  };
+  ASSERT_TRUE(scheduler_->Reload(Parsed(kReloaded), behaviors, /*at_boundary=*/false).ok());
+  clock_.RunReady(io_);
+  EXPECT_EQ(scheduler_->current()->phase, 1);
+  EXPECT_EQ(scheduler_->current()->start, t0_ + absl::Seconds(60));
+  EXPECT_EQ(scheduler_->current()->end, t0_ + absl::Seconds(100)) << "the new phase's 40 s";
+  AdvanceTo(absl::Seconds(61));
+  EXPECT_EQ(Active("Weekend"), 20);
+  EXPECT_EQ(Active("Normal"), 0);
+  EXPECT_EQ(stats_.Current(clock_.Now()).name, "hot");
+  AdvanceTo(absl::Seconds(100));
+  EXPECT_EQ(scheduler_->current()->phase, 0) << "the new config has two phases: loop 1 begins";
+  EXPECT_EQ(scheduler_->current()->loop, 1);
+  EXPECT_EQ(scheduler_->current()->end, t0_ + absl::Seconds(130));
+}
+
+TEST_F(SchedulerTest, ReloadAtTheBoundaryWaitsForThePhaseToEnd) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(10));
+  ASSERT_TRUE(scheduler_->Reload(Parsed(kReloaded), NoBehaviors(), /*at_boundary=*/true).ok());
+  EXPECT_TRUE(scheduler_->reload_pending());
+  AdvanceTo(absl::Seconds(50) - absl::Nanoseconds(1));
+  EXPECT_EQ(scheduler_->current()->phase, 0);
+  EXPECT_EQ(Active("Normal"), 100) << "the phase under way keeps the old config";
+  AdvanceTo(absl::Seconds(50));
+  EXPECT_FALSE(scheduler_->reload_pending());
+  EXPECT_EQ(scheduler_->current()->phase, 1) << "the next phase is the new config's phase 1";
+  EXPECT_EQ(scheduler_->current()->end, t0_ + absl::Seconds(90));
+  EXPECT_EQ(stats_.Current(clock_.Now()).name, "hot");
+}
+
+TEST_F(SchedulerTest, ReloadOfAShorterConfigStartsAtItsPhaseZero) {
+  Start(kHipsterShop);
+  ASSERT_TRUE(scheduler_->JumpTo(2).ok());
+  clock_.RunReady(io_);
+  ASSERT_TRUE(scheduler_->Pause().ok());
+  ASSERT_TRUE(scheduler_->Reload(Parsed(kReloaded), NoBehaviors(), false).ok());
+  clock_.RunReady(io_);
+  EXPECT_EQ(scheduler_->current()->phase, 0);
+  EXPECT_FALSE(scheduler_->paused()) << "a reload now starts the phase, as a jump does";
+}
+
+TEST_F(SchedulerTest, ReloadNeedsARun) {
+  Start(kHipsterShop, {.start = t0_ + absl::Seconds(10)});
+  EXPECT_EQ(scheduler_->Reload(Parsed(kReloaded), NoBehaviors(), false).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SchedulerTest, ProgressCountsThePhaseAndFreezesWhilePaused) {
+  Start(kHipsterShop);
+  AdvanceTo(absl::Seconds(12));
+  EXPECT_EQ(scheduler_->PhaseProgress().elapsed, absl::Seconds(12));
+  EXPECT_EQ(scheduler_->PhaseProgress().remaining, absl::Seconds(38));
+  ASSERT_TRUE(scheduler_->Pause().ok());
+  AdvanceTo(absl::Seconds(30));
+  EXPECT_EQ(scheduler_->PhaseProgress().elapsed, absl::Seconds(12));
+  EXPECT_EQ(scheduler_->PhaseProgress().remaining, absl::Seconds(38));
+  ASSERT_TRUE(scheduler_->Resume().ok());
+  clock_.RunReady(io_);
+  AdvanceTo(absl::Seconds(31));
+  EXPECT_EQ(scheduler_->PhaseProgress().elapsed, absl::Seconds(13));
+  EXPECT_EQ(scheduler_->PhaseProgress().remaining, absl::Seconds(37));
+}
+
 TEST(PhaseTargets, ShardsShareEveryTypeExactly) {
   auto config = ParseLoadConfig(kHipsterShop, "load.pbtxt");
   ASSERT_TRUE(config.ok());

@@ -82,16 +82,15 @@ asio::awaitable<void> User::Run() {
   stop_timer_->Cancel();  // ends the stop watchdog, if any
 }
 
-void User::RequestStop() {
+void User::RequestStop(absl::Duration timeout) {
   if (stop_requested_ || state_ == State::kDone) return;
   stop_requested_ = true;
   if (state_ == State::kNew) return;  // Run will see the request before doing anything
   if (state_ == State::kWaiting || state_ == State::kPaused) wait_timer_->Cancel();
   asio::co_spawn(
       executor_,
-      [self = shared_from_this()]() -> asio::awaitable<void> {
-        if (co_await self->stop_timer_->WaitUntil(self->clock_.Now() +
-                                                  self->options_.stop_timeout)) {
+      [self = shared_from_this(), timeout]() -> asio::awaitable<void> {
+        if (co_await self->stop_timer_->WaitUntil(self->clock_.Now() + timeout)) {
           self->Cancel();
         }
       },

@@ -44,7 +44,6 @@ class User : public std::enable_shared_from_this<User> {
     int64_t id = 0;
     std::string type;
     uint64_t seed = 0;
-    absl::Duration stop_timeout = absl::Seconds(5);
   };
   User(Options options, std::unique_ptr<UserBehavior> behavior,
        std::unique_ptr<HttpSession> session, Clock& clock, const asio::any_io_executor& executor,
@@ -70,9 +69,9 @@ class User : public std::enable_shared_from_this<User> {
   // --- For the user pool.
   // Runs OnStart, then tasks and pauses until stopped, then OnStop.
   asio::awaitable<void> Run();
-  // Lets the current task finish, then stops; a pause ends at once. After the stop timeout,
-  // whatever is still running (a task, OnStart, OnStop) is cancelled.
-  void RequestStop();
+  // Lets the current task finish, then stops; a pause ends at once. After `timeout`, whatever
+  // is still running (a task, OnStart, OnStop) is cancelled.
+  void RequestStop(absl::Duration timeout);
   // After its current task (or pause) the user waits, doing nothing, until Resume.
   void Pause();
   void Resume();

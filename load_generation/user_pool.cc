@@ -103,7 +103,7 @@ bool UserPool::StopOne() {
     }
   }
   if (!best) return false;
-  StopUser(*best);
+  StopUser(*best, options_.stop_timeout);
   return true;
 }
 
@@ -122,8 +122,7 @@ void UserPool::StartUser(TypeState& type) {
       std::make_unique<HttpSession>(handle.executor, options_.http, *handle.stats, clock_);
   auto user = std::make_shared<User>(User::Options{.id = id,
                                                    .type = type.name,
-                                                   .seed = UserSeed(options_.seed, id),
-                                                   .stop_timeout = options_.stop_timeout},
+                                                   .seed = UserSeed(options_.seed, id)},
                                      std::move(behavior), std::move(session), clock_,
                                      handle.executor, type.wait, *handle.stats);
   type.active.push_back(user);
@@ -161,11 +160,11 @@ void UserPool::Resume() {
   StartRamp();  // counts move on from where they are, at the hatch rate
 }
 
-void UserPool::StopUser(TypeState& type) {
+void UserPool::StopUser(TypeState& type, absl::Duration timeout) {
   std::shared_ptr<User> user = std::move(type.active.back());
   type.active.pop_back();
   ++type.stopping;
-  asio::post(user->executor(), [user] { user->RequestStop(); });
+  asio::post(user->executor(), [user, timeout] { user->RequestStop(timeout); });
 }
 
 void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user) {
@@ -180,13 +179,13 @@ void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>
   if (--live_users_ == 0) idle_timer_->Cancel();
 }
 
-asio::awaitable<void> UserPool::StopAll() {
+asio::awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeout) {
   paused_ = false;
   for (auto& type : types_) type->target = 0;
   hatch_rate_ = 0;
   if (ramp_running_) ramp_timer_->Cancel();
   for (auto& type : types_) {
-    while (!type->active.empty()) StopUser(*type);
+    while (!type->active.empty()) StopUser(*type, stop_timeout.value_or(options_.stop_timeout));
   }
   while (live_users_ > 0) co_await idle_timer_->WaitUntil(absl::InfiniteFuture());
 }

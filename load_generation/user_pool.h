@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,11 @@ class UserPool {
 
   // New targets; types not named go to 0. `hatch_rate` users/s; <= 0 means at once.
   void SetTargets(const std::vector<UserTypeTarget>& targets, double hatch_rate);
-  // Tells every user to stop at once and completes when all are gone. The pool can be given
-  // targets again afterwards.
-  asio::awaitable<void> StopAll();
+  // Tells every user to stop at once, giving them `stop_timeout` (else the pool's) to finish
+  // their task, and completes when all are gone. The pool can be given targets again afterwards.
+  asio::awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  // Where users of types started from now on get their behaviour (after a config reload).
+  void SetBehaviors(BehaviorSource behaviors) { behaviors_ = std::move(behaviors); }
 
   // Users finish their current task and then idle; the ramp stops where it is.
   void Pause();
@@ -93,7 +96,7 @@ class UserPool {
   bool StartOne();
   bool StopOne();
   void StartUser(TypeState& type);
-  void StopUser(TypeState& type);
+  void StopUser(TypeState& type, absl::Duration timeout);
   void OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user);
 
   asio::any_io_executor control_;

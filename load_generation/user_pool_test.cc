@@ -166,6 +166,17 @@ TEST_F(UserPoolTest, StopTimeoutCancelsALongTask) {
   EXPECT_EQ(journal_.on_stop.count(0), 0u) << "a cancelled user does not run on_stop";
 }
 
+TEST_F(UserPoolTest, StopAllCanGiveAnotherTimeout) {
+  MakePool(absl::Seconds(60), /*stop_timeout=*/absl::Seconds(2));
+  pool_->SetTargets({{"A", 1, 0, 0}}, 1);
+  AdvanceTo(absl::Seconds(10));
+  absl::Time stopped_at = absl::InfiniteFuture();
+  asio::co_spawn(io_, pool_->StopAll(absl::Milliseconds(300)),
+                 [&](const std::exception_ptr&) { stopped_at = clock_.Now(); });
+  AdvanceTo(absl::Seconds(30));
+  EXPECT_EQ(stopped_at, t0_ + absl::Milliseconds(10300));
+}
+
 // Pauses are whole milliseconds uniform over [min, max]: a chi-square test over 10^5 draws.
 TEST_F(UserPoolTest, PausesAreUniformOverTheWaitRange) {
   MakePool(absl::ZeroDuration());

@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, DelayServer, parse_phase_table, runfile  # noqa: E402
+from loadgen_test_lib import ANY_PORT, LOADGEN, DelayServer, parse_phase_table, runfile  # noqa: E402
 
 TWO_PHASES = runfile("tests/testdata/two_phases.pbtxt")
 
@@ -20,7 +20,7 @@ class DaemonTest(unittest.TestCase):
     def test_per_phase_request_counts_follow_users_and_pauses(self):
         with DelayServer(delay_ms=10) as server:
             run = subprocess.run(
-                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=6s",
+                [LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=6s",
                  "--threads=2", "--status_interval=1s", "--seed=7"],
                 capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
@@ -38,7 +38,7 @@ class DaemonTest(unittest.TestCase):
     def test_sigterm_stops_gracefully_with_a_summary(self):
         with DelayServer(delay_ms=10) as server:
             process = subprocess.Popen(
-                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--threads=1"],
+                [LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", f"--host={server.url}", "--threads=1"],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(2)
             started = time.monotonic()
@@ -54,7 +54,7 @@ class DaemonTest(unittest.TestCase):
     def test_failures_are_counted_and_never_fatal(self):
         with DelayServer(status=503) as server:
             run = subprocess.run(
-                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=2s",
+                [LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=2s",
                  "--status_interval=0"], capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
         rows = parse_phase_table(run.stdout)
@@ -63,7 +63,7 @@ class DaemonTest(unittest.TestCase):
 
     def test_an_unreachable_target_is_failures_not_a_crash(self):
         run = subprocess.run(
-            [LOADGEN, f"--config={TWO_PHASES}", "--host=http://127.0.0.1:9", "--run_time=1s"],
+            [LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", "--host=http://127.0.0.1:9", "--run_time=1s"],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(parse_phase_table(run.stdout)[0]["failures%"], "100.00%")
@@ -72,7 +72,7 @@ class DaemonTest(unittest.TestCase):
 class CheckTest(unittest.TestCase):
 
     def check(self, *args):
-        return subprocess.run([LOADGEN, "--check", *args], capture_output=True, text=True,
+        return subprocess.run([LOADGEN, ANY_PORT, "--check", *args], capture_output=True, text=True,
                               timeout=30)
 
     def write(self, text):
@@ -145,7 +145,7 @@ class CheckTest(unittest.TestCase):
         self.assertIn("not a text-format config", run.stderr)
 
     def test_bad_host_is_a_usage_error(self):
-        run = subprocess.run([LOADGEN, f"--config={TWO_PHASES}", "--host=ftp://x"],
+        run = subprocess.run([LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", "--host=ftp://x"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(run.returncode, 2)
         self.assertIn("must start with http:// or https://", run.stderr)

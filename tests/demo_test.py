@@ -9,7 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, parse_phase_table, runfile  # noqa: E402
+from loadgen_test_lib import ANY_PORT, LOADGEN, parse_phase_table, runfile  # noqa: E402
 
 
 class DemoTest(unittest.TestCase):
@@ -20,7 +20,7 @@ class DemoTest(unittest.TestCase):
         try:
             port = re.match(r"listening on (\d+)", shop.stdout.readline()).group(1)
             run = subprocess.run(
-                [LOADGEN, f"--config={runfile('applications/hipster_shop/load_generation/demo.pbtxt')}",
+                [LOADGEN, ANY_PORT, f"--config={runfile('applications/hipster_shop/load_generation/demo.pbtxt')}",
                  f"--host=http://127.0.0.1:{port}", "--status_interval=0", "--seed=3"],
                 capture_output=True, text=True, timeout=180)
         finally:

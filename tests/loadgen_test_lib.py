@@ -15,6 +15,9 @@ def runfile(path):
 
 
 LOADGEN = runfile("load_generation/loadgen")
+LOADGENCTL = runfile("load_generation/loadgenctl")
+# The control service on any free port, so that tests running at once do not collide.
+ANY_PORT = "--grpc_address=127.0.0.1:0"
 
 
 class DelayServer:

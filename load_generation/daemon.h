@@ -1,0 +1,129 @@
+#ifndef LOAD_GENERATION_DAEMON_H_
+#define LOAD_GENERATION_DAEMON_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "boost/asio/ssl/context.hpp"
+#include "load_generation/clock.h"
+#include "load_generation/engine.h"
+#include "load_generation/run_config.h"
+#include "load_generation/stats.h"
+
+namespace loadgen {
+
+struct DaemonOptions {
+  std::string application;  // overrides every config's when set (--application)
+  std::string host;         // overrides every config's when set (--host)
+  int threads = 1;
+  uint64_t seed = 0;
+  boost::asio::ssl::context* tls_context = nullptr;  // for https targets; not owned
+  bool tls_verify = true;
+  int shard_index = 0;
+  int shard_count = 1;
+};
+
+enum class RunState { kIdle, kScheduled, kRunning, kPaused, kStopping };
+const char* RunStateName(RunState state);
+
+struct DaemonStatus {
+  RunState state = RunState::kIdle;
+  std::string config_source;  // the path of the config in force, or "inline"
+  std::string config_digest;
+  std::string application;
+  std::string target;
+  int64_t run_number = 0;        // runs started so far
+  bool stopped_by_call = false;  // the last run ended (or ends) through Stop, not by itself
+  RunStatus run;                 // of the current or last run; empty before the first
+  absl::Duration run_elapsed;    // since phase 0 began (to its end, once over)
+  RecentStats::Figures recent;   // the last 10 s
+  RequestStats total;            // since the run began or the last ResetStats
+  double total_requests_per_s = 0;
+  std::vector<PhaseResult> completed;  // completed phase occurrences, oldest first
+  PhaseResult current;                 // the phase occurrence under way; stats of it
+};
+
+struct StatsSnapshot {
+  std::vector<PhaseResult> completed;
+  std::optional<PhaseResult> current;
+  StatsTable total;
+  absl::Time total_since;  // when the total began counting
+  absl::Time now;
+};
+
+// The daemon's runs, one at a time: holds the config in force, starts a run of it on an Engine,
+// steers the run and keeps its results until the next start. Thread-safe: gRPC handlers, the
+// signal thread and the status printer call it at once.
+class Daemon {
+ public:
+  Daemon(RunConfig config, DaemonOptions options, Clock& clock);
+  // Stops a run under way and waits for it.
+  ~Daemon();
+
+  // A config given in a call, checked as `loadgen --check` does; `name` names it in messages.
+  absl::StatusOr<RunConfig> ConfigFromText(const std::string& text,
+                                           const std::string& name = "inline") const;
+  absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const;
+
+  // Starts a run of `config` (which becomes the config in force), else of the config in force.
+  // Phase 0 begins at `at` (now if past); the run ends after `run_time` (0: the config's
+  // run_time_s; 0 there too: no limit). FailedPrecondition while a run is under way;
+  // InvalidArgument if the config has no target.
+  absl::Status Start(std::optional<RunConfig> config, absl::Time at,
+                     absl::Duration run_time = absl::ZeroDuration());
+  // Ends the run and returns once it is over; users get `timeout` (else the config's stop
+  // timeout) to finish their task. FailedPrecondition when idle.
+  absl::Status Stop(std::optional<absl::Duration> timeout = std::nullopt);
+  // The run's controls (see Scheduler); FailedPrecondition when no run is under way.
+  absl::Status JumpTo(int phase);
+  absl::Status Pause();
+  absl::Status Resume();
+  absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
+  absl::Status ClearOverride();
+  // Makes `config` the config in force; a run under way takes it now or at the end of the
+  // phase under way. InvalidArgument if it would move a run to another target.
+  absl::Status Reload(RunConfig config, bool at_boundary);
+  // FailedPrecondition before the first run.
+  absl::Status ResetStats();
+
+  DaemonStatus Status();
+  StatsSnapshot Stats();
+  // The config in force.
+  RunConfig config() const;
+
+  // Takes a sample for the last-10-s figures when a second has passed; call often (the status
+  // thread does, every 200 ms).
+  void Tick();
+
+ private:
+  absl::StatusOr<EngineOptions> MakeEngineOptions(const RunConfig& config) const;
+  // mu_ held. The run's state; kIdle when there is none.
+  RunState StateLocked(const RunStatus& run) const;
+  absl::Status RequireRun() const;  // mu_ held
+  // Calls `control` on the run's engine; FailedPrecondition without a run under way.
+  template <typename Fn>
+  absl::Status Control(Fn control);
+
+  const DaemonOptions options_;
+  Clock& clock_;
+  mutable std::mutex mu_;
+  RunConfig config_;                // guarded by mu_
+  std::shared_ptr<Engine> engine_;  // guarded by mu_; the current or last run
+  std::string target_;              // guarded by mu_; the run's
+  int64_t run_number_ = 0;          // guarded by mu_
+  bool stopped_by_call_ = false;    // guarded by mu_
+  absl::Time counting_since_;       // guarded by mu_; start of the run or last reset
+  RecentStats recent_;              // guarded by mu_
+  absl::Time last_sample_;          // guarded by mu_
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_DAEMON_H_
