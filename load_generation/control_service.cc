@@ -206,7 +206,7 @@ absl::StatusOr<RunConfig> ControlService::RequestedConfig(
     const control::ConfigSource& source) const {
   switch (source.source_case()) {
     case control::ConfigSource::kText:
-      return daemon_.ConfigFromText(source.text());
+      return daemon_.ConfigFromText(source.text(), source.name().empty() ? "inline" : source.name());
     case control::ConfigSource::kPath:
       return daemon_.ConfigFromFile(source.path());
     case control::ConfigSource::SOURCE_NOT_SET:

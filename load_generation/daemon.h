@@ -68,8 +68,7 @@ class Daemon {
   ~Daemon();
 
   // A config given in a call, checked as `loadgen --check` does; `name` names it in messages.
-  absl::StatusOr<RunConfig> ConfigFromText(const std::string& text,
-                                           const std::string& name = "inline") const;
+  absl::StatusOr<RunConfig> ConfigFromText(const std::string& text, const std::string& name) const;
   absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const;
 
   // Starts a run of `config` (which becomes the config in force), else of the config in force.

@@ -111,6 +111,12 @@ std::string ReadOrThrow(const std::string& path) {
   return *text;
 }
 
+// The config file at `path`, read here and sent inline under its name.
+void SetConfig(const std::string& path, control::ConfigSource* source) {
+  source->set_text(ReadOrThrow(path));
+  source->set_name(path);
+}
+
 std::string Json(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -358,7 +364,7 @@ int Run(const std::vector<std::string>& args) {
   if (command == "start") {
     want(0, 1);
     control::StartRequest request;
-    if (n == 1) request.mutable_config()->set_text(ReadOrThrow(args[1]));
+    if (n == 1) SetConfig(args[1], request.mutable_config());
     if (const std::string at = absl::GetFlag(FLAGS_at); !at.empty()) {
       absl::Time t;
       std::string error;
@@ -406,7 +412,7 @@ int Run(const std::vector<std::string>& args) {
   if (command == "reload") {
     want(1, 1);
     control::ReloadConfigRequest request;
-    request.mutable_config()->set_text(ReadOrThrow(args[1]));
+    SetConfig(args[1], request.mutable_config());
     request.set_when(absl::GetFlag(FLAGS_next_phase) ? control::ReloadConfigRequest::NEXT_PHASE
                                                      : control::ReloadConfigRequest::NOW);
     return Call(client, &Stub::ReloadConfig, request, &StatusTable);
