@@ -100,6 +100,15 @@ bool SameToken(absl::string_view a, absl::string_view b) {
   return diff == 0;
 }
 
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the TLS ", what, " ", path, ": ", text.status().message()));
+  }
+  return text;
+}
+
 }  // namespace
 
 control::Status ToProto(const DaemonStatus& s) {
@@ -386,9 +395,9 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
     if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
       return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
     }
-    absl::StatusOr<std::string> cert = ReadFileToString(options.tls_cert_file);
+    absl::StatusOr<std::string> cert = ReadPem(options.tls_cert_file, "certificate");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadFileToString(options.tls_key_file);
+    absl::StatusOr<std::string> key = ReadPem(options.tls_key_file, "key");
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
@@ -398,6 +407,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<ControlServer> server(new ControlServer(daemon, options.token));
   grpc::ServerBuilder builder;
+  // A second daemon on the same port is an error, not a silent share of the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.address, credentials, &server->port_);
   builder.RegisterService(&server->service_);
   server->server_ = builder.BuildAndStart();
@@ -423,7 +434,7 @@ void ControlServer::UpdateHealth(RunState state) {
 void ControlServer::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (shut_down_) return;
+    if (shut_down_ || !server_) return;  // no server_: it never started
     shut_down_ = true;
   }
   service_.Shutdown();

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "load_generation/http_server.h"
 #include "load_generation/testing/eventually.h"
+#include "load_generation/testing/self_signed.h"
 
 namespace loadgen {
 namespace {
@@ -420,6 +421,57 @@ TEST_F(ControlServiceTest, TokensGuardEveryCallButHealth) {
   grpc::ClientContext context;
   HealthCheckResponse health;
   EXPECT_TRUE(Health::NewStub(channel_)->Check(&context, HealthCheckRequest(), &health).ok());
+}
+
+TEST_F(ControlServiceTest, ServesTlsFromCertAndKeyFiles) {
+  const std::string dir = ::testing::TempDir();
+  const testing::PemPair pem = testing::SelfSignedLocalhost();
+  const std::string cert = dir + "/control_cert.pem", key = dir + "/control_key.pem";
+  for (const auto& [path, text] : {std::pair{cert, pem.cert}, std::pair{key, pem.key}}) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  auto server = ControlServer::Start(
+      *daemon_, {.address = "127.0.0.1:0", .tls_cert_file = cert, .tls_key_file = key});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = absl::StrCat("127.0.0.1:", (*server)->port());
+
+  grpc::SslCredentialsOptions trusted;
+  trusted.pem_root_certs = pem.cert;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto stub = control::LoadGenerator::NewStub(
+      grpc::CreateCustomChannel(address, grpc::SslCredentials(trusted), args));
+  grpc::ClientContext context;
+  control::Status status;
+  EXPECT_TRUE(stub->GetStatus(&context, control::GetStatusRequest(), &status).ok());
+
+  auto plaintext = control::LoadGenerator::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext plain_context;
+  plain_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  EXPECT_FALSE(plaintext->GetStatus(&plain_context, control::GetStatusRequest(), &status).ok());
+
+  EXPECT_EQ(ControlServer::Start(*daemon_, {.address = "127.0.0.1:0", .tls_cert_file = cert})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a certificate without a key";
+  EXPECT_THAT(std::string(ControlServer::Start(*daemon_, {.address = "127.0.0.1:0",
+                                                           .tls_cert_file = "/no/cert.pem",
+                                                           .tls_key_file = key})
+                                  .status()
+                                  .message()),
+              HasSubstr("/no/cert.pem"));
+}
+
+TEST_F(ControlServiceTest, AnAddressInUseIsAClearError) {
+  auto second = ControlServer::Start(
+      *daemon_, {.address = absl::StrCat("127.0.0.1:", server_->port())});
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot serve gRPC on"));
 }
 
 TEST_F(ControlServiceTest, FiftyWatchersEachGetTheirUpdates) {

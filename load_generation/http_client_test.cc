@@ -12,8 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "load_generation/http_server.h"
-#include "openssl/evp.h"
-#include "openssl/x509.h"
+#include "load_generation/testing/self_signed.h"
 
 namespace loadgen {
 namespace {
@@ -237,21 +236,9 @@ TEST_F(HttpSessionTest, CancelEndsTheRequestInFlightAndIsNotRecorded) {
 class SelfSignedTls {
  public:
   SelfSignedTls() : context_(asio::ssl::context::tls_server) {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* cert = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_sign(cert, key, EVP_sha256());
-    SSL_CTX_use_certificate(context_.native_handle(), cert);
-    SSL_CTX_use_PrivateKey(context_.native_handle(), key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
+    const testing::PemPair pem = testing::SelfSignedLocalhost();
+    context_.use_certificate_chain(asio::buffer(pem.cert));
+    context_.use_private_key(asio::buffer(pem.key), asio::ssl::context::pem);
   }
   asio::ssl::context& context() { return context_; }
 

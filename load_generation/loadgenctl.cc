@@ -107,7 +107,7 @@ int IntArg(const std::string& what, const std::string& text) {
 
 std::string ReadOrThrow(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) throw UsageError{std::string(text.status().message())};
+  if (!text.ok()) throw UsageError{absl::StrCat("cannot read ", path, ": ", text.status().message())};
   return *text;
 }
 

@@ -115,7 +115,12 @@ int Main(int argc, char** argv) {
   if (const std::string token_file = absl::GetFlag(FLAGS_control_token_file);
       !token_file.empty()) {
     absl::StatusOr<std::string> token = ReadFileToString(token_file);
-    if (!token.ok()) return Fail(token.status(), kExitBadInput);
+    if (!token.ok()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("cannot read --control_token_file ",
+                                                          token_file, ": ",
+                                                          token.status().message())),
+                  kExitBadInput);
+    }
     control.token = std::string(absl::StripAsciiWhitespace(*token));
     if (control.token.empty()) {
       return Fail(absl::InvalidArgumentError(
