@@ -1,7 +1,7 @@
 // ThreadSanitizer suppressions for --config=tsan, linked into every binary and test through
 // --custom_malloc (this library defines no allocator, so libc's stays in use).
 //
-// Debian's gRPC and Abseil shared libraries are not built with TSan: it sees neither their
+// Debian's gRPC, Abseil and OpenSSL shared libraries are not built with TSan: it sees neither their
 // locks nor their atomics, and reports races inside them that are not races. So what those
 // libraries do internally is not checked: memory accesses made from inside them, and reports
 // with a frame in gRPC's namespaces (its C++ API is templates compiled into our binaries, whose
@@ -20,6 +20,9 @@ extern "C" const char* __tsan_default_suppressions() {
       "called_from_lib:libaddress_sorting.so.29\n"
       "called_from_lib:libcares.so.2\n"
       "called_from_lib:libre2.so.9\n"
+      // OpenSSL, under gRPC's TLS and ours: its locks are invisible to TSan as well.
+      "called_from_lib:libssl.so.3\n"
+      "called_from_lib:libcrypto.so.3\n"
       "called_from_lib:libabsl_base.so.20220623\n"
       "called_from_lib:libabsl_cord.so.20220623\n"
       "called_from_lib:libabsl_cord_internal.so.20220623\n"
