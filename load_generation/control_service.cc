@@ -215,7 +215,8 @@ absl::StatusOr<RunConfig> ControlService::RequestedConfig(
     const control::ConfigSource& source) const {
   switch (source.source_case()) {
     case control::ConfigSource::kText:
-      return daemon_.ConfigFromText(source.text(), source.name().empty() ? "inline" : source.name());
+      return daemon_.ConfigFromText(source.text(),
+                                    source.name().empty() ? "inline" : source.name());
     case control::ConfigSource::kPath:
       return daemon_.ConfigFromFile(source.path());
     case control::ConfigSource::SOURCE_NOT_SET:
@@ -249,8 +250,7 @@ grpc::Status ControlService::Start(grpc::ServerContext* context,
                response);
 }
 
-grpc::Status ControlService::Stop(grpc::ServerContext* context,
-                                  const control::StopRequest* request,
+grpc::Status ControlService::Stop(grpc::ServerContext* context, const control::StopRequest* request,
                                   control::Status* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
   if (request->timeout_ms() < 0) {
@@ -424,8 +424,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
 ControlServer::~ControlServer() { Shutdown(); }
 
 void ControlServer::UpdateHealth(RunState state) {
-  const bool serving = state == RunState::kScheduled || state == RunState::kRunning ||
-                       state == RunState::kPaused;
+  const bool serving =
+      state == RunState::kScheduled || state == RunState::kRunning || state == RunState::kPaused;
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return;
   server_->GetHealthCheckService()->SetServingStatus(kServiceName, serving);

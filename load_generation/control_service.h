@@ -32,11 +32,9 @@ class ControlService final : public control::LoadGenerator::Service {
                     control::Status* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const control::GetStatusRequest* request,
                          control::Status* response) override;
-  grpc::Status WatchStatus(grpc::ServerContext* context,
-                           const control::WatchStatusRequest* request,
+  grpc::Status WatchStatus(grpc::ServerContext* context, const control::WatchStatusRequest* request,
                            grpc::ServerWriter<control::Status>* writer) override;
-  grpc::Status JumpToPhase(grpc::ServerContext* context,
-                           const control::JumpToPhaseRequest* request,
+  grpc::Status JumpToPhase(grpc::ServerContext* context, const control::JumpToPhaseRequest* request,
                            control::Status* response) override;
   grpc::Status Pause(grpc::ServerContext* context, const control::PauseRequest* request,
                      control::Status* response) override;
@@ -83,8 +81,8 @@ control::StatsReport ToProto(const StatsSnapshot& stats);
 
 struct ControlServerOptions {
   std::string address = "127.0.0.1:50051";  // port 0 picks a free one
-  std::string token;                         // empty: no authentication
-  std::string tls_cert_file;                 // both set: TLS; else plaintext
+  std::string token;                        // empty: no authentication
+  std::string tls_cert_file;                // both set: TLS; else plaintext
   std::string tls_key_file;
 };
 

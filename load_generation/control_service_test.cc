@@ -70,8 +70,8 @@ class ControlServiceTest : public ::testing::Test {
   void Serve(const std::string& token) {
     server_.reset();
     daemon_.reset();
-    auto config = ParseLoadConfig(absl::StrCat(kConfig, "host: \"", http_.url(), "\""),
-                                  "control.pbtxt");
+    auto config =
+        ParseLoadConfig(absl::StrCat(kConfig, "host: \"", http_.url(), "\""), "control.pbtxt");
     ASSERT_TRUE(config.ok()) << config.status();
     auto run = ResolveRunConfig(*config, "control.pbtxt", "");
     ASSERT_TRUE(run.ok()) << run.status();
@@ -161,21 +161,20 @@ TEST_F(ControlServiceTest, StartStopAndStartAgain) {
 }
 
 TEST_F(ControlServiceTest, CallsThatDoNotFitTheRunStateFailWithFailedPrecondition) {
-  for (auto status : {Call(&Stub::Stop, control::StopRequest()),
-                      Call(&Stub::Pause, control::PauseRequest()),
-                      Call(&Stub::Resume, control::ResumeRequest()),
-                      Call(&Stub::JumpToPhase, control::JumpToPhaseRequest()),
-                      Call(&Stub::OverrideUsers, control::OverrideUsersRequest()),
-                      Call(&Stub::ClearOverride, control::ClearOverrideRequest()),
-                      Call(&Stub::ResetStats, control::ResetStatsRequest())}) {
+  for (auto status :
+       {Call(&Stub::Stop, control::StopRequest()), Call(&Stub::Pause, control::PauseRequest()),
+        Call(&Stub::Resume, control::ResumeRequest()),
+        Call(&Stub::JumpToPhase, control::JumpToPhaseRequest()),
+        Call(&Stub::OverrideUsers, control::OverrideUsersRequest()),
+        Call(&Stub::ClearOverride, control::ClearOverrideRequest()),
+        Call(&Stub::ResetStats, control::ResetStatsRequest())}) {
     EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION) << status.error_message();
   }
   StartRun();
   grpc::Status again = Call(&Stub::Start, control::StartRequest());
   EXPECT_EQ(again.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(again.error_message(), "a run is under way (running); stop it first");
-  EXPECT_EQ(Call(&Stub::Resume, control::ResumeRequest()).error_message(),
-            "the run is not paused");
+  EXPECT_EQ(Call(&Stub::Resume, control::ResumeRequest()).error_message(), "the run is not paused");
   ASSERT_TRUE(Call(&Stub::Pause, control::PauseRequest()).ok());
   EXPECT_EQ(GetStatus().state(), control::Status::PAUSED);
   EXPECT_EQ(Call(&Stub::Pause, control::PauseRequest()).error_message(),
@@ -193,7 +192,8 @@ TEST_F(ControlServiceTest, BadRequestsFailWithInvalidArgumentAndChangeNothing) {
   invalid.mutable_config()->set_text("application: \"hipster_shop\" phases { duration: 0 }");
   status = Call(&Stub::Start, invalid);
   EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("inline: phases[0]: duration must be in 1..31622400 seconds, not 0"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("inline: phases[0]: duration must be in 1..31622400 seconds, not 0"));
 
   control::StartRequest missing;
   missing.mutable_config()->set_path("/no/such/load.pbtxt");
@@ -460,16 +460,16 @@ TEST_F(ControlServiceTest, ServesTlsFromCertAndKeyFiles) {
             absl::StatusCode::kInvalidArgument)
       << "a certificate without a key";
   EXPECT_THAT(std::string(ControlServer::Start(*daemon_, {.address = "127.0.0.1:0",
-                                                           .tls_cert_file = "/no/cert.pem",
-                                                           .tls_key_file = key})
-                                  .status()
-                                  .message()),
+                                                          .tls_cert_file = "/no/cert.pem",
+                                                          .tls_key_file = key})
+                              .status()
+                              .message()),
               HasSubstr("/no/cert.pem"));
 }
 
 TEST_F(ControlServiceTest, AnAddressInUseIsAClearError) {
-  auto second = ControlServer::Start(
-      *daemon_, {.address = absl::StrCat("127.0.0.1:", server_->port())});
+  auto second =
+      ControlServer::Start(*daemon_, {.address = absl::StrCat("127.0.0.1:", server_->port())});
   ASSERT_FALSE(second.ok());
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot serve gRPC on"));
 }

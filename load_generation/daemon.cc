@@ -85,9 +85,8 @@ absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
                            absl::Duration run_time) {
   std::lock_guard<std::mutex> lock(mu_);
   if (engine_ && !engine_->done()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("a run is under way (", RunStateName(StateLocked(engine_->Status())),
-                     "); stop it first"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a run is under way (", RunStateName(StateLocked(engine_->Status())), "); stop it first"));
   }
   const RunConfig& run = config ? *config : config_;
   absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run);
@@ -103,8 +102,8 @@ absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
   const absl::Time start = std::max(at, now);
   engine_ = std::make_shared<Engine>(config_.config, *engine_options, config_.Behaviors(), clock_);
   target_ = engine_options->http.target.Url();
-  engine_->Start(start, run_time > absl::ZeroDuration() ? start + run_time
-                                                        : absl::InfiniteFuture());
+  engine_->Start(start,
+                 run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
   ++run_number_;
   stopped_by_call_ = false;
   counting_since_ = start;
@@ -156,10 +155,9 @@ absl::Status Daemon::Reload(RunConfig config, bool at_boundary) {
     absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(config);
     if (!engine_options.ok()) return engine_options.status();
     if (engine_options->http.target.Url() != target_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(config.path, ": names target ", engine_options->http.target.Url(),
-                       " but the run sends to ", target_,
-                       "; a run keeps its target: stop it and start again"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          config.path, ": names target ", engine_options->http.target.Url(),
+          " but the run sends to ", target_, "; a run keeps its target: stop it and start again"));
     }
     if (absl::Status reloaded = engine_->Reload(config.config, config.Behaviors(), at_boundary);
         !reloaded.ok()) {

@@ -37,9 +37,9 @@ struct EngineOptions {
 struct RunStatus {
   bool running = false;  // started and not over yet (phase 0 may still be ahead)
   bool paused = false;
-  bool reload_pending = false;  // a reload waits for the end of the phase under way
-  absl::Time start;             // when phase 0 begins or began
-  Scheduler::Progress progress;  // of the phase under way
+  bool reload_pending = false;        // a reload waits for the end of the phase under way
+  absl::Time start;                   // when phase 0 begins or began
+  Scheduler::Progress progress;       // of the phase under way
   std::optional<int> override_users;  // set by OverrideUsers, until the next phase
   std::optional<PhaseOccurrence> occurrence;
   std::string phase_name;

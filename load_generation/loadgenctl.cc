@@ -1,8 +1,8 @@
 // loadgenctl: a command-line client of the daemon's gRPC control service (proto/control.proto).
 // Exit status: 0 on success, 1 when the RPC fails (its status is printed), 2 on usage errors.
 #include <cstdio>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,7 +107,8 @@ int IntArg(const std::string& what, const std::string& text) {
 
 std::string ReadOrThrow(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) throw UsageError{absl::StrCat("cannot read ", path, ": ", text.status().message())};
+  if (!text.ok())
+    throw UsageError{absl::StrCat("cannot read ", path, ": ", text.status().message())};
   return *text;
 }
 
@@ -178,26 +179,24 @@ std::string StatusTable(const control::Status& s) {
                         s.config_digest(), s.application().empty() ? "none" : s.application());
   absl::StrAppendFormat(&out, "target    %s\n", s.target());
   if (s.state() == control::Status::RUNNING || s.state() == control::Status::PAUSED) {
-    absl::StrAppendFormat(&out, "phase     %d %s (loop %d): %.1f s elapsed, %.1f s left%s\n",
-                          s.phase(), s.phase_name(), s.loop(), s.phase_elapsed_s(),
-                          s.phase_remaining_s(),
-                          s.override_active()
-                              ? absl::StrCat(", overridden to ", s.override_users(), " users")
-                              : "");
+    absl::StrAppendFormat(
+        &out, "phase     %d %s (loop %d): %.1f s elapsed, %.1f s left%s\n", s.phase(),
+        s.phase_name(), s.loop(), s.phase_elapsed_s(), s.phase_remaining_s(),
+        s.override_active() ? absl::StrCat(", overridden to ", s.override_users(), " users") : "");
   }
   if (s.user_types_size() > 0) {
     absl::StrAppendFormat(&out, "users     %-20s %8s %8s %8s\n", "TYPE", "TARGET", "ACTIVE",
                           "STOPPING");
     for (const auto& t : s.user_types()) {
-      absl::StrAppendFormat(&out, "          %-20s %8d %8d %8d\n", t.name(), t.target(),
-                            t.active(), t.stopping());
+      absl::StrAppendFormat(&out, "          %-20s %8d %8d %8d\n", t.name(), t.target(), t.active(),
+                            t.stopping());
     }
   }
   absl::StrAppendFormat(&out,
                         "now       %.1f req/s, %.2f failures/s, p50 %.1f ms, p95 %.1f ms, "
                         "p99 %.1f ms (last 10 s)\n",
-                        s.current_requests_per_s(), s.current_failures_per_s(),
-                        s.current_p50_ms(), s.current_p95_ms(), s.current_p99_ms());
+                        s.current_requests_per_s(), s.current_failures_per_s(), s.current_p50_ms(),
+                        s.current_p95_ms(), s.current_p99_ms());
   absl::StrAppendFormat(&out, "total     %d requests, %d failures, %.1f req/s\n",
                         s.total_requests(), s.total_failures(), s.total_requests_per_s());
   if (s.completed_phases_size() > 0) {
@@ -230,8 +229,8 @@ void AppendPhase(const std::string& title, const control::PhaseStats& p, std::st
   for (const auto& r : p.requests()) AppendRow(r, out);
   AppendRow(p.aggregated(), out);
   for (const auto& f : p.failures()) {
-    absl::StrAppendFormat(out, "  failure: %d x %s %s: %s\n", f.occurrences(), f.method(),
-                          f.name(), f.error());
+    absl::StrAppendFormat(out, "  failure: %d x %s %s: %s\n", f.occurrences(), f.method(), f.name(),
+                          f.error());
   }
 }
 
@@ -258,8 +257,8 @@ std::string AppsTable(const control::ApplicationList& list) {
     absl::StrAppend(&out, app.name(), ": ", absl::StrJoin(app.user_types(), ", "), "\n");
   }
   if (list.declared_user_types_size() > 0) {
-    absl::StrAppend(&out, "declared in the config: ",
-                    absl::StrJoin(list.declared_user_types(), ", "), "\n");
+    absl::StrAppend(
+        &out, "declared in the config: ", absl::StrJoin(list.declared_user_types(), ", "), "\n");
   }
   return out;
 }
@@ -295,15 +294,25 @@ class Client {
 };
 
 int RpcError(const grpc::Status& status) {
-  static const char* const kCodes[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kCodes[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int code = status.error_code();
-  std::fprintf(stderr, "loadgenctl: %s: %s\n",
-               code >= 0 && code <= 16 ? kCodes[code] : "UNKNOWN",
+  std::fprintf(stderr, "loadgenctl: %s: %s\n", code >= 0 && code <= 16 ? kCodes[code] : "UNKNOWN",
                status.error_message().c_str());
   return kExitRpcError;
 }
@@ -332,8 +341,8 @@ int Watch(Client& client) {
       client.stub().WatchStatus(&context, request);
   control::Status status;
   while (reader->Read(&status)) {
-    std::printf("%s\n", absl::GetFlag(FLAGS_json) ? Json(status).c_str()
-                                                  : StatusLine(status).c_str());
+    std::printf("%s\n",
+                absl::GetFlag(FLAGS_json) ? Json(status).c_str() : StatusLine(status).c_str());
     std::fflush(stdout);
   }
   grpc::Status end = reader->Finish();

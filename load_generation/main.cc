@@ -112,14 +112,13 @@ int Main(int argc, char** argv) {
   ControlServerOptions control{.address = absl::GetFlag(FLAGS_grpc_address),
                                .tls_cert_file = absl::GetFlag(FLAGS_grpc_tls_cert),
                                .tls_key_file = absl::GetFlag(FLAGS_grpc_tls_key)};
-  if (const std::string token_file = absl::GetFlag(FLAGS_control_token_file);
-      !token_file.empty()) {
+  if (const std::string token_file = absl::GetFlag(FLAGS_control_token_file); !token_file.empty()) {
     absl::StatusOr<std::string> token = ReadFileToString(token_file);
     if (!token.ok()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat("cannot read --control_token_file ",
-                                                          token_file, ": ",
-                                                          token.status().message())),
-                  kExitBadInput);
+      return Fail(
+          absl::InvalidArgumentError(absl::StrCat("cannot read --control_token_file ", token_file,
+                                                  ": ", token.status().message())),
+          kExitBadInput);
     }
     control.token = std::string(absl::StripAsciiWhitespace(*token));
     if (control.token.empty()) {
@@ -211,8 +210,8 @@ int Main(int argc, char** argv) {
       const StatsSnapshot stats = daemon.Stats();
       std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
       std::fflush(stdout);
-      const bool batch_run_over = !wait_for_start && status.run_number == 1 &&
-                                  !status.stopped_by_call;
+      const bool batch_run_over =
+          !wait_for_start && status.run_number == 1 && !status.stopped_by_call;
       if (batch_run_over) break;
     }
     if (stopper.joinable() && status.state == RunState::kIdle) break;

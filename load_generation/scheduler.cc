@@ -108,8 +108,7 @@ asio::awaitable<void> Scheduler::Run() {
       if (pending_) {
         const int phases = pending_->config.phases_size();
         n = static_cast<int64_t>(current_->loop) * phases + current_->phase + 1;
-        UseConfig(std::move(pending_->config), std::move(pending_->behaviors), n,
-                  occurrence->end);
+        UseConfig(std::move(pending_->config), std::move(pending_->behaviors), n, occurrence->end);
         pending_.reset();
       }
     }
@@ -195,7 +194,7 @@ absl::Status Scheduler::ClearOverride() {
 }
 
 absl::Status Scheduler::Reload(LoadConfig config, UserPool::BehaviorSource behaviors,
-                              bool at_boundary) {
+                               bool at_boundary) {
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
   if (at_boundary) {
     pending_ = PendingReload{std::move(config), std::move(behaviors)};

@@ -120,11 +120,9 @@ void UserPool::StartUser(TypeState& type) {
   const int64_t id = next_user_id_++;
   auto session =
       std::make_unique<HttpSession>(handle.executor, options_.http, *handle.stats, clock_);
-  auto user = std::make_shared<User>(User::Options{.id = id,
-                                                   .type = type.name,
-                                                   .seed = UserSeed(options_.seed, id)},
-                                     std::move(behavior), std::move(session), clock_,
-                                     handle.executor, type.wait, *handle.stats);
+  auto user = std::make_shared<User>(
+      User::Options{.id = id, .type = type.name, .seed = UserSeed(options_.seed, id)},
+      std::move(behavior), std::move(session), clock_, handle.executor, type.wait, *handle.stats);
   type.active.push_back(user);
   ++loop_users_[loop];
   ++live_users_;
