@@ -274,7 +274,7 @@ grpc::Status ControlService::WatchStatus(grpc::ServerContext* context,
                                          grpc::ServerWriter<control::Status>* writer) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
   int64_t interval_ms = request->interval_ms() == 0 ? 1000 : request->interval_ms();
-  if (interval_ms < 100 || interval_ms > 3600 * 1000) {
+  if (interval_ms < 100 || interval_ms > int64_t{3600} * 1000) {
     return ToGrpc(absl::InvalidArgumentError(
         absl::StrCat("interval_ms must be in 100..3600000, not ", request->interval_ms())));
   }

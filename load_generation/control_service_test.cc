@@ -161,7 +161,7 @@ TEST_F(ControlServiceTest, StartStopAndStartAgain) {
 }
 
 TEST_F(ControlServiceTest, CallsThatDoNotFitTheRunStateFailWithFailedPrecondition) {
-  for (auto status :
+  for (const grpc::Status& status :
        {Call(&Stub::Stop, control::StopRequest()), Call(&Stub::Pause, control::PauseRequest()),
         Call(&Stub::Resume, control::ResumeRequest()),
         Call(&Stub::JumpToPhase, control::JumpToPhaseRequest()),
@@ -518,7 +518,7 @@ TEST_F(ControlServiceTest, WatchIntervalsAreChecked) {
 TEST_F(ControlServiceTest, ShutdownEndsWatchStreams) {
   grpc::ClientContext context;
   control::WatchStatusRequest request;
-  request.set_interval_ms(3600 * 1000);
+  request.set_interval_ms(3'600'000);
   auto reader = stub_->WatchStatus(&context, request);
   control::Status status;
   ASSERT_TRUE(reader->Read(&status));

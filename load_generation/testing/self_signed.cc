@@ -1,5 +1,7 @@
 #include "load_generation/testing/self_signed.h"
 
+#include <cstdint>
+
 #include "openssl/evp.h"
 #include "openssl/pem.h"
 #include "openssl/x509.h"
@@ -10,7 +12,7 @@ namespace {
 
 std::string Drain(BIO* bio) {
   char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
+  const int64_t size = BIO_get_mem_data(bio, &data);
   std::string text(data, size);
   BIO_free(bio);
   return text;
