@@ -149,13 +149,10 @@ control::Status ToProto(const DaemonStatus& s) {
   out.set_total_requests(s.total.requests);
   out.set_total_failures(s.total.failures);
   out.set_total_requests_per_s(s.total_requests_per_s);
-  std::vector<PhaseRow> rows = PhaseRows(s.completed, s.total);
-  rows.pop_back();  // the total row: the totals above say it
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const PhaseRow& row = rows[i];
+  for (const auto& [occurrence, row] : s.completed) {
     control::Status::PhaseSummary* summary = out.add_completed_phases();
-    summary->set_loop(s.completed[i].occurrence.loop);
-    summary->set_phase(s.completed[i].occurrence.phase);
+    summary->set_loop(occurrence.loop);
+    summary->set_phase(occurrence.phase);
     summary->set_name(row.name);
     summary->set_users(row.users);
     summary->set_duration_s(absl::ToDoubleSeconds(row.duration));

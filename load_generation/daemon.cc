@@ -106,6 +106,7 @@ absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
                  run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
   ++run_number_;
   stopped_by_call_ = false;
+  summarised_.reset();
   counting_since_ = start;
   recent_ = RecentStats();
   recent_.AddSample(now, RequestStats());
@@ -198,8 +199,17 @@ DaemonStatus Daemon::Status() {
   status.run = engine_->Status();
   status.state = StateLocked(status.run);
   status.recent = recent_.Current();
-  status.completed = engine_->stats().Completed();
-  status.current = engine_->stats().Current(now);
+  if (const uint64_t version = engine_->stats().completed_version(); summarised_ != version) {
+    const std::vector<PhaseResult> completed = engine_->stats().Completed();
+    const std::vector<PhaseRow> rows = PhaseRows(completed, RequestStats());
+    summaries_.clear();
+    for (size_t i = 0; i < completed.size(); ++i) {
+      summaries_.push_back({completed[i].occurrence, rows[i]});
+    }
+    summarised_ = version;
+  }
+  status.completed = summaries_;
+  status.phase_total = engine_->stats().Current(now).stats.Total();
   status.total = engine_->stats().Total().Total();
   // Once over, a run's time ends with its last request.
   const absl::Time end = status.state == RunState::kIdle ? status.total.last : now;
@@ -207,6 +217,13 @@ DaemonStatus Daemon::Status() {
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
   return status;
+}
+
+RunPosition Daemon::Position() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {.state = engine_ ? StateLocked(engine_->Status()) : RunState::kIdle,
+          .run_number = run_number_,
+          .stopped_by_call = stopped_by_call_};
 }
 
 StatsSnapshot Daemon::Stats() {

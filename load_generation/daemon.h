@@ -14,6 +14,7 @@
 #include "boost/asio/ssl/context.hpp"
 #include "load_generation/clock.h"
 #include "load_generation/engine.h"
+#include "load_generation/report.h"
 #include "load_generation/run_config.h"
 #include "load_generation/stats.h"
 
@@ -46,8 +47,19 @@ struct DaemonStatus {
   RecentStats::Figures recent;   // the last 10 s
   RequestStats total;            // since the run began or the last ResetStats
   double total_requests_per_s = 0;
-  std::vector<PhaseResult> completed;  // completed phase occurrences, oldest first
-  PhaseResult current;                 // the phase occurrence under way; stats of it
+  struct CompletedPhase {
+    PhaseOccurrence occurrence;
+    PhaseRow row;
+  };
+  std::vector<CompletedPhase> completed;  // oldest first
+  RequestStats phase_total;               // of the phase occurrence under way
+};
+
+// Where the daemon's runs stand, without figures: cheap enough to poll often.
+struct RunPosition {
+  RunState state = RunState::kIdle;
+  int64_t run_number = 0;
+  bool stopped_by_call = false;
 };
 
 struct StatsSnapshot {
@@ -93,6 +105,7 @@ class Daemon {
   absl::Status ResetStats();
 
   DaemonStatus Status();
+  RunPosition Position();
   StatsSnapshot Stats();
   // The config in force.
   RunConfig config() const;
@@ -121,6 +134,9 @@ class Daemon {
   absl::Time counting_since_;       // guarded by mu_; start of the run or last reset
   RecentStats recent_;              // guarded by mu_
   absl::Time last_sample_;          // guarded by mu_
+  // The run's completed phases summarised, as of Stats::completed_version() `summarised_`.
+  std::vector<DaemonStatus::CompletedPhase> summaries_;  // guarded by mu_
+  std::optional<uint64_t> summarised_;                   // guarded by mu_; none: redo
 };
 
 }  // namespace loadgen

@@ -195,32 +195,34 @@ int Main(int argc, char** argv) {
       stopper = std::thread([&daemon] { daemon.Stop().IgnoreError(); });  // idle: nothing to stop
     }
     daemon.Tick();
-    const DaemonStatus status = daemon.Status();
-    if (server) server->UpdateHealth(status.state);
-    if (status.run_number > runs_seen) {
-      runs_seen = status.run_number;
+    const RunPosition position = daemon.Position();
+    if (server) server->UpdateHealth(position.state);
+    if (position.run_number > runs_seen) {
+      runs_seen = position.run_number;
       run_under_way = true;
+      const DaemonStatus status = daemon.Status();
       std::fprintf(stderr, "loadgen: run %lld: %s (config %s) against %s\n",
-                   static_cast<long long>(status.run_number), status.config_source.c_str(),
+                   static_cast<long long>(position.run_number), status.config_source.c_str(),
                    status.config_digest.c_str(), status.target.c_str());
     }
     const absl::Time now = clock.Now();
-    if (status.state == RunState::kIdle && run_under_way) {
+    if (position.state == RunState::kIdle && run_under_way) {
       run_under_way = false;
       const StatsSnapshot stats = daemon.Stats();
       std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
       std::fflush(stdout);
       const bool batch_run_over =
-          !wait_for_start && status.run_number == 1 && !status.stopped_by_call;
+          !wait_for_start && position.run_number == 1 && !position.stopped_by_call;
       if (batch_run_over) break;
     }
-    if (stopper.joinable() && status.state == RunState::kIdle) break;
-    if (interval > absl::ZeroDuration() && status.state != RunState::kIdle &&
+    if (stopper.joinable() && position.state == RunState::kIdle) break;
+    if (interval > absl::ZeroDuration() && position.state != RunState::kIdle &&
         now - last_status >= interval) {
-      std::fprintf(stderr, "%s\n",
-                   FormatStatusLine(status.run_elapsed, status.run, status.recent,
-                                    status.current.stats.Total())
-                       .c_str());
+      const DaemonStatus status = daemon.Status();
+      std::fprintf(
+          stderr, "%s\n",
+          FormatStatusLine(status.run_elapsed, status.run, status.recent, status.phase_total)
+              .c_str());
       last_status = now;
     }
   }

@@ -148,6 +148,7 @@ void Stats::CloseCurrent(absl::Time now) {
   current_.end = now;
   completed_.push_back(std::move(current_));
   if (completed_.size() > kKeptPhases) completed_.pop_front();
+  ++completed_version_;
   current_ = PhaseResult();
   open_ = false;
 }
@@ -172,6 +173,7 @@ void Stats::Reset(absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& shard : shards_) shard->TakeAndReset();
   completed_.clear();
+  ++completed_version_;
   closed_total_ = StatsTable();
   if (open_) current_.occurrence.start = now;
 }
@@ -187,6 +189,11 @@ PhaseResult Stats::Current(absl::Time now) const {
 std::vector<PhaseResult> Stats::Completed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {completed_.begin(), completed_.end()};
+}
+
+uint64_t Stats::completed_version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return completed_version_;
 }
 
 StatsTable Stats::Total() const {

@@ -171,6 +171,9 @@ class Stats {
   PhaseResult Current(absl::Time now) const;
   // Every completed occurrence still kept (at most kKeptPhases, oldest dropped first).
   std::vector<PhaseResult> Completed() const;
+  // Changes whenever Completed() does: readers that summarise it can keep their summary until
+  // then (a completed phase's tables are large; copying them all for each status is not cheap).
+  uint64_t completed_version() const;
   // Everything since the start or the last Reset.
   StatsTable Total() const;
 
@@ -185,6 +188,7 @@ class Stats {
   bool open_ = false;                  // guarded by mu_
   PhaseResult current_;                // guarded by mu_; its stats stay empty: the shards hold them
   std::deque<PhaseResult> completed_;  // guarded by mu_
+  uint64_t completed_version_ = 0;     // guarded by mu_
   StatsTable closed_total_;            // guarded by mu_
 };
 

@@ -88,6 +88,24 @@ TEST(Stats, ResetForgetsEverything) {
   EXPECT_EQ(stats.Current(kT0).occurrence.start, kT0 + absl::Seconds(2));
 }
 
+TEST(Stats, TheCompletedVersionChangesWithTheCompletedPhases) {
+  Stats stats(1);
+  const uint64_t empty = stats.completed_version();
+  stats.BeginPhase({}, "p", 1, kT0);
+  stats.shard(0).Record(Sample("GET", "/", 1000));
+  EXPECT_EQ(stats.completed_version(), empty) << "recording completes no phase";
+  stats.BeginPhase({.number = 1}, "q", 1, kT0 + absl::Seconds(1));
+  const uint64_t one = stats.completed_version();
+  EXPECT_NE(one, empty);
+  stats.EndPhase(kT0 + absl::Seconds(2));
+  const uint64_t two = stats.completed_version();
+  EXPECT_NE(two, one);
+  stats.EndPhase(kT0 + absl::Seconds(3));
+  EXPECT_EQ(stats.completed_version(), two) << "nothing was open";
+  stats.Reset(kT0 + absl::Seconds(4));
+  EXPECT_NE(stats.completed_version(), two);
+}
+
 TEST(RecentStats, RatesAndLatencyCoverTheLastTenSeconds) {
   RecentStats recent;
   RequestStats total;
