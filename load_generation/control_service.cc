@@ -113,13 +113,13 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view w
 
 control::Status ToProto(const DaemonStatus& s) {
   control::Status out;
-  out.set_state(ToProto(s.state));
+  out.set_state(ToProto(s.position.state));
   out.set_config_source(s.config_source);
   out.set_config_digest(s.config_digest);
   out.set_application(s.application);
   out.set_target(s.target);
-  out.set_run_number(s.run_number);
-  if (s.run_number > 0) out.set_start_at_unix_ms(UnixMs(s.run.start));
+  out.set_run_number(s.position.run_number);
+  if (s.position.run_number > 0) out.set_start_at_unix_ms(UnixMs(s.run.start));
   out.set_run_elapsed_s(absl::ToDoubleSeconds(s.run_elapsed));
   if (s.run.occurrence) {
     out.set_phase(s.run.occurrence->phase);

@@ -386,7 +386,7 @@ TEST_F(ControlServiceTest, HealthFollowsTheRunState) {
     EXPECT_TRUE(health->Check(&context, request, &response).ok());
     return response.status();
   };
-  auto update = [&] { server_->UpdateHealth(daemon_->Status().state); };  // as the daemon loop
+  auto update = [&] { server_->UpdateHealth(daemon_->Position().state); };  // as the daemon loop
   const std::string service = "pl.demos.load_generation.LoadGenerator";
   EXPECT_EQ(check(""), HealthCheckResponse::SERVING);
   EXPECT_EQ(check(service), HealthCheckResponse::NOT_SERVING);
@@ -415,7 +415,7 @@ TEST_F(ControlServiceTest, TokensGuardEveryCallButHealth) {
             StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Call(&Stub::Start, control::StartRequest(), &status).error_code(),
             StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(daemon_->Status().run_number, 0) << "a refused Start starts nothing";
+  EXPECT_EQ(daemon_->Position().run_number, 0) << "a refused Start starts nothing";
   EXPECT_TRUE(Call(&Stub::GetStatus, control::GetStatusRequest(), &status, "Bearer s3cret").ok());
 
   grpc::ClientContext context;
@@ -530,11 +530,11 @@ TEST_F(ControlServiceTest, ShutdownEndsWatchStreams) {
 // The daemon alone: how a run ended decides whether a batch daemon exits.
 TEST_F(ControlServiceTest, ARunThatEndsByItselfIsNotStoppedByACall) {
   ASSERT_TRUE(daemon_->Start(std::nullopt, clock_.Now(), absl::Milliseconds(300)).ok());
-  ASSERT_TRUE(Eventually([&] { return daemon_->Status().state == RunState::kIdle; }));
-  EXPECT_FALSE(daemon_->Status().stopped_by_call);
+  ASSERT_TRUE(Eventually([&] { return daemon_->Position().state == RunState::kIdle; }));
+  EXPECT_FALSE(daemon_->Position().stopped_by_call);
   StartRun();
   ASSERT_TRUE(daemon_->Stop().ok());
-  EXPECT_TRUE(daemon_->Status().stopped_by_call);
+  EXPECT_TRUE(daemon_->Position().stopped_by_call);
 }
 
 TEST_F(ControlServiceTest, AScheduledStartWaits) {

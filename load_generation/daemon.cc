@@ -75,6 +75,17 @@ RunState Daemon::StateLocked(const RunStatus& run) const {
   return RunState::kRunning;
 }
 
+RunPosition Daemon::PositionLocked(const RunStatus& run) const {
+  return {
+      .state = StateLocked(run), .run_number = run_number_, .stopped_by_call = stopped_by_call_};
+}
+
+void Daemon::RestartWindowLocked(absl::Time now) {
+  recent_ = RecentStats();
+  recent_.AddSample(now, RequestStats());
+  last_sample_ = now;
+}
+
 absl::Status Daemon::RequireRun() const {
   if (!engine_ || engine_->done()) return absl::FailedPreconditionError("no run is under way");
   if (stopped_by_call_) return absl::FailedPreconditionError("the run is stopping");
@@ -108,9 +119,7 @@ absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
   stopped_by_call_ = false;
   summarised_.reset();
   counting_since_ = start;
-  recent_ = RecentStats();
-  recent_.AddSample(now, RequestStats());
-  last_sample_ = now;
+  RestartWindowLocked(now);
   return absl::OkStatus();
 }
 
@@ -175,9 +184,7 @@ absl::Status Daemon::ResetStats() {
   engine_->ResetStats();
   const absl::Time now = clock_.Now();
   counting_since_ = std::max(now, counting_since_);
-  recent_ = RecentStats();
-  recent_.AddSample(now, RequestStats());
-  last_sample_ = now;
+  RestartWindowLocked(now);
   return absl::OkStatus();
 }
 
@@ -187,17 +194,16 @@ DaemonStatus Daemon::Status() {
   status.config_source = config_.path;
   status.config_digest = ConfigDigest(config_.config);
   status.application = config_.application;
-  status.run_number = run_number_;
-  status.stopped_by_call = stopped_by_call_;
   status.target = target_;
   if (!engine_) {
+    status.position = PositionLocked(RunStatus());
     absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(config_);
     if (engine_options.ok()) status.target = engine_options->http.target.Url();
     return status;
   }
   const absl::Time now = clock_.Now();
   status.run = engine_->Status();
-  status.state = StateLocked(status.run);
+  status.position = PositionLocked(status.run);
   status.recent = recent_.Current();
   if (const uint64_t version = engine_->stats().completed_version(); summarised_ != version) {
     const std::vector<PhaseResult> completed = engine_->stats().Completed();
@@ -212,7 +218,7 @@ DaemonStatus Daemon::Status() {
   status.phase_total = engine_->stats().Current(now).stats.Total();
   status.total = engine_->stats().Total().Total();
   // Once over, a run's time ends with its last request.
-  const absl::Time end = status.state == RunState::kIdle ? status.total.last : now;
+  const absl::Time end = status.position.state == RunState::kIdle ? status.total.last : now;
   status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
@@ -221,9 +227,7 @@ DaemonStatus Daemon::Status() {
 
 RunPosition Daemon::Position() {
   std::lock_guard<std::mutex> lock(mu_);
-  return {.state = engine_ ? StateLocked(engine_->Status()) : RunState::kIdle,
-          .run_number = run_number_,
-          .stopped_by_call = stopped_by_call_};
+  return PositionLocked(engine_ ? engine_->Status() : RunStatus());
 }
 
 StatsSnapshot Daemon::Stats() {

@@ -34,18 +34,23 @@ struct DaemonOptions {
 enum class RunState { kIdle, kScheduled, kRunning, kPaused, kStopping };
 const char* RunStateName(RunState state);
 
-struct DaemonStatus {
+// Where the daemon's runs stand, without figures: cheap enough to poll often.
+struct RunPosition {
   RunState state = RunState::kIdle;
+  int64_t run_number = 0;        // runs started so far
+  bool stopped_by_call = false;  // the last run ended (or ends) through Stop, not by itself
+};
+
+struct DaemonStatus {
+  RunPosition position;
   std::string config_source;  // the path of the config in force, or "inline"
   std::string config_digest;
   std::string application;
   std::string target;
-  int64_t run_number = 0;        // runs started so far
-  bool stopped_by_call = false;  // the last run ended (or ends) through Stop, not by itself
-  RunStatus run;                 // of the current or last run; empty before the first
-  absl::Duration run_elapsed;    // since phase 0 began (to its end, once over)
-  RecentStats::Figures recent;   // the last 10 s
-  RequestStats total;            // since the run began or the last ResetStats
+  RunStatus run;                // of the current or last run; empty before the first
+  absl::Duration run_elapsed;   // since phase 0 began (to its end, once over)
+  RecentStats::Figures recent;  // the last 10 s
+  RequestStats total;           // since the run began or the last ResetStats
   double total_requests_per_s = 0;
   struct CompletedPhase {
     PhaseOccurrence occurrence;
@@ -53,13 +58,6 @@ struct DaemonStatus {
   };
   std::vector<CompletedPhase> completed;  // oldest first
   RequestStats phase_total;               // of the phase occurrence under way
-};
-
-// Where the daemon's runs stand, without figures: cheap enough to poll often.
-struct RunPosition {
-  RunState state = RunState::kIdle;
-  int64_t run_number = 0;
-  bool stopped_by_call = false;
 };
 
 struct StatsSnapshot {
@@ -118,6 +116,9 @@ class Daemon {
   absl::StatusOr<EngineOptions> MakeEngineOptions(const RunConfig& config) const;
   // mu_ held. The run's state; kIdle when there is none.
   RunState StateLocked(const RunStatus& run) const;
+  RunPosition PositionLocked(const RunStatus& run) const;  // mu_ held
+  // mu_ held. Starts the last-10-s window afresh at `now`.
+  void RestartWindowLocked(absl::Time now);
   absl::Status RequireRun() const;  // mu_ held
   // Calls `control` on the run's engine; FailedPrecondition without a run under way.
   template <typename Fn>
