@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -108,8 +109,9 @@ int IntArg(const std::string& what, const std::string& text) {
 
 std::string ReadOrThrow(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok())
+  if (!text.ok()) {
     throw UsageError{absl::StrCat("cannot read ", path, ": ", text.status().message())};
+  }
   return *text;
 }
 
@@ -128,21 +130,9 @@ std::string Json(const google::protobuf::Message& message) {
   return out;
 }
 
-const char* StateName(control::Status::State state) {
-  switch (state) {
-    case control::Status::IDLE:
-      return "idle";
-    case control::Status::SCHEDULED:
-      return "scheduled";
-    case control::Status::RUNNING:
-      return "running";
-    case control::Status::PAUSED:
-      return "paused";
-    case control::Status::STOPPING:
-      return "stopping";
-    default:
-      return "unknown";
-  }
+// "running", from the enum's own name; "" for a state this client does not know.
+std::string StateName(control::Status::State state) {
+  return absl::AsciiStrToLower(control::Status::State_Name(state));
 }
 
 // One line, for watch: "running | phase 1 weekend (loop 0) 12.0s/50.0s | Normal 67/67 | ...".
