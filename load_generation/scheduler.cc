@@ -138,13 +138,17 @@ absl::Status Scheduler::JumpTo(int phase) {
                      ": 0..", config_.phases_size() - 1, ")"));
   }
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
-  jump_to_ = static_cast<int64_t>(current_->loop) * config_.phases_size() + phase;
+  BeginNow(static_cast<int64_t>(current_->loop) * config_.phases_size() + phase);
+  return absl::OkStatus();
+}
+
+void Scheduler::BeginNow(int64_t n) {
+  jump_to_ = n;
   if (paused_) {
     paused_ = false;
     pool_.Resume();
   }
   timer_->Cancel();
-  return absl::OkStatus();
 }
 
 absl::Status Scheduler::Pause() {
@@ -205,12 +209,7 @@ absl::Status Scheduler::Reload(LoadConfig config, UserPool::BehaviorSource behav
   const int64_t n = static_cast<int64_t>(current_->loop) * phases +
                     (current_->phase < phases ? current_->phase : 0);
   UseConfig(std::move(config), std::move(behaviors), n, clock_.Now());
-  jump_to_ = n;
-  if (paused_) {
-    paused_ = false;
-    pool_.Resume();
-  }
-  timer_->Cancel();
+  BeginNow(n);
   return absl::OkStatus();
 }
 

@@ -90,6 +90,8 @@ class Scheduler {
                                            const std::vector<int>& ratios) const;
   void ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets);
   absl::Status RequireRunning() const;
+  // Has Run begin occurrence `n` now (ending a pause), the ones after it following on schedule.
+  void BeginNow(int64_t n);
   // Makes `config` the one in force, with a timeline on which occurrence `n` begins at `start`.
   void UseConfig(LoadConfig config, UserPool::BehaviorSource behaviors, int64_t n,
                  absl::Time start);
