@@ -217,8 +217,7 @@ DaemonStatus Daemon::Status() {
   status.completed = summaries_;
   status.phase_total = engine_->stats().Current(now).stats.Total();
   status.total = engine_->stats().Total().Total();
-  // Once over, a run's time ends with its last request.
-  const absl::Time end = status.position.state == RunState::kIdle ? status.total.last : now;
+  const absl::Time end = CountedUntilLocked(status.position.state, status.total.last);
   status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
@@ -241,6 +240,22 @@ StatsSnapshot Daemon::Stats() {
   if (engine_->Status().occurrence) snapshot.current = std::move(current);
   snapshot.total = engine_->stats().Total();
   return snapshot;
+}
+
+StatsTotals Daemon::Totals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StatsTotals totals;
+  if (!engine_) return totals;
+  totals.total = engine_->stats().Total();
+  totals.by_phase = engine_->stats().PhaseTotals();
+  const absl::Time end =
+      CountedUntilLocked(StateLocked(engine_->Status()), totals.total.Total().last);
+  totals.counted = std::max(end - counting_since_, absl::ZeroDuration());
+  return totals;
+}
+
+absl::Time Daemon::CountedUntilLocked(RunState state, absl::Time last) const {
+  return state == RunState::kIdle ? last : clock_.Now();
 }
 
 RunConfig Daemon::config() const {

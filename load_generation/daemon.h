@@ -2,6 +2,7 @@
 #define LOAD_GENERATION_DAEMON_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -68,6 +69,13 @@ struct StatsSnapshot {
   absl::Time now;
 };
 
+// The current or last run's figures since it began or the last ResetStats.
+struct StatsTotals {
+  StatsTable total;
+  std::map<int, StatsTable> by_phase;  // per phase index (see Stats::PhaseTotals)
+  absl::Duration counted;              // the time they cover: to now, or to a run's last request
+};
+
 // The daemon's runs, one at a time: holds the config in force, starts a run of it on an Engine,
 // steers the run and keeps its results until the next start. Thread-safe: gRPC handlers, the
 // signal thread and the status printer call it at once.
@@ -105,6 +113,7 @@ class Daemon {
   DaemonStatus Status();
   RunPosition Position();
   StatsSnapshot Stats();
+  StatsTotals Totals();
   // The config in force.
   RunConfig config() const;
 
@@ -120,6 +129,9 @@ class Daemon {
   // mu_ held. Starts the last-10-s window afresh at `now`.
   void RestartWindowLocked(absl::Time now);
   absl::Status RequireRun() const;  // mu_ held
+  // mu_ held. Where the figures of a run in `state` whose last request was at `last` end: now
+  // while it is under way, that request once it is over.
+  absl::Time CountedUntilLocked(RunState state, absl::Time last) const;
   // Calls `control` on the run's engine; FailedPrecondition without a run under way.
   template <typename Fn>
   absl::Status Control(Fn control);

@@ -40,8 +40,9 @@ class LatencyHistogram {
   // The value at rank ceil(q * Count()) of the sorted values (q in [0, 1]); 0 when empty.
   int64_t ValueAtQuantile(double q) const;
 
-  // Calls `fn(upper_bound_us, cumulative_count)` for each non-empty bucket in increasing order:
-  // `cumulative_count` values are <= `upper_bound_us`. For Prometheus-style exports.
+  // Calls `fn(low_us, high_us, cumulative_count)` for each non-empty bucket in increasing order:
+  // the bucket holds values in [low_us, high_us], and `cumulative_count` values are <= high_us.
+  // For Prometheus-style exports.
   template <typename Fn>
   void ForEachBucket(Fn fn) const;
 
@@ -73,7 +74,7 @@ void LatencyHistogram::ForEachBucket(Fn fn) const {
       int64_t n = (*blocks_[b])[i];
       if (n == 0) continue;
       cumulative += n;
-      fn(BucketLow(b, i) + BucketWidth(b) - 1, cumulative);
+      fn(BucketLow(b, i), BucketLow(b, i) + BucketWidth(b) - 1, cumulative);
     }
   }
 }

@@ -135,14 +135,16 @@ TEST(LatencyHistogram, CopyIsIndependentAndBucketsAreCumulative) {
   h.Record(7);
   EXPECT_EQ(copy.Count(), 3);
   int64_t last_cumulative = 0, last_bound = -1;
-  copy.ForEachBucket([&](int64_t bound, int64_t cumulative) {
-    EXPECT_GT(bound, last_bound);
+  copy.ForEachBucket([&](int64_t low, int64_t bound, int64_t cumulative) {
+    EXPECT_GT(low, last_bound);
+    EXPECT_GE(bound, low);
     EXPECT_GT(cumulative, last_cumulative);
     last_bound = bound;
     last_cumulative = cumulative;
   });
   EXPECT_EQ(last_cumulative, 3);
   EXPECT_GE(last_bound, 5000);
+  EXPECT_LT(last_bound, 5000 + 5000 / 512);
 }
 
 }  // namespace

@@ -23,12 +23,12 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 
-HttpServer::HttpServer(Handler handler, int threads, bool record, int port, asio::ssl::context* tls)
+HttpServer::HttpServer(Handler handler, int threads, bool record, int port, asio::ssl::context* tls,
+                       const std::string& host)
     : handler_(std::move(handler)),
       record_(record),
       tls_(tls),
-      acceptor_(io_,
-                {asio::ip::make_address("127.0.0.1"), static_cast<asio::ip::port_type>(port)}) {
+      acceptor_(io_, {asio::ip::make_address(host), static_cast<asio::ip::port_type>(port)}) {
   port_ = acceptor_.local_endpoint().port();
   Accept();
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });

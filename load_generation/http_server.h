@@ -38,16 +38,18 @@ struct ServerResponse {
   std::optional<std::string> raw;
 };
 
-// A small HTTP/1.1 server on 127.0.0.1, on its own thread(s): the target of tests, benchmarks
-// and the demo shop. It keeps connections alive, calls `handler` for each request (from its
-// threads, so a handler shared by several threads must be thread-safe), and records every
-// request unless `record` is false.
+// A small HTTP/1.1 server, on 127.0.0.1 unless told otherwise, on its own thread(s): the target
+// of tests, benchmarks and the demo shop, and the daemon's metrics endpoint. It keeps connections
+// alive, calls `handler` for each request (from its threads, so a handler shared by several threads
+// must be thread-safe), and records every request unless `record` is false.
 class HttpServer {
  public:
   using Handler = std::function<ServerResponse(const ServerRequest&)>;
-  // With `tls` (not owned), it serves HTTPS.
+  // With `tls` (not owned), it serves HTTPS. Throws boost::system::system_error when it cannot
+  // listen on `host` (an IP address) and `port`.
   explicit HttpServer(Handler handler, int threads = 1, bool record = true, int port = 0,
-                      boost::asio::ssl::context* tls = nullptr);
+                      boost::asio::ssl::context* tls = nullptr,
+                      const std::string& host = "127.0.0.1");
   ~HttpServer();
 
   int port() const { return port_; }

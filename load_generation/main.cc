@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -23,7 +24,9 @@
 #include "load_generation/config.h"
 #include "load_generation/control_service.h"
 #include "load_generation/daemon.h"
+#include "load_generation/metrics.h"
 #include "load_generation/report.h"
+#include "load_generation/results.h"
 #include "load_generation/run_config.h"
 
 ABSL_FLAG(std::string, config, "load.pbtxt", "Path of the load.pbtxt that describes the phases.");
@@ -54,6 +57,16 @@ ABSL_FLAG(std::string, control_token_file, "",
 ABSL_FLAG(std::string, grpc_tls_cert, "",
           "PEM certificate chain for the control service; with --grpc_tls_key it serves TLS.");
 ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key for --grpc_tls_cert.");
+ABSL_FLAG(std::string, csv, "",
+          "Write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv and "
+          "PREFIX_failures.csv, and the per-phase summary PREFIX_phases.csv and "
+          "PREFIX_phases.md; runs after the first add _runN to PREFIX.");
+ABSL_FLAG(std::string, html, "",
+          "Write a self-contained HTML report (phase table, charts over time) to this file when "
+          "a run ends; runs after the first add _runN before the extension.");
+ABSL_FLAG(std::string, metrics_address, "",
+          "Serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz), e.g. "
+          "0.0.0.0:9464; port 0 picks a free one, printed at start. Empty: none.");
 ABSL_FLAG(bool, wait_for_start, false,
           "Load and validate the config, then wait for a Start call instead of starting at once.");
 
@@ -134,6 +147,12 @@ int Main(int argc, char** argv) {
                 kExitBadInput);
   }
 
+  const ResultsOptions results_options{.csv_prefix = absl::GetFlag(FLAGS_csv),
+                                       .html_path = absl::GetFlag(FLAGS_html)};
+  if (absl::Status writable = CheckResultsOptions(results_options); !writable.ok()) {
+    return Fail(writable, kExitBadInput);
+  }
+
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
   tls.set_verify_mode(absl::GetFlag(FLAGS_tls_verify) ? boost::asio::ssl::verify_peer
@@ -169,6 +188,14 @@ int Main(int argc, char** argv) {
                  control.tls_cert_file.empty() ? "" : " (TLS)",
                  control.token.empty() ? "" : " (token required)");
   }
+  std::unique_ptr<MetricsServer> metrics;
+  if (const std::string address = absl::GetFlag(FLAGS_metrics_address); !address.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> started = MetricsServer::Start(daemon, address);
+    if (!started.ok()) return Fail(started.status(), kExitBadInput);
+    metrics = *std::move(started);
+    std::fprintf(stderr, "loadgen: metrics on http://%s:%d/metrics\n",
+                 address.substr(0, address.rfind(':')).c_str(), metrics->port());
+  }
   // A run started here and bounded by a run time or loops ends the process when it is over.
   if (wait_for_start) {
     std::fprintf(stderr, "loadgen: waiting for a Start call\n");
@@ -181,6 +208,7 @@ int Main(int argc, char** argv) {
   absl::Time last_status = clock.Now();
   int64_t runs_seen = 0;
   bool run_under_way = false;
+  std::optional<RunResults> results;  // the files of the run under way
   std::thread stopper;  // stops the run after a signal, while this thread waits for more
   while (true) {
     const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
@@ -204,13 +232,30 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "loadgen: run %lld: %s (config %s) against %s\n",
                    static_cast<long long>(position.run_number), status.config_source.c_str(),
                    status.config_digest.c_str(), status.target.c_str());
+      if (!results_options.csv_prefix.empty() || !results_options.html_path.empty()) {
+        results.emplace(results_options, position.run_number);
+      }
     }
     const absl::Time now = clock.Now();
+    if (results && position.state != RunState::kIdle && results->Due(now)) {
+      results->Sample(now, daemon.Status(), daemon.Totals());
+    }
     if (position.state == RunState::kIdle && run_under_way) {
       run_under_way = false;
       const StatsSnapshot stats = daemon.Stats();
-      std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
+      const std::vector<PhaseRow> rows = PhaseRows(stats.completed, stats.total.Total());
+      std::printf("%s", FormatPhaseTable(rows).c_str());
       std::fflush(stdout);
+      if (results) {
+        results->Finish(now, daemon.Status(), daemon.Totals(), rows, stats.completed);
+        std::vector<std::string> written;
+        if (!results->csv_prefix().empty()) written.push_back(results->csv_prefix() + "_*");
+        if (!results->html_path().empty()) written.push_back(results->html_path());
+        std::fprintf(stderr, "loadgen: run %lld results in %s\n",
+                     static_cast<long long>(position.run_number),
+                     absl::StrJoin(written, " and ").c_str());
+        results.reset();
+      }
       const bool batch_run_over =
           !wait_for_start && position.run_number == 1 && !position.stopped_by_call;
       if (batch_run_over) break;

@@ -5,11 +5,30 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "load_generation/locust_csv.h"
 
 namespace loadgen {
 namespace {
 
 double Ms(int64_t us) { return us / 1000.0; }
+
+// A row's cells, as the CSV and Markdown tables show them.
+std::vector<std::string> Cells(const PhaseRow& r) {
+  return {r.loop,
+          r.phase,
+          r.name,
+          r.loop.empty() ? "" : absl::StrCat(r.users),
+          absl::StrFormat("%.3f", absl::ToDoubleSeconds(r.duration)),
+          absl::StrCat(r.requests),
+          absl::StrCat(r.failures),
+          absl::StrFormat("%.3f", r.requests_per_s),
+          absl::StrFormat("%.3f", r.median_ms),
+          absl::StrFormat("%.3f", r.p95_ms),
+          absl::StrFormat("%.3f", r.p99_ms),
+          absl::StrFormat("%.3f", r.max_ms),
+          absl::StrFormat("%.3f", r.failure_percent)};
+}
 
 PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   PhaseRow row;
@@ -57,6 +76,28 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
                           r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
                           absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
                           r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+  }
+  return out;
+}
+
+std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
+  std::string out =
+      CsvLine({"loop", "phase", "name", "users", "duration_s", "requests", "failures",
+               "requests_per_s", "median_ms", "p95_ms", "p99_ms", "max_ms", "failure_percent"});
+  for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
+  return out;
+}
+
+std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
+  std::string out =
+      "| loop | phase | name | users | duration (s) | requests | failures | req/s | p50 (ms) "
+      "| p95 (ms) | p99 (ms) | max (ms) | failures (%) |\n"
+      "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const PhaseRow& row : rows) {
+    std::vector<std::string> cells = Cells(row);
+    cells[2] = absl::StrReplaceAll(cells[2], {{"|", "\\|"}});
+    if (row.loop.empty()) cells[2] = absl::StrCat("**", cells[2], "**");
+    absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
   }
   return out;
 }

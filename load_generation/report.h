@@ -35,6 +35,13 @@ std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const Re
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
 
+// The rows as CSV (PREFIX_phases.csv): a header line, then a row each; durations in seconds,
+// latencies in milliseconds.
+std::string PhasesCsv(const std::vector<PhaseRow>& rows);
+
+// The rows as a Markdown table (PREFIX_phases.md), to paste into a report.
+std::string PhasesMarkdown(const std::vector<PhaseRow>& rows);
+
 // One line of live status: rates and latency over the last 10 s, failures of the phase, e.g.
 // "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 12.0 ms
 //  p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)"

@@ -143,6 +143,7 @@ void Stats::CloseCurrent(absl::Time now) {
   for (const auto& shard : shards_) recorded.Merge(shard->TakeAndReset());
   // Requests that complete between phases (e.g. while users stop) count in the total only.
   closed_total_.Merge(recorded);
+  if (last_phase_) closed_by_phase_[*last_phase_].Merge(recorded);
   if (!open_) return;
   current_.stats = std::move(recorded);
   current_.end = now;
@@ -158,6 +159,7 @@ void Stats::BeginPhase(const PhaseOccurrence& occurrence, std::string name, int 
   std::lock_guard<std::mutex> lock(mu_);
   CloseCurrent(now);
   open_ = true;
+  last_phase_ = occurrence.phase;
   current_.occurrence = occurrence;
   current_.occurrence.start = now;
   current_.name = std::move(name);
@@ -175,6 +177,7 @@ void Stats::Reset(absl::Time now) {
   completed_.clear();
   ++completed_version_;
   closed_total_ = StatsTable();
+  closed_by_phase_.clear();
   if (open_) current_.occurrence.start = now;
 }
 
@@ -201,6 +204,13 @@ StatsTable Stats::Total() const {
   StatsTable total = closed_total_;
   total.Merge(MergeShards());
   return total;
+}
+
+std::map<int, StatsTable> Stats::PhaseTotals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<int, StatsTable> totals = closed_by_phase_;
+  if (last_phase_) totals[*last_phase_].Merge(MergeShards());
+  return totals;
 }
 
 }  // namespace loadgen

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -176,6 +178,11 @@ class Stats {
   uint64_t completed_version() const;
   // Everything since the start or the last Reset.
   StatsTable Total() const;
+  // Everything since the start or the last Reset, per phase index: every occurrence of that
+  // phase (all loops), the one under way included, and requests that completed between phases
+  // (as users stop) under the phase they were sent in. Adds up to Total(), and only grows until
+  // a Reset, unlike Completed(), which drops old occurrences.
+  std::map<int, StatsTable> PhaseTotals() const;
 
   static constexpr size_t kKeptPhases = 500;
 
@@ -190,6 +197,8 @@ class Stats {
   std::deque<PhaseResult> completed_;  // guarded by mu_
   uint64_t completed_version_ = 0;     // guarded by mu_
   StatsTable closed_total_;            // guarded by mu_
+  std::map<int, StatsTable> closed_by_phase_;  // guarded by mu_
+  std::optional<int> last_phase_;              // guarded by mu_; the latest occurrence's
 };
 
 }  // namespace loadgen

@@ -76,6 +76,38 @@ TEST(Stats, PhasesAreKeptApartAndTheTotalHasEverything) {
   EXPECT_EQ(total.latency_us.Max(), 7000);
 }
 
+TEST(Stats, PhaseTotalsSumEveryOccurrenceOfAPhaseEvenThoseNoLongerKept) {
+  Stats stats(2);
+  const int loops = Stats::kKeptPhases;  // two phases a loop: the oldest occurrences are dropped
+  absl::Time t = kT0;
+  for (int loop = 0; loop < loops; ++loop) {
+    for (int phase = 0; phase < 2; ++phase) {
+      stats.BeginPhase({.number = 2 * loop + phase, .loop = loop, .phase = phase}, "p", 1, t);
+      stats.shard(phase).Record(Sample("GET", "/", 1000 * (phase + 1)));
+      t += absl::Seconds(1);
+    }
+  }
+  stats.shard(0).Record(Sample("GET", "/", 1000, "timeout"));  // in the open occurrence
+  EXPECT_EQ(stats.Completed().size(), Stats::kKeptPhases);
+
+  std::map<int, StatsTable> totals = stats.PhaseTotals();
+  ASSERT_EQ(totals.size(), 2u);
+  EXPECT_EQ(totals[0].Total().requests, loops);
+  EXPECT_EQ(totals[0].Total().latency_us.Max(), 1000);
+  EXPECT_EQ(totals[1].Total().requests, loops + 1);
+  EXPECT_EQ(totals[1].Total().failures, 1);
+  EXPECT_EQ(totals[0].Total().requests + totals[1].Total().requests,
+            stats.Total().Total().requests);
+
+  stats.EndPhase(t);
+  stats.shard(1).Record(Sample("GET", "/", 1000));  // a user finishing its task as it stops
+  EXPECT_EQ(stats.PhaseTotals()[1].Total().requests, loops + 2) << "counts in the last phase";
+  EXPECT_EQ(stats.Completed().back().stats.Total().requests, 2) << "but not in its occurrence";
+
+  stats.Reset(t);
+  EXPECT_TRUE(stats.PhaseTotals()[1].empty());
+}
+
 TEST(Stats, ResetForgetsEverything) {
   Stats stats(1);
   stats.BeginPhase({}, "p", 1, kT0);

@@ -6,12 +6,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import ANY_PORT, LOADGEN, LOADGENCTL, DelayServer, runfile  # noqa: E402
+from loadgen_test_lib import LOADGEN, LOADGENCTL, runfile, wait_for  # noqa: E402
 
 # Stubs made by `protoc --python_out` (//proto:control_py), with Debian's python3-grpcio.
 sys.path.insert(0, runfile("proto"))
@@ -22,52 +21,8 @@ CONFIG = runfile("tests/testdata/control.pbtxt")
 SERVICE = "/pl.demos.load_generation.LoadGenerator/"
 
 
-def wait_for(condition, timeout=30):
-    """Polls `condition` until it returns something true; fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met in {timeout} s")
-
-
-class Daemon:
-    """loadgen with --wait_for_start on a free port, against a delay server."""
-
-    def __init__(self, *flags):
-        self.flags = flags
-
-    def __enter__(self):
-        self.server = DelayServer(delay_ms=5).__enter__()
-        self.stderr = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(
-            [LOADGEN, ANY_PORT, f"--config={CONFIG}", f"--host={self.server.url}",
-             "--wait_for_start", "--threads=1", "--status_interval=0", *self.flags],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        self.address = wait_for(self._address, timeout=20)
-        return self
-
-    def _address(self):
-        self.stderr.seek(0)
-        for line in self.stderr.read().splitlines():
-            if "control service on " in line:
-                return line.split("control service on ")[1].split()[0]
-        if self.process.poll() is not None:
-            raise AssertionError(f"loadgen exited: {self.log()}")
-        return None
-
-    def log(self):
-        self.stderr.seek(0)
-        return self.stderr.read()
-
-    def __exit__(self, *exc):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.communicate()
-        self.stderr.close()
-        self.server.__exit__(*exc)
+def Daemon(*flags):
+    return loadgen_test_lib.Daemon(CONFIG, *flags)
 
 
 class ControlTest(unittest.TestCase):

@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ET
@@ -37,10 +38,71 @@ class DelayServer:
         self.url = f"http://127.0.0.1:{match.group(1)}"
         return self
 
+    def stop(self):
+        """Ends the server; returns how many requests it answered."""
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=10)
+        match = re.search(r"served (\d+) requests", out)
+        if not match:
+            raise RuntimeError(f"delay server did not report its count: {out!r}")
+        return int(match.group(1))
+
     def __exit__(self, *exc):
-        self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
+def wait_for(condition, timeout=30):
+    """Polls `condition` until it returns something true; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met in {timeout} s")
+
+
+class Daemon:
+    """loadgen with --wait_for_start on a free port, against a delay server of its own."""
+
+    def __init__(self, config, *flags, delay_ms=5):
+        self.config = config
+        self.flags = flags
+        self.delay_ms = delay_ms
+
+    def __enter__(self):
+        self.server = DelayServer(delay_ms=self.delay_ms).__enter__()
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            [LOADGEN, ANY_PORT, f"--config={self.config}", f"--host={self.server.url}",
+             "--wait_for_start", "--threads=1", "--status_interval=0", *self.flags],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        self.address = self.logged("control service on ")
+        return self
+
+    def logged(self, marker, timeout=20):
+        """The word after `marker` in loadgen's stderr, once it is there."""
+        def find():
+            text = self.log()
+            if marker in text:
+                return text.split(marker, 1)[1].split()[0]
+            if self.process.poll() is not None:
+                raise AssertionError(f"loadgen exited: {text}")
+            return None
+        return wait_for(find, timeout)
+
+    def log(self):
+        self.stderr.seek(0)
+        return self.stderr.read()
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+        self.stderr.close()
+        self.server.__exit__(*exc)
 
 
 def parse_phase_table(text):

@@ -12,6 +12,8 @@ packages=(
   libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev
   # Tests and tools that drive the real binaries.
   grpc-proto python3 python3-grpcio python3-protobuf curl procps
+  # Report checks: promtool for /metrics, headless Chromium for the HTML report.
+  prometheus chromium
 )
 
 missing=()

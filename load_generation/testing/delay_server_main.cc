@@ -1,7 +1,10 @@
 // A target for tests and benchmarks: answers every request after a fixed delay.
-// Prints "listening on PORT" once it accepts connections.
+// Prints "listening on PORT" once it accepts connections, and "served N requests" when it ends
+// on SIGTERM or SIGINT.
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
-#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -14,6 +17,11 @@ ABSL_FLAG(int, status, 200, "Status of every answer.");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
   const absl::Duration delay = absl::Milliseconds(absl::GetFlag(FLAGS_delay_ms));
   const int status = absl::GetFlag(FLAGS_status);
   loadgen::HttpServer server(
@@ -23,5 +31,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_threads), /*record=*/false, absl::GetFlag(FLAGS_port));
   std::printf("listening on %d\n", server.port());
   std::fflush(stdout);
-  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::printf("served %lld requests\n", static_cast<long long>(server.requests()));
+  return 0;
 }

@@ -1,0 +1,147 @@
+#include "load_generation/metrics.h"
+
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/http.hpp"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "load_generation/clock.h"
+
+namespace loadgen {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+// The samples of a text exposition: "name{labels}" -> value. Checks that each sample's family
+// was declared with HELP and TYPE before it.
+std::map<std::string, double> Samples(const std::string& text) {
+  std::map<std::string, double> samples;
+  std::set<std::string> declared;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    if (absl::ConsumePrefix(&line, "# TYPE ")) {
+      declared.insert(std::string(line.substr(0, line.find(' '))));
+      continue;
+    }
+    if (line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    const std::string series(line.substr(0, space));
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &value)) << line;
+    const std::string name = series.substr(0, series.find('{'));
+    bool known = declared.count(name) > 0;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (absl::EndsWith(name, suffix)) {
+        known |= declared.count(name.substr(0, name.size() - strlen(suffix))) > 0;
+      }
+    }
+    EXPECT_TRUE(known) << "no TYPE before " << line;
+    EXPECT_TRUE(samples.emplace(series, value).second) << "twice: " << series;
+  }
+  return samples;
+}
+
+TEST(PrometheusText, CountersAndHistogramsPerMethodNameAndPhase) {
+  StatsTotals totals;
+  for (int i = 0; i < 100; ++i) {
+    totals.by_phase[0].Record({"GET", "/", (i + 1) * 100, 10, i < 3 ? "HTTP 503" : "", kT0});
+  }
+  totals.by_phase[1].Record({"POST", "/say \"hi\"\n", 20'000'000, 10, "timeout", kT0});
+  DaemonStatus status;
+  status.position.state = RunState::kRunning;
+  status.position.run_number = 2;
+  status.run.users = {{.name = "Normal", .target = 10, .active = 7}};
+  status.run.occurrence = PhaseOccurrence{.number = 3, .loop = 1, .phase = 1};
+  const auto samples = Samples(PrometheusText(status, totals, ProcessFigures{.cpu_seconds = 1.5}));
+
+  const std::string get = "method=\"GET\",name=\"/\",phase=\"0\"";
+  EXPECT_EQ(samples.at("loadgen_requests_total{" + get + "}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_failures_total{" + get + "}"), 3);
+  EXPECT_EQ(samples.at("loadgen_request_errors_total{" + get + ",error=\"HTTP 503\"}"), 3);
+  // 100 latencies of 0.1 ms .. 10 ms: 5 at or below 0.5 ms, 10 at or below 1 ms.
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.0005\"}"), 5);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.001\"}"), 10);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.01\"}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"+Inf\"}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_count{" + get + "}"), 100);
+  EXPECT_DOUBLE_EQ(samples.at("loadgen_request_duration_seconds_sum{" + get + "}"), 0.505);
+
+  const std::string post = "method=\"POST\",name=\"/say \\\"hi\\\"\\n\",phase=\"1\"";
+  EXPECT_EQ(samples.at("loadgen_requests_total{" + post + "}"), 1);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + post + ",le=\"10\"}"), 0);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + post + ",le=\"30\"}"), 1);
+
+  EXPECT_EQ(samples.at("loadgen_users{user_type=\"Normal\"}"), 7);
+  EXPECT_EQ(samples.at("loadgen_target_users{user_type=\"Normal\"}"), 10);
+  EXPECT_EQ(samples.at("loadgen_phase"), 1);
+  EXPECT_EQ(samples.at("loadgen_loop"), 1);
+  EXPECT_EQ(samples.at("loadgen_run_state{state=\"running\"}"), 1);
+  EXPECT_EQ(samples.at("loadgen_run_state{state=\"idle\"}"), 0);
+  EXPECT_EQ(samples.at("loadgen_runs_started_total"), 2);
+  EXPECT_EQ(samples.at("process_cpu_seconds_total"), 1.5);
+}
+
+TEST(ReadProcessFigures, SeesThisProcess) {
+  const ProcessFigures figures = ReadProcessFigures();
+  EXPECT_GT(figures.resident_bytes, 1 << 20);
+  EXPECT_GE(figures.virtual_bytes, figures.resident_bytes);
+  EXPECT_GE(figures.open_fds, 3);
+  EXPECT_GT(figures.max_fds, figures.open_fds);
+  EXPECT_NEAR(figures.start_time_seconds, absl::ToUnixSeconds(absl::Now()), 600);
+}
+
+// A GET over a fresh connection: (status, body).
+std::pair<int, std::string> Get(int port, const std::string& target, const char* method = "GET") {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  http::request<http::empty_body> request(http::string_to_verb(method), target, 11);
+  request.set(http::field::host, "127.0.0.1");
+  http::write(socket, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response);
+  return {response.result_int(), response.body()};
+}
+
+TEST(MetricsServer, ServesMetricsAndHealth) {
+  RealClock clock;
+  Daemon daemon(RunConfig(), DaemonOptions(), clock);
+  absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+      MetricsServer::Start(daemon, "127.0.0.1:0");
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  auto [status, body] = Get(port, "/metrics");
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(body, HasSubstr("loadgen_run_state{state=\"idle\"} 1\n"));
+  EXPECT_THAT(body, HasSubstr("process_resident_memory_bytes "));
+  EXPECT_EQ(Get(port, "/healthz"), std::make_pair(200, std::string("ok\n")));
+  EXPECT_EQ(Get(port, "/other").first, 404);
+  EXPECT_EQ(Get(port, "/metrics", "POST").first, 405);
+
+  absl::StatusOr<std::unique_ptr<MetricsServer>> second =
+      MetricsServer::Start(daemon, absl::StrCat("127.0.0.1:", port));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()), StartsWith("cannot serve metrics on"));
+}
+
+TEST(MetricsServer, RefusesMalformedAddresses) {
+  RealClock clock;
+  Daemon daemon(RunConfig(), DaemonOptions(), clock);
+  for (const char* address : {"", "9464", "host:port", "127.0.0.1:70000", "localhost:0"}) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server = MetricsServer::Start(daemon, address);
+    EXPECT_FALSE(server.ok()) << address;
+    EXPECT_THAT(std::string(server.status().message()), HasSubstr(address));
+  }
+}
+
+}  // namespace
+}  // namespace loadgen
