@@ -68,7 +68,7 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run) co
 }
 
 RunState Daemon::StateLocked(const RunStatus& run) const {
-  if (!run.running) return RunState::kIdle;
+  if (!run.running) return listener_pending_ ? RunState::kStopping : RunState::kIdle;
   if (stopped_by_call_) return RunState::kStopping;
   if (run.paused) return RunState::kPaused;
   if (!run.occurrence && clock_.Now() < run.start) return RunState::kScheduled;
@@ -95,7 +95,7 @@ absl::Status Daemon::RequireRun() const {
 absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
                            absl::Duration run_time) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (engine_ && !engine_->done()) {
+  if (engine_ && (!engine_->done() || listener_pending_)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a run is under way (", RunStateName(StateLocked(engine_->Status())), "); stop it first"));
   }
@@ -117,6 +117,7 @@ absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
                  run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
   ++run_number_;
   stopped_by_call_ = false;
+  listener_pending_ = options_.listener != nullptr;
   summarised_.reset();
   counting_since_ = start;
   RestartWindowLocked(now);
@@ -127,13 +128,32 @@ absl::Status Daemon::Stop(std::optional<absl::Duration> timeout) {
   std::shared_ptr<Engine> engine;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!engine_ || engine_->done()) return absl::FailedPreconditionError("no run is under way");
-    stopped_by_call_ = true;
+    if (!engine_ || (engine_->done() && !listener_pending_)) {
+      return absl::FailedPreconditionError("no run is under way");
+    }
+    if (!engine_->done()) stopped_by_call_ = true;
     engine = engine_;
   }
   engine->Stop(timeout);
   engine->WaitUntilDone();
+  EndRun();
   return absl::OkStatus();
+}
+
+void Daemon::EndRun() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!engine_ || !engine_->done() || !listener_pending_) return;
+  if (ending_) {
+    ended_.wait(lock, [this] { return !listener_pending_; });
+    return;
+  }
+  ending_ = true;
+  lock.unlock();
+  options_.listener->RunEnded(*this, clock_.Now());
+  lock.lock();
+  ending_ = false;
+  listener_pending_ = false;
+  ended_.notify_all();
 }
 
 template <typename Fn>
@@ -264,12 +284,21 @@ RunConfig Daemon::config() const {
 }
 
 void Daemon::Tick() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!engine_ || engine_->done()) return;
   const absl::Time now = clock_.Now();
-  if (now - last_sample_ < absl::Seconds(1)) return;
-  recent_.AddSample(now, engine_->stats().Total().Total());
-  last_sample_ = now;
+  bool under_way = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    under_way = engine_ && !engine_->done();
+    if (under_way && now - last_sample_ >= absl::Seconds(1)) {
+      recent_.AddSample(now, engine_->stats().Total().Total());
+      last_sample_ = now;
+    }
+  }
+  if (!under_way) {
+    EndRun();
+  } else if (options_.listener != nullptr) {
+    options_.listener->RunTick(*this, now);
+  }
 }
 
 }  // namespace loadgen

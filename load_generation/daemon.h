@@ -1,6 +1,7 @@
 #ifndef LOAD_GENERATION_DAEMON_H_
 #define LOAD_GENERATION_DAEMON_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,6 +22,20 @@
 
 namespace loadgen {
 
+class Daemon;
+
+// Told of each run's progress and end, e.g. to write its result files. Called without the
+// daemon's lock held, so it may call the daemon's readers (Status, Totals, Stats, Position).
+class RunListener {
+ public:
+  virtual ~RunListener() = default;
+  // From each Daemon::Tick while a run is under way.
+  virtual void RunTick(Daemon& daemon, absl::Time now) = 0;
+  // Once, when a run is over; the daemon shows the run as stopping until this returns, so
+  // whoever sees it idle (or sees Stop return) finds what this wrote.
+  virtual void RunEnded(Daemon& daemon, absl::Time now) = 0;
+};
+
 struct DaemonOptions {
   std::string application;  // overrides every config's when set (--application)
   std::string host;         // overrides every config's when set (--host)
@@ -30,6 +45,7 @@ struct DaemonOptions {
   bool tls_verify = true;
   int shard_index = 0;
   int shard_count = 1;
+  RunListener* listener = nullptr;  // not owned
 };
 
 enum class RunState { kIdle, kScheduled, kRunning, kPaused, kStopping };
@@ -117,8 +133,8 @@ class Daemon {
   // The config in force.
   RunConfig config() const;
 
-  // Takes a sample for the last-10-s figures when a second has passed; call often (the status
-  // thread does, every 200 ms).
+  // Takes a sample for the last-10-s figures when a second has passed, ticks the listener, and
+  // tells it when a run has ended by itself; call often (the main loop does, every 200 ms).
   void Tick();
 
  private:
@@ -129,6 +145,9 @@ class Daemon {
   // mu_ held. Starts the last-10-s window afresh at `now`.
   void RestartWindowLocked(absl::Time now);
   absl::Status RequireRun() const;  // mu_ held
+  // Tells the listener that the run is over, once, if it is; returns when that is done, even if
+  // another thread does it.
+  void EndRun();
   // mu_ held. Where the figures of a run in `state` whose last request was at `last` end: now
   // while it is under way, that request once it is over.
   absl::Time CountedUntilLocked(RunState state, absl::Time last) const;
@@ -144,6 +163,9 @@ class Daemon {
   std::string target_;              // guarded by mu_; the run's
   int64_t run_number_ = 0;          // guarded by mu_
   bool stopped_by_call_ = false;    // guarded by mu_
+  bool listener_pending_ = false;   // guarded by mu_; the run's RunEnded has not returned yet
+  bool ending_ = false;             // guarded by mu_; a thread is in RunEnded
+  std::condition_variable ended_;   // signalled when listener_pending_ turns false
   absl::Time counting_since_;       // guarded by mu_; start of the run or last reset
   RecentStats recent_;              // guarded by mu_
   absl::Time last_sample_;          // guarded by mu_

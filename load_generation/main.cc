@@ -152,6 +152,10 @@ int Main(int argc, char** argv) {
   if (absl::Status writable = CheckResultsOptions(results_options); !writable.ok()) {
     return Fail(writable, kExitBadInput);
   }
+  std::optional<ResultsWriter> results;
+  if (!results_options.csv_prefix.empty() || !results_options.html_path.empty()) {
+    results.emplace(results_options);
+  }
 
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
@@ -175,7 +179,8 @@ int Main(int argc, char** argv) {
                               .threads = threads,
                               .seed = seed,
                               .tls_context = &tls,
-                              .tls_verify = absl::GetFlag(FLAGS_tls_verify)},
+                              .tls_verify = absl::GetFlag(FLAGS_tls_verify),
+                              .listener = results ? &*results : nullptr},
                 clock);
   std::unique_ptr<ControlServer> server;
   if (!control.address.empty()) {
@@ -208,7 +213,6 @@ int Main(int argc, char** argv) {
   absl::Time last_status = clock.Now();
   int64_t runs_seen = 0;
   bool run_under_way = false;
-  std::optional<RunResults> results;  // the files of the run under way
   std::thread stopper;  // stops the run after a signal, while this thread waits for more
   while (true) {
     const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
@@ -232,30 +236,14 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "loadgen: run %lld: %s (config %s) against %s\n",
                    static_cast<long long>(position.run_number), status.config_source.c_str(),
                    status.config_digest.c_str(), status.target.c_str());
-      if (!results_options.csv_prefix.empty() || !results_options.html_path.empty()) {
-        results.emplace(results_options, position.run_number);
-      }
     }
     const absl::Time now = clock.Now();
-    if (results && position.state != RunState::kIdle && results->Due(now)) {
-      results->Sample(now, daemon.Status(), daemon.Totals());
-    }
     if (position.state == RunState::kIdle && run_under_way) {
       run_under_way = false;
       const StatsSnapshot stats = daemon.Stats();
       const std::vector<PhaseRow> rows = PhaseRows(stats.completed, stats.total.Total());
       std::printf("%s", FormatPhaseTable(rows).c_str());
       std::fflush(stdout);
-      if (results) {
-        results->Finish(now, daemon.Status(), daemon.Totals(), rows, stats.completed);
-        std::vector<std::string> written;
-        if (!results->csv_prefix().empty()) written.push_back(results->csv_prefix() + "_*");
-        if (!results->html_path().empty()) written.push_back(results->html_path());
-        std::fprintf(stderr, "loadgen: run %lld results in %s\n",
-                     static_cast<long long>(position.run_number),
-                     absl::StrJoin(written, " and ").c_str());
-        results.reset();
-      }
       const bool batch_run_over =
           !wait_for_start && position.run_number == 1 && !position.stopped_by_call;
       if (batch_run_over) break;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "load_generation/locust_csv.h"
 
 namespace loadgen {
@@ -189,6 +190,34 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
     if (number != phases_.begin()->first) input.phase_changes.push_back(change);
   }
   Write(html_path_, HtmlReport(input));
+}
+
+RunResults& ResultsWriter::For(int64_t run_number) {
+  if (!run_ || run_->run_number() != run_number) {
+    run_ = std::make_unique<RunResults>(options_, run_number);
+  }
+  return *run_;
+}
+
+void ResultsWriter::RunTick(Daemon& daemon, absl::Time now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RunResults& results = For(daemon.Position().run_number);
+  if (results.Due(now)) results.Sample(now, daemon.Status(), daemon.Totals());
+}
+
+void ResultsWriter::RunEnded(Daemon& daemon, absl::Time now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RunResults& results = For(daemon.Position().run_number);
+  const StatsSnapshot stats = daemon.Stats();
+  results.Finish(now, daemon.Status(), daemon.Totals(),
+                 PhaseRows(stats.completed, stats.total.Total()), stats.completed);
+  std::vector<std::string> written;
+  if (!results.csv_prefix().empty()) written.push_back(results.csv_prefix() + "_*");
+  if (!results.html_path().empty()) written.push_back(results.html_path());
+  std::fprintf(stderr, "loadgen: run %lld results in %s\n",
+               static_cast<long long>(results.run_number()),
+               absl::StrJoin(written, " and ").c_str());
+  run_.reset();
 }
 
 }  // namespace loadgen

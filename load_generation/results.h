@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +55,7 @@ class RunResults {
 
   const std::string& csv_prefix() const { return csv_prefix_; }
   const std::string& html_path() const { return html_path_; }
+  int64_t run_number() const { return run_number_; }
 
  private:
   void WriteHistoryRow(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
@@ -71,6 +74,22 @@ class RunResults {
   std::vector<TimelinePoint> timeline_;
   std::optional<std::pair<absl::Time, RequestStats>> previous_;  // the last sample's total
   std::map<int64_t, PhaseChange> phases_;                        // each occurrence seen, by number
+};
+
+// Writes the files of each of the daemon's runs (a RunResults per run) as its listener.
+class ResultsWriter : public RunListener {
+ public:
+  explicit ResultsWriter(ResultsOptions options) : options_(std::move(options)) {}
+  void RunTick(Daemon& daemon, absl::Time now) override;
+  void RunEnded(Daemon& daemon, absl::Time now) override;
+
+ private:
+  // mu_ held. The files of run `run_number`, begun if they are not yet.
+  RunResults& For(int64_t run_number);
+
+  const ResultsOptions options_;
+  std::mutex mu_;
+  std::unique_ptr<RunResults> run_;  // guarded by mu_
 };
 
 }  // namespace loadgen

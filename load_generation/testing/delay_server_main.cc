@@ -17,6 +17,9 @@ ABSL_FLAG(int, status, 200, "Status of every answer.");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  // A handler, so that signals the parent ignores (a shell's background jobs) still arrive.
+  signal(SIGINT, [](int) {});
+  signal(SIGTERM, [](int) {});
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -31,8 +34,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_threads), /*record=*/false, absl::GetFlag(FLAGS_port));
   std::printf("listening on %d\n", server.port());
   std::fflush(stdout);
-  int signal = 0;
-  sigwait(&signals, &signal);
+  int received = 0;
+  sigwait(&signals, &received);
   std::printf("served %lld requests\n", static_cast<long long>(server.requests()));
   return 0;
 }
