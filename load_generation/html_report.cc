@@ -122,7 +122,8 @@ std::string Chart(const std::string& figure, const std::string& title,
                           legend_x, s.colour, legend_x + 18, Escape(s.name));
     legend_x += 120;
   }
-  for (double v = 0; v <= y_max * 1.0001; v += y_step) {
+  for (int i = 0; i * y_step <= y_max * 1.0001; ++i) {
+    const double v = i * y_step;
     absl::StrAppendFormat(
         &svg,
         "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
@@ -130,7 +131,8 @@ std::string Chart(const std::string& figure, const std::string& title,
         kLeft, kLeft + kPlotWidth, y(v), y(v), kLeft - 6, y(v) + 4, FormatNumber(v));
   }
   const double x_step = std::max(1.0, NiceStep(seconds, 6));
-  for (double t = 0; t <= seconds * 1.0001; t += x_step) {
+  for (int i = 0; i * x_step <= seconds * 1.0001; ++i) {
+    const double t = i * x_step;
     const double at = x(absl::Seconds(t));
     absl::StrAppendFormat(
         &svg,

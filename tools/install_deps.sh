@@ -14,6 +14,8 @@ packages=(
   grpc-proto python3 python3-grpcio python3-protobuf curl procps
   # Report checks: promtool for /metrics, headless Chromium for the HTML report.
   prometheus chromium
+  # Benchmarks (bench/run.sh) and their smoke test: the target and the peers.
+  nginx-light wrk python3-locust python3-geventhttpclient
 )
 
 missing=()

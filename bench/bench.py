@@ -1,0 +1,431 @@
+#!/usr/bin/python3
+"""Side-by-side benchmarks of loadgen, wrk and Locust on this machine. Run by bench/run.sh.
+
+The target runs pinned to one core and each generator, one at a time, to another. Rates and
+CPU are measured over a window inside each run, away from start-up and ramp: requests from the
+target's own count (nginx stub_status), CPU from the generator's /proc/PID/stat (user +
+system, all threads). Each figure is the median of the repetitions.
+"""
+import argparse
+import csv
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TARGET_CPU, GENERATOR_CPU = "0", "1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE / 2**20
+
+
+class Nginx:
+    """nginx answering "ok" to every GET, one worker pinned to the target core."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "nginx")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(f"""worker_processes 1;
+daemon off;
+master_process on;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log warn;
+worker_rlimit_nofile 20000;
+events {{ worker_connections 19000; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path {self.dir};
+  proxy_temp_path {self.dir};
+  fastcgi_temp_path {self.dir};
+  uwsgi_temp_path {self.dir};
+  scgi_temp_path {self.dir};
+  server {{
+    listen 127.0.0.1:{self.port} backlog=16384;
+    location = /nginx_status {{ stub_status; }}
+    location / {{ default_type text/plain; return 200 "ok"; }}
+  }}
+}}
+""")
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            ["taskset", "-c", TARGET_CPU, "nginx", "-c", os.path.join(self.dir, "nginx.conf"),
+             "-p", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.requests()
+                return self
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("nginx did not start; see " + self.dir)
+                time.sleep(0.05)
+
+    def requests(self):
+        """Requests nginx has handled so far (its stub_status; each call adds one)."""
+        with urllib.request.urlopen(self.url + "/nginx_status", timeout=5) as r:
+            return int(r.read().decode().splitlines()[2].split()[2])
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class DelayServer:
+    def __init__(self, binary, delay_ms):
+        self.args = ["taskset", "-c", TARGET_CPU, binary, f"--delay_ms={delay_ms}"]
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        self.url = "http://127.0.0.1:" + self.process.stdout.readline().split()[-1]
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+
+
+class Tools:
+    def __init__(self, loadgen, workdir):
+        self.loadgen = loadgen
+        self.dir = workdir
+        self.runs = 0
+
+    def fresh(self, name):
+        self.runs += 1
+        return os.path.join(self.dir, f"{self.runs:02d}-{name}")
+
+    def loadgen_cmd(self, config_text, host, seconds, prefix, *flags):
+        config = prefix + ".pbtxt"
+        with open(config, "w") as f:
+            f.write(config_text)
+        return [self.loadgen, f"--config={config}", f"--host={host}", "--threads=1",
+                "--status_interval=0", f"--run_time={seconds}s", f"--csv={prefix}", "--seed=1",
+                "--grpc_address=", *flags]
+
+    def locust_cmd(self, wait, users, spawn_rate, host, seconds, prefix):
+        locustfile = prefix + "_locustfile.py"
+        with open(locustfile, "w") as f:
+            f.write(f"""from locust import FastHttpUser, task, constant, between
+class Client(FastHttpUser):
+    wait_time = {wait}
+    @task
+    def get(self):
+        self.client.get("/s0")
+""")
+        return ["/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u",
+                str(users), "-r", str(spawn_rate), "-t", f"{seconds}s", "--host", host,
+                "--csv", prefix, "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "2"]
+
+    @staticmethod
+    def wrk_cmd(connections, host, seconds):
+        return ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
+
+
+def measure(cmd, window, count, log):
+    """Runs `cmd` on the generator core; over `window` (seconds after launch, (from, to)) takes
+    the requests `count()` reports and the process's CPU and RSS. Returns a dict of figures."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
+                                   stderr=subprocess.STDOUT)
+    launched = time.monotonic()
+    time.sleep(window[0])
+    t1, c1, r1 = time.monotonic(), cpu_seconds(process.pid), count()
+    time.sleep(max(0.0, launched + window[1] - time.monotonic()))
+    t2, c2, r2 = time.monotonic(), cpu_seconds(process.pid), count()
+    rss = rss_mb(process.pid)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0 and os.waitstatus_to_exitcode(status) not in (0, 1):  # Locust: 1 on failures
+        raise RuntimeError(f"{cmd[0]} exited with {status}; see {log}")
+    seconds, cpu = t2 - t1, c2 - c1
+    return {"rate": (r2 - r1) / seconds, "cpu_share": cpu / seconds,
+            "per_cpu_s": (r2 - r1) / cpu if cpu > 0 else float("nan"), "rss_mb": rss,
+            "max_rss_mb": usage.ru_maxrss / 1024}
+
+
+def csv_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def table(title, header, rows, notes=()):
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if i else ":---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += [""] + list(notes) + [""]
+    text = "\n".join(lines)
+    print(text, flush=True)
+    return text
+
+
+def throughput(tools, nginx, reps, seconds):
+    window = (max(3, seconds * 0.3), seconds - 0.5)
+    config = f"""application: "mubench"
+phases {{
+  name: "flat-out"
+  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 0 max_wait_ms: 0 }}
+  duration: {seconds + 5}
+  num_users: 50
+  hatch_rate_per_s: 1000
+}}
+"""
+    results = {"loadgen": [], "wrk": [], "Locust": []}
+    for _ in range(reps):
+        p = tools.fresh("throughput-loadgen")
+        results["loadgen"].append(measure(tools.loadgen_cmd(config, nginx.url, seconds, p),
+                                          window, nginx.requests, p + ".log"))
+        p = tools.fresh("throughput-wrk")
+        results["wrk"].append(measure(tools.wrk_cmd(50, nginx.url, seconds), window,
+                                      nginx.requests, p + ".log"))
+        p = tools.fresh("throughput-locust")
+        results["Locust"].append(measure(
+            tools.locust_cmd("constant(0)", 50, 50, nginx.url, seconds + 2, p), window,
+            nginx.requests, p + ".log"))
+    per_cpu = {tool: median_of(runs, "per_cpu_s") for tool, runs in results.items()}
+    rows = [[tool, f"{median_of(runs, 'rate'):,.0f}", f"{median_of(runs, 'cpu_share'):.2f}",
+             f"{per_cpu[tool]:,.0f}"] for tool, runs in results.items()]
+    return table(
+        "1. Throughput: 50 users, no pause, GET of a 2-byte body from nginx",
+        ["tool", "requests/s", "generator CPU share", "requests per generator CPU-second"], rows,
+        [f"**loadgen / wrk per CPU-second: {per_cpu['loadgen'] / per_cpu['wrk']:.2f}** "
+         f"(target >= 0.9); **loadgen / Locust FastHttpUser: "
+         f"{per_cpu['loadgen'] / per_cpu['Locust']:.1f}** (target >= 8). "
+         "wrk with one thread, Locust one process."])
+
+
+def users_per_core(tools, nginx, reps, users, seconds):
+    ramp = 3
+    window = (ramp + 4, seconds - 0.5)
+    config = f"""application: "mubench"
+phases {{
+  name: "many"
+  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 100 max_wait_ms: 500 }}
+  duration: {seconds + 5}
+  num_users: {users}
+  hatch_rate_per_s: {users // ramp}
+}}
+"""
+    results = {"loadgen": [], "Locust": []}
+    for _ in range(reps):
+        p = tools.fresh("users-loadgen")
+        run = measure(tools.loadgen_cmd(config, nginx.url, seconds, p), window, nginx.requests,
+                      p + ".log")
+        run["avg_ms"] = float(csv_rows(p + "_stats.csv")[-1]["Average Response Time"])
+        results["loadgen"].append(run)
+        p = tools.fresh("users-locust")
+        run = measure(tools.locust_cmd("between(0.1, 0.5)", users, users // ramp, nginx.url,
+                                       seconds + 2, p), window, nginx.requests, p + ".log")
+        run["avg_ms"] = float(csv_rows(p + "_stats.csv")[-1]["Average Response Time"])
+        results["Locust"].append(run)
+    rows, achieved = [], {}
+    for tool, runs in results.items():
+        for run in runs:  # each user: a request, then 300 ms of pause on average
+            run["ideal"] = users / (0.3 + run["avg_ms"] / 1000)
+            run["achieved"] = run["rate"] / run["ideal"]
+        achieved[tool] = median_of(runs, "achieved")
+        rss = median_of(runs, "max_rss_mb")
+        rows.append([tool, f"{median_of(runs, 'ideal'):,.0f}", f"{median_of(runs, 'rate'):,.0f}",
+                     f"{100 * achieved[tool]:.1f} %", f"{median_of(runs, 'cpu_share'):.2f}",
+                     f"{rss:.0f} MB", f"{rss * 1024 / users:.1f} KB"])
+    return table(
+        f"2. Users per core: {users:,} users pausing 100-500 ms between requests",
+        ["tool", "ideal req/s", "achieved req/s", "achieved / ideal", "generator CPU share",
+         "peak RSS", "RSS per user"], rows,
+        [f"Ideal: users / (mean pause 0.3 s + the tool's mean response time). "
+         f"**loadgen: {100 * achieved['loadgen']:.1f} % of ideal** (target >= 98 %), "
+         f"RSS target <= 300 MB."])
+
+
+def accuracy(tools, delay_server, reps, seconds):
+    config = f"""application: "mubench"
+phases {{
+  name: "steady"
+  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 50 max_wait_ms: 100 }}
+  duration: {seconds + 5}
+  num_users: 50
+  hatch_rate_per_s: 1000
+}}
+"""
+    figures = {}
+    for delay in (0, 20):
+        with DelayServer(delay_server, delay) as server:
+            for tool in ("loadgen", "Locust"):
+                runs = []
+                for _ in range(reps):
+                    p = tools.fresh(f"accuracy-{tool}-{delay}ms")
+                    cmd = (tools.loadgen_cmd(config, server.url, seconds, p) if tool == "loadgen"
+                           else tools.locust_cmd("between(0.05, 0.1)", 50, 50, server.url,
+                                                 seconds, p))
+                    with open(p + ".log", "w") as out:
+                        subprocess.run(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
+                                       stderr=subprocess.STDOUT, timeout=seconds + 60)
+                    row = csv_rows(p + "_stats.csv")[-1]
+                    if tool == "loadgen":  # microseconds: from the per-phase file
+                        phase = csv_rows(p + "_phases.csv")[-1]
+                        runs.append({"p50": float(phase["median_ms"]),
+                                     "p99": float(phase["p99_ms"]),
+                                     "max": float(phase["max_ms"])})
+                    else:
+                        runs.append({"p50": float(row["50%"]), "p99": float(row["99%"]),
+                                     "max": float(row["Max Response Time"])})
+                figures[(tool, delay)] = {k: median_of(runs, k) for k in ("p50", "p99", "max")}
+    rows = []
+    for tool in ("loadgen", "Locust"):
+        base, real = figures[(tool, 0)], figures[(tool, 20)]
+        rows.append([tool, f"{base['p50']:.2f}", f"{real['p50']:.2f}", f"{real['p99']:.2f}",
+                     f"{real['max']:.2f}", f"{real['p50'] - 20 - base['p50']:+.2f}",
+                     f"{real['p99'] - 20 - base['p50']:+.2f}"])
+    return table(
+        "3. Accuracy: a target that answers after exactly 20 ms (the delay server)",
+        ["tool", "loopback p50 (0 ms target)", "p50", "p99", "max", "p50 - 20 ms - loopback",
+         "p99 - 20 ms - loopback"], rows,
+        ["Milliseconds; 50 users pausing 50-100 ms. Target: p50 and p99 within 0.5 ms of "
+         "20 ms plus loopback time. Locust reports whole milliseconds."])
+
+
+def phase_timing(tools, nginx, proto_dir, seconds_scale):
+    sys.path.insert(0, proto_dir)
+    import control_pb2  # noqa: E402  (protoc --python_out, //proto:control_py)
+    import grpc  # noqa: E402
+    phases = [("ramp-up", 2000, 1000, 5), ("peak", 5000, 2000, 5), ("drain", 1000, 2000, 4)]
+    phases = [(n, max(10, u // seconds_scale), max(5, h // seconds_scale), d)
+              for n, u, h, d in phases]
+    config = 'application: "mubench"\nloops: 1\n' + "".join(
+        f'phases {{ name: "{n}" user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 500 '
+        f'max_wait_ms: 1000 }} duration: {d} num_users: {u} hatch_rate_per_s: {h} }}\n'
+        for n, u, h, d in phases)
+    p = tools.fresh("phases-loadgen")
+    port = free_port()
+    cmd = tools.loadgen_cmd(config, nginx.url, 0, p, f"--grpc_address=127.0.0.1:{port}",
+                            "--wait_for_start")
+    with open(p + ".log", "w") as out:
+        process = subprocess.Popen(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
+                                   stderr=subprocess.STDOUT)
+    samples = []  # (unix time of the answer, status)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        def rpc(name, request, response):
+            return channel.unary_unary(f"/pl.demos.load_generation.LoadGenerator/{name}",
+                                       request_serializer=type(request).SerializeToString,
+                                       response_deserializer=response.FromString)
+        grpc.channel_ready_future(channel).result(timeout=20)
+        # Phase 0 at a set time a second ahead, so that polling is under way before it.
+        rpc("Start", control_pb2.StartRequest(), control_pb2.Status)(
+            control_pb2.StartRequest(start_at_unix_ms=int(time.time() * 1000) + 1000), timeout=5)
+        get = rpc("GetStatus", control_pb2.GetStatusRequest(), control_pb2.Status)
+        # A run started over gRPC leaves the daemon idle when it is over.
+        while not samples or samples[-1][1].state != control_pb2.Status.IDLE:
+            samples.append((time.time(), get(control_pb2.GetStatusRequest(), timeout=5)))
+            time.sleep(0.002)
+    process.terminate()
+    process.wait(timeout=30)
+    start_ms = next(s.start_at_unix_ms for _, s in samples if s.start_at_unix_ms)
+    rows, worst_start, worst_rate = [], 0.0, 0.0
+    previous_target, scheduled = 0, start_ms / 1000
+    for index, (name, users, hatch, duration) in enumerate(phases):
+        in_phase = [(t, s) for t, s in samples
+                    if s.state == control_pb2.Status.RUNNING and s.phase == index]
+        if not in_phase:
+            raise RuntimeError(f"no status seen in phase {index}; see {p}.log")
+        began = in_phase[0][0] - in_phase[0][1].phase_elapsed_s
+
+        def active(s):
+            return sum(u.active for u in s.user_types)
+        moved = next((t for t, s in in_phase if active(s) != previous_target), None)
+        reached = next((t for t, s in in_phase if active(s) == users), None)
+        change = abs(users - previous_target)
+        rate = change / (reached - moved) if moved and reached and reached > moved else None
+        start_error_ms = (began - scheduled) * 1000
+        worst_start = max(worst_start, abs(start_error_ms))
+        if rate and change >= 2 * hatch * 0.1:
+            worst_rate = max(worst_rate, abs(rate / hatch - 1))
+        rows.append([f"{index} {name}", f"{previous_target} -> {users}", f"{hatch}/s",
+                     f"{start_error_ms:+.1f}",
+                     f"{(moved - scheduled) * 1000:+.0f}" if moved else "n/a",
+                     f"{(reached - scheduled):.2f} s (config {change / hatch:.2f} s)"
+                     if reached else "never",
+                     f"{rate:.0f}/s ({100 * (rate / hatch - 1):+.1f} %)" if rate else "n/a"])
+        previous_target, scheduled = users, scheduled + duration
+    return table(
+        "4. Phase timing: three phases with ramps (loadgen's status over gRPC, polled every 2 ms)",
+        ["phase", "users", "hatch rate", "start vs schedule (ms)",
+         "first user change after start (ms)", "target reached after start", "actual hatch rate"],
+        rows,
+        [f"Worst phase start error {worst_start:.1f} ms (target 10 ms); worst hatch-rate error "
+         f"{100 * worst_rate:.1f} % (target 2 %). The observed times carry the 2 ms polling."])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs, one repetition")
+    parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--delay_server", required=True)
+    parser.add_argument("--proto_dir", required=True, help="where control_pb2.py is")
+    parser.add_argument("--out", help="also write the tables, with the machine, to this file")
+    args = parser.parse_args()
+    if os.cpu_count() < 2:
+        sys.exit("bench: needs two cores (target on one, generator on the other)")
+    reps = 1 if args.quick else 3
+    workdir = tempfile.mkdtemp(prefix="loadgen-bench-")
+    tools = Tools(args.loadgen, workdir)
+    with open("/proc/cpuinfo") as f:
+        model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=os.path.dirname(os.path.abspath(__file__))).stdout
+    locust = "Locust " + subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", "python3-locust"], capture_output=True,
+        text=True).stdout.strip()
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    header = (f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
+              f"{platform.node()}: {os.cpu_count()} cores, {model}, Linux {platform.release()}; "
+              f"commit {commit.strip() or '?'}; {wrk.strip()}; {locust}; "
+              f"{'quick (1 repetition, short runs)' if args.quick else 'median of 3'}. "
+              f"Target pinned to CPU {TARGET_CPU}, generator to CPU {GENERATOR_CPU}.\n")
+    print(header, flush=True)
+    tables = [header]
+    with Nginx(workdir) as nginx:
+        tables.append(throughput(tools, nginx, reps, 6 if args.quick else 12))
+        tables.append(users_per_core(tools, nginx, reps, 1000 if args.quick else 10000,
+                                     10 if args.quick else 20))
+        tables.append(accuracy(tools, args.delay_server, reps, 4 if args.quick else 10))
+        tables.append(phase_timing(tools, nginx, args.proto_dir, 10 if args.quick else 1))
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(tables))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+"""bench/run.sh --quick runs on this machine and prints its four tables (figures not judged)."""
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadgen_test_lib  # noqa: E402
+from loadgen_test_lib import LOADGEN, runfile  # noqa: E402
+
+
+class BenchSmokeTest(unittest.TestCase):
+
+    def test_quick_run_prints_every_table(self):
+        env = dict(os.environ, LOADGEN=LOADGEN,
+                   DELAY_SERVER=runfile("load_generation/delay_server"),
+                   PROTO_DIR=runfile("proto"))
+        run = subprocess.run([runfile("bench/run.sh"), "--quick"], capture_output=True,
+                             text=True, env=env, timeout=600)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        out = run.stdout
+        for title in ("### 1. Throughput", "### 2. Users per core", "### 3. Accuracy",
+                      "### 4. Phase timing"):
+            self.assertIn(title, out)
+        for tool in ("| loadgen |", "| wrk |", "| Locust |"):
+            self.assertIn(tool, out)
+        self.assertIn("loadgen / wrk per CPU-second:", out)
+        self.assertIn("loadgen / Locust FastHttpUser:", out)
+        self.assertIn("| 2 drain |", out)
+        self.assertNotIn("nan", out.lower().replace("nanosecond", ""))
+
+
+if __name__ == "__main__":
+    loadgen_test_lib.main()
