@@ -147,7 +147,12 @@ absl::string_view HttpResponse::header(absl::string_view name) const {
 
 HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
-    : executor_(executor), settings_(settings), stats_(stats), clock_(clock), resolver_(executor) {
+    : executor_(executor),
+      settings_(settings),
+      stats_(stats),
+      clock_(clock),
+      resolver_(executor),
+      watchdog_(executor) {
   request_.version(11);
   request_.keep_alive(true);
   request_.set(http::field::host, settings_.target.host_header);
@@ -207,17 +212,36 @@ asio::awaitable<error_code> HttpSession::Connect() {
   co_return error_code();
 }
 
+void HttpSession::ArmWatchdog() {
+  watchdog_.expires_at(deadline_);
+  watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+    if (alive.expired() || ec == asio::error::operation_aborted) return;
+    // A wait that fired as its exchange ended, while the next one was starting: the next one
+    // has its own deadline.
+    if (std::chrono::steady_clock::now() < deadline_) return ArmWatchdog();
+    timed_out_ = true;
+    error_code ignored;  // the exchange's operations end with operation_aborted
+    if (tls_) beast::get_lowest_layer(*tls_).socket().cancel(ignored);
+    if (tcp_) tcp_->socket().cancel(ignored);
+  });
+}
+
 template <typename Stream>
 asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
-  beast::get_lowest_layer(stream).expires_after(
-      absl::ToChronoNanoseconds(settings_.request_timeout));
+  deadline_ =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
+  timed_out_ = false;
+  ArmWatchdog();
   auto [write_error, written] = co_await http::async_write(stream, request_, kNoThrow);
-  if (write_error) co_return write_error;
+  error_code error = write_error;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(settings_.max_body_bytes);
-  auto [read_error, read] = co_await http::async_read(stream, buffer_, parser, kNoThrow);
-  if (read_error) co_return read_error;
-  beast::get_lowest_layer(stream).expires_never();
+  if (!error) {
+    parser.body_limit(settings_.max_body_bytes);
+    auto [read_error, read] = co_await http::async_read(stream, buffer_, parser, kNoThrow);
+    error = read_error;
+  }
+  watchdog_.cancel();
+  if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
   response_ = parser.release();
   co_return error_code();
 }

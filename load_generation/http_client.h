@@ -1,9 +1,11 @@
 #ifndef LOAD_GENERATION_HTTP_CLIENT_H_
 #define LOAD_GENERATION_HTTP_CLIENT_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +19,7 @@
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/message.hpp"
@@ -150,6 +153,8 @@ class HttpSession {
   template <typename Stream>
   asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
   void Close();
+  // Times the exchange in flight out at deadline_.
+  void ArmWatchdog();
   void StoreCookies();
   void PrepareRequest(http::verb method, absl::string_view path, std::string body,
                       const RequestOptions& options);
@@ -176,6 +181,13 @@ class HttpSession {
   std::string error_text_;
   std::vector<std::pair<std::string, std::string>> cookies_;
   int64_t connections_opened_ = 0;
+  // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
+  // ends (Beast's stream timeouts set a wait for every read and write, and each wait that
+  // becomes the loop's earliest costs a system call).
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
+  bool timed_out_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>();  // the watchdog's handler checks it
 };
 
 }  // namespace loadgen

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_awaitable.hpp"
 
 namespace loadgen {
 
@@ -68,8 +70,13 @@ asio::awaitable<void> User::Run() {
       if (stop_requested_) break;
       const auto [min_ms, max_ms] = wait_.Get();
       state_ = State::kWaiting;
-      co_await wait_timer_->WaitUntil(clock_.Now() +
-                                      absl::Milliseconds(UniformInt(min_ms, max_ms)));
+      if (const int64_t wait_ms = UniformInt(min_ms, max_ms); wait_ms > 0) {
+        co_await wait_timer_->WaitUntil(clock_.Now() + absl::Milliseconds(wait_ms));
+      } else {
+        // No pause: only let the other users of this loop run first. A timer would cost a
+        // system call (timerfd_settime) per task.
+        co_await asio::post(executor_, asio::use_awaitable);
+      }
       while (paused_ && !stop_requested_) {
         state_ = State::kPaused;
         co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
