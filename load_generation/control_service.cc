@@ -11,6 +11,7 @@
 #include "load_generation/behavior.h"
 #include "load_generation/config.h"
 #include "load_generation/report.h"
+#include "load_generation/stats_proto.h"
 
 namespace loadgen {
 namespace {
@@ -43,53 +44,14 @@ control::Status::State ToProto(RunState state) {
   return control::Status::IDLE;
 }
 
-void FillRow(const RequestStats& stats, absl::Duration span, control::RequestStatsRow* row) {
-  row->set_requests(stats.requests);
-  row->set_failures(stats.failures);
-  const double seconds = absl::ToDoubleSeconds(span);
-  if (seconds > 0) {
-    row->set_requests_per_s(stats.requests / seconds);
-    row->set_failures_per_s(stats.failures / seconds);
-  }
-  const LatencyHistogram& latency = stats.latency_us;
-  row->set_average_ms(latency.Mean() / 1000.0);
-  row->set_min_ms(Ms(latency.Min()));
-  row->set_max_ms(Ms(latency.Max()));
-  row->set_p50_ms(Ms(latency.ValueAtQuantile(0.5)));
-  row->set_p90_ms(Ms(latency.ValueAtQuantile(0.9)));
-  row->set_p95_ms(Ms(latency.ValueAtQuantile(0.95)));
-  row->set_p99_ms(Ms(latency.ValueAtQuantile(0.99)));
-  row->set_p999_ms(Ms(latency.ValueAtQuantile(0.999)));
-  row->set_average_content_bytes(stats.AverageContentBytes());
-}
-
-void FillTable(const StatsTable& table, absl::Duration span, control::PhaseStats* out) {
-  for (const auto& [key, stats] : table.Entries()) {
-    control::RequestStatsRow* row = out->add_requests();
-    row->set_method(key.method);
-    row->set_name(key.name);
-    FillRow(*stats, span, row);
-  }
-  out->mutable_aggregated()->set_name("Aggregated");
-  FillRow(table.Total(), span, out->mutable_aggregated());
-  for (const auto& [key, failure] : table.Failures()) {
-    control::FailureRow* row = out->add_failures();
-    row->set_method(key.method);
-    row->set_name(key.name);
-    row->set_error(key.error);
-    row->set_occurrences(failure->occurrences);
-  }
-  out->set_duration_s(absl::ToDoubleSeconds(span));
-}
-
-void FillPhase(const PhaseResult& phase, control::PhaseStats* out) {
+void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* out) {
   out->set_occurrence(phase.occurrence.number);
   out->set_loop(phase.occurrence.loop);
   out->set_phase(phase.occurrence.phase);
   out->set_name(phase.name);
   out->set_target_users(phase.target_users);
   out->set_start_unix_ms(UnixMs(phase.occurrence.start));
-  FillTable(phase.stats, phase.end - phase.occurrence.start, out);
+  FillTable(phase.stats, phase.end - phase.occurrence.start, histograms, out);
 }
 
 bool SameToken(absl::string_view a, absl::string_view b) {
@@ -168,18 +130,21 @@ control::Status ToProto(const DaemonStatus& s) {
   return out;
 }
 
-control::StatsReport ToProto(const StatsSnapshot& stats) {
+control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms) {
   control::StatsReport out;
-  for (const PhaseResult& phase : stats.completed) FillPhase(phase, out.add_completed_phases());
+  for (const PhaseResult& phase : stats.completed) {
+    FillPhase(phase, histograms, out.add_completed_phases());
+  }
   if (stats.current) {
     PhaseResult current = *stats.current;
     current.end = stats.now;
-    FillPhase(current, out.mutable_current_phase());
+    FillPhase(current, histograms, out.mutable_current_phase());
   }
   control::PhaseStats* total = out.mutable_total();
   total->set_name("Total");
   total->set_start_unix_ms(UnixMs(stats.total_since));
-  FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), total);
+  FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), histograms,
+            total);
   return out;
 }
 
@@ -360,10 +325,10 @@ grpc::Status ControlService::ResetStats(grpc::ServerContext* context,
 }
 
 grpc::Status ControlService::GetStats(grpc::ServerContext* context,
-                                      const control::GetStatsRequest* /*request*/,
+                                      const control::GetStatsRequest* request,
                                       control::StatsReport* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
-  *response = ToProto(daemon_.Stats());
+  *response = ToProto(daemon_.Stats(), request->histograms());
   return grpc::Status::OK;
 }
 

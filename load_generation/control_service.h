@@ -77,7 +77,8 @@ class ControlService final : public control::LoadGenerator::Service {
 
 // The daemon's status and statistics as messages.
 control::Status ToProto(const DaemonStatus& status);
-control::StatsReport ToProto(const StatsSnapshot& stats);
+// With `histograms`, each row carries its latency histogram (for merging shards).
+control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms = false);
 
 struct ControlServerOptions {
   std::string address = "127.0.0.1:50051";  // port 0 picks a free one

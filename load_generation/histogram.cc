@@ -34,13 +34,33 @@ int64_t LatencyHistogram::BucketLow(int block, int index) {
   return (int64_t{kSubBuckets} + index) << (block - 1);
 }
 
-void LatencyHistogram::Record(int64_t value) {
-  value = std::max<int64_t>(value, 0);
-  int block = BlockOf(value);
-  int index =
+int64_t& LatencyHistogram::BucketOf(int64_t value) {
+  const int block = BlockOf(value);
+  const int index =
       block == 0 ? static_cast<int>(value) : static_cast<int>((value >> (block - 1)) - kSubBuckets);
   if (!blocks_[block]) blocks_[block] = std::make_unique<Block>();
-  ++(*blocks_[block])[index];
+  return (*blocks_[block])[index];
+}
+
+LatencyHistogram LatencyHistogram::FromBuckets(
+    absl::Span<const std::pair<int64_t, int64_t>> buckets, int64_t min, int64_t max, int64_t sum) {
+  LatencyHistogram h;
+  for (const auto& [value, count] : buckets) {
+    if (count <= 0) continue;
+    h.BucketOf(std::max<int64_t>(value, 0)) += count;
+    h.count_ += count;
+  }
+  if (h.count_ > 0) {
+    h.min_ = min;
+    h.max_ = max;
+    h.sum_ = sum;
+  }
+  return h;
+}
+
+void LatencyHistogram::Record(int64_t value) {
+  value = std::max<int64_t>(value, 0);
+  ++BucketOf(value);
   min_ = count_ == 0 ? value : std::min(min_, value);
   max_ = count_ == 0 ? value : std::max(max_, value);
   ++count_;

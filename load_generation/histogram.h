@@ -4,6 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <utility>
+
+#include "absl/types/span.h"
 
 namespace loadgen {
 
@@ -20,6 +23,12 @@ class LatencyHistogram {
   LatencyHistogram& operator=(const LatencyHistogram& other);
   LatencyHistogram(LatencyHistogram&&) noexcept = default;
   LatencyHistogram& operator=(LatencyHistogram&&) noexcept = default;
+
+  // The histogram whose non-empty buckets hold `buckets` values each, keyed by a value in the
+  // bucket (ForEachBucket's low_us), with exact `min`, `max` and `sum`: a histogram sent across
+  // a process boundary and rebuilt, equal to the original in every figure.
+  static LatencyHistogram FromBuckets(absl::Span<const std::pair<int64_t, int64_t>> buckets,
+                                      int64_t min, int64_t max, int64_t sum);
 
   // Records one value; negative values count as 0.
   void Record(int64_t value_us);
@@ -55,6 +64,8 @@ class LatencyHistogram {
 
   // Block 0 holds values [0, 512) exactly; block k >= 1 holds [512 << (k-1), 512 << k).
   static int BlockOf(int64_t value);
+  // The count of the bucket holding `value` (>= 0), its block made if need be.
+  int64_t& BucketOf(int64_t value);
   static int64_t BucketLow(int block, int index);
   static int64_t BucketWidth(int block);
 

@@ -147,5 +147,23 @@ TEST(LatencyHistogram, CopyIsIndependentAndBucketsAreCumulative) {
   EXPECT_LT(last_bound, 5000 + 5000 / 512);
 }
 
+TEST(LatencyHistogram, RebuiltFromItsBucketsItIsTheSame) {
+  LatencyHistogram h;
+  for (int64_t v : {0, 3, 511, 512, 1000, 1001, 123456, 99999999}) h.Record(v);
+  std::vector<std::pair<int64_t, int64_t>> buckets;
+  int64_t before = 0;
+  h.ForEachBucket([&](int64_t low, int64_t /*high*/, int64_t cumulative) {
+    buckets.emplace_back(low, cumulative - before);
+    before = cumulative;
+  });
+  LatencyHistogram copy = LatencyHistogram::FromBuckets(buckets, h.Min(), h.Max(), h.Sum());
+  EXPECT_EQ(copy.Count(), h.Count());
+  EXPECT_EQ(copy.Min(), h.Min());
+  EXPECT_EQ(copy.Max(), h.Max());
+  EXPECT_EQ(copy.Mean(), h.Mean());
+  for (double q = 0; q <= 1; q += 0.01) EXPECT_EQ(copy.ValueAtQuantile(q), h.ValueAtQuantile(q));
+  EXPECT_EQ(LatencyHistogram::FromBuckets({}, 5, 6, 7).Count(), 0);
+}
+
 }  // namespace
 }  // namespace loadgen

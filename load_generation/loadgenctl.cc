@@ -1,9 +1,17 @@
 // loadgenctl: a command-line client of the daemon's gRPC control service (proto/control.proto).
 // Exit status: 0 on success, 1 when the RPC fails (its status is printed), 2 on usage errors.
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -18,11 +26,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "load_generation/config.h"
+#include "load_generation/stats_proto.h"
 #include "proto/control.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "The daemon's control service, HOST:PORT.");
@@ -39,6 +50,10 @@ ABSL_FLAG(std::string, timeout, "0s",
 ABSL_FLAG(bool, next_phase, false,
           "reload: apply the new config when the phase under way ends, not now.");
 ABSL_FLAG(std::string, rpc_timeout, "5m", "How long to wait for an answer (not for watch).");
+ABSL_FLAG(std::string, targets, "",
+          "The shards of one run: HOST:PORT,HOST:PORT,... or one DNS name HOST:PORT that resolves "
+          "to every shard (a headless Service). Each command goes to every shard; status and "
+          "stats are merged. Replaces --address.");
 
 namespace loadgen {
 namespace {
@@ -49,7 +64,8 @@ constexpr int kExitRpcError = 1;
 constexpr int kExitUsage = 2;
 
 constexpr char kUsage[] = R"(Drives a loadgen daemon over gRPC.
-Usage: loadgenctl [--address=HOST:PORT] [--token_file=F] [--tls_ca=F] [--json] COMMAND
+Usage: loadgenctl [--address=HOST:PORT | --targets=LIST] [--token_file=F] [--tls_ca=F] [--json]
+                  COMMAND
 Commands:
   status               the run state, users, rates and completed phases
   watch                a status line every --interval until interrupted
@@ -63,7 +79,11 @@ Commands:
   reload FILE          validate FILE and make it the config (--next_phase: at the phase's end)
   reset                forget the statistics so far
   stats                per-request statistics of each phase and in total
-  apps                 the applications and user types compiled into the daemon)";
+  apps                 the applications and user types compiled into the daemon
+  health [SERVICE]     exit 0 if the gRPC health service says SERVING ("" the daemon, or
+                       pl.demos.load_generation.LoadGenerator: a run is under way), else 1
+With --targets, every command but watch goes to each shard (start: at a common --at, by
+default 2 s from now); status sums users and counts, stats merges the shards' histograms.)";
 
 struct UsageError {
   std::string message;
@@ -256,7 +276,7 @@ std::string AppsTable(const control::ApplicationList& list) {
 
 class Client {
  public:
-  Client() {
+  explicit Client(const std::string& address) : address_(address) {
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
       grpc::SslCredentialsOptions ssl;
@@ -267,8 +287,8 @@ class Client {
       token_ = std::string(absl::StripAsciiWhitespace(ReadOrThrow(file)));
     }
     rpc_timeout_ = DurationFlag("rpc_timeout", absl::GetFlag(FLAGS_rpc_timeout));
-    stub_ = control::LoadGenerator::NewStub(
-        grpc::CreateChannel(absl::GetFlag(FLAGS_address), credentials));
+    channel_ = grpc::CreateChannel(address, credentials);
+    stub_ = control::LoadGenerator::NewStub(channel_);
   }
 
   void Prepare(grpc::ClientContext* context, bool deadline = true) const {
@@ -278,9 +298,14 @@ class Client {
 
   control::LoadGenerator::Stub& stub() { return *stub_; }
 
+  const std::string& address() const { return address_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
  private:
+  std::string address_;
   std::string token_;
   absl::Duration rpc_timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<control::LoadGenerator::Stub> stub_;
 };
 
@@ -292,21 +317,153 @@ int RpcError(const grpc::Status& status) {
   return kExitRpcError;
 }
 
-// Calls a unary RPC and prints its answer.
-template <typename Request, typename Response, typename Method>
-int Call(Client& client, Method method, const Request& request,
-         std::string (*format)(const Response&)) {
-  grpc::ClientContext context;
-  client.Prepare(&context);
-  Response response;
-  grpc::Status status = (client.stub().*method)(&context, request, &response);
-  if (!status.ok()) return RpcError(status);
-  const std::string text = absl::GetFlag(FLAGS_json) ? Json(response) + "\n" : format(response);
-  std::fputs(text.c_str(), stdout);
-  return 0;
+// Merges the shards' answers into one; none for answers that are not merged (the first shows).
+template <typename Response>
+std::optional<Response> Merge(const std::vector<Response>& /*shards*/) {
+  return std::nullopt;
 }
 
-int Watch(Client& client) {
+// Users and counts summed; the current percentiles, which the status carries without their
+// histograms, are left out (`stats` merges them exactly).
+template <>
+std::optional<control::Status> Merge(const std::vector<control::Status>& shards) {
+  control::Status merged = shards.front();
+  merged.clear_user_types();
+  merged.clear_completed_phases();
+  merged.clear_current_p50_ms();
+  merged.clear_current_p95_ms();
+  merged.clear_current_p99_ms();
+  std::map<std::string, control::Status::UserType> types;
+  std::map<std::pair<int, int>, control::Status::PhaseSummary> phases;  // by (loop, phase)
+  for (size_t i = 0; i < shards.size(); ++i) {
+    const control::Status& s = shards[i];
+    for (const auto& t : s.user_types()) {
+      control::Status::UserType& sum = types[t.name()];
+      sum.set_name(t.name());
+      sum.set_target(sum.target() + t.target());
+      sum.set_active(sum.active() + t.active());
+      sum.set_stopping(sum.stopping() + t.stopping());
+    }
+    for (const auto& p : s.completed_phases()) {
+      control::Status::PhaseSummary& sum = phases[{p.loop(), p.phase()}];
+      sum.set_loop(p.loop());
+      sum.set_phase(p.phase());
+      sum.set_name(p.name());
+      sum.set_users(sum.users() + p.users());
+      sum.set_duration_s(std::max(sum.duration_s(), p.duration_s()));
+      sum.set_requests(sum.requests() + p.requests());
+      sum.set_failures(sum.failures() + p.failures());
+      sum.set_requests_per_s(sum.requests_per_s() + p.requests_per_s());
+      sum.set_failure_percent(sum.requests() ? 100.0 * sum.failures() / sum.requests() : 0);
+    }
+    if (i == 0) continue;
+    merged.set_current_requests_per_s(merged.current_requests_per_s() + s.current_requests_per_s());
+    merged.set_current_failures_per_s(merged.current_failures_per_s() + s.current_failures_per_s());
+    merged.set_total_requests(merged.total_requests() + s.total_requests());
+    merged.set_total_failures(merged.total_failures() + s.total_failures());
+    merged.set_total_requests_per_s(merged.total_requests_per_s() + s.total_requests_per_s());
+    merged.set_override_users(merged.override_users() + s.override_users());
+  }
+  for (auto& [name, t] : types) *merged.add_user_types() = t;
+  for (auto& [key, p] : phases) *merged.add_completed_phases() = p;
+  return merged;
+}
+
+// Every phase occurrence's rows merged across shards, by occurrence number.
+template <>
+std::optional<control::StatsReport> Merge(const std::vector<control::StatsReport>& shards) {
+  control::StatsReport merged;
+  std::map<int64_t, std::vector<const control::PhaseStats*>> completed;
+  std::vector<const control::PhaseStats*> current, total;
+  for (const control::StatsReport& r : shards) {
+    for (const auto& p : r.completed_phases()) completed[p.occurrence()].push_back(&p);
+    if (r.has_current_phase()) current.push_back(&r.current_phase());
+    total.push_back(&r.total());
+  }
+  for (const auto& [occurrence, phases] : completed) {
+    *merged.add_completed_phases() = MergePhaseStats(phases);
+  }
+  if (!current.empty()) *merged.mutable_current_phase() = MergePhaseStats(current);
+  *merged.mutable_total() = MergePhaseStats(total);
+  return merged;
+}
+
+// Calls a unary RPC on every shard at once and prints the answers: with several shards, a line
+// per shard, then the merged answer when there is one. Exit status 1 if any call failed.
+template <typename Request, typename Response, typename Method>
+int Call(std::vector<Client>& clients, Method method, const Request& request,
+         std::string (*format)(const Response&)) {
+  std::vector<Response> responses(clients.size());
+  std::vector<grpc::Status> statuses(clients.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      clients[i].Prepare(&context);
+      statuses[i] = (clients[i].stub().*method)(&context, request, &responses[i]);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const bool json = absl::GetFlag(FLAGS_json);
+  if (clients.size() == 1) {
+    if (!statuses[0].ok()) return RpcError(statuses[0]);
+    std::fputs((json ? Json(responses[0]) + "\n" : format(responses[0])).c_str(), stdout);
+    return 0;
+  }
+  int exit = 0;
+  std::vector<Response> answered;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    if (!statuses[i].ok()) {
+      std::fprintf(stderr, "loadgenctl: shard %s: ", clients[i].address().c_str());
+      exit = RpcError(statuses[i]);
+      continue;
+    }
+    answered.push_back(responses[i]);
+    if (!json) std::printf("shard %s: answered\n", clients[i].address().c_str());
+  }
+  if (answered.empty()) return exit;
+  const std::optional<Response> merged = Merge(answered);
+  const Response& shown = merged ? *merged : answered.front();
+  if (!json) std::printf("merged over %zu shards:\n", answered.size());
+  std::fputs((json ? Json(shown) + "\n" : format(shown)).c_str(), stdout);
+  return exit;
+}
+
+// The shards --targets names: a list, or every address one name resolves to.
+std::vector<std::string> ShardAddresses(const std::string& targets) {
+  std::vector<std::string> list = absl::StrSplit(targets, ',', absl::SkipWhitespace());
+  if (list.size() != 1) return list;
+  const std::string& target = list[0];
+  const size_t colon = target.rfind(':');
+  if (colon == std::string::npos) {
+    throw UsageError{absl::StrCat("--targets=", targets, ": give HOST:PORT")};
+  }
+  const std::string host = target.substr(0, colon), port = target.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
+    throw UsageError{absl::StrCat("--targets=", targets, ": ", gai_strerror(error))};
+  }
+  std::set<std::string> addresses;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char ip[INET6_ADDRSTRLEN] = "";
+    const void* where =
+        a->ai_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    inet_ntop(a->ai_family, where, ip, sizeof(ip));
+    addresses.insert(a->ai_family == AF_INET6 ? absl::StrCat("[", ip, "]:", port)
+                                              : absl::StrCat(ip, ":", port));
+  }
+  freeaddrinfo(found);
+  return {addresses.begin(), addresses.end()};
+}
+
+int Watch(std::vector<Client>& clients) {
+  if (clients.size() != 1) throw UsageError{"watch follows one daemon: use --address"};
+  Client& client = clients.front();
   control::WatchStatusRequest request;
   request.set_interval_ms(
       absl::ToInt64Milliseconds(DurationFlag("interval", absl::GetFlag(FLAGS_interval))));
@@ -336,7 +493,12 @@ int Run(const std::vector<std::string>& args) {
     }
   };
   using Stub = control::LoadGenerator::Stub;
-  Client client;
+  std::vector<Client> client;
+  if (const std::string targets = absl::GetFlag(FLAGS_targets); !targets.empty()) {
+    for (const std::string& address : ShardAddresses(targets)) client.emplace_back(address);
+  } else {
+    client.emplace_back(absl::GetFlag(FLAGS_address));
+  }
   if (command == "status") {
     want(0, 0);
     return Call(client, &Stub::GetStatus, control::GetStatusRequest(), &StatusTable);
@@ -356,6 +518,8 @@ int Run(const std::vector<std::string>& args) {
         throw UsageError{absl::StrCat("--at=", at, ": not an RFC 3339 time: ", error)};
       }
       request.set_start_at_unix_ms(absl::ToUnixMillis(t));
+    } else if (client.size() > 1) {  // every shard's phase 0 at the same moment
+      request.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Seconds(2)));
     }
     request.set_run_time_s(
         absl::ToDoubleSeconds(DurationFlag("run_time", absl::GetFlag(FLAGS_run_time))));
@@ -407,7 +571,31 @@ int Run(const std::vector<std::string>& args) {
   }
   if (command == "stats") {
     want(0, 0);
-    return Call(client, &Stub::GetStats, control::GetStatsRequest(), &StatsTable);
+    control::GetStatsRequest request;
+    request.set_histograms(client.size() > 1);
+    return Call(client, &Stub::GetStats, request, &StatsTable);
+  }
+  if (command == "health") {
+    want(0, 1);
+    int exit = 0;
+    for (Client& c : client) {
+      grpc::health::v1::HealthCheckRequest request;
+      if (n == 1) request.set_service(args[1]);
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::ClientContext context;
+      c.Prepare(&context);
+      const grpc::Status status =
+          grpc::health::v1::Health::NewStub(c.channel())->Check(&context, request, &response);
+      if (!status.ok()) {
+        exit = RpcError(status);
+        continue;
+      }
+      const std::string state =
+          grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+      std::printf("%s%s\n", client.size() > 1 ? (c.address() + ": ").c_str() : "", state.c_str());
+      if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) exit = 1;
+    }
+    return exit;
   }
   if (command == "apps") {
     want(0, 0);

@@ -15,6 +15,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -67,6 +68,12 @@ ABSL_FLAG(std::string, html, "",
 ABSL_FLAG(std::string, metrics_address, "",
           "Serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz), e.g. "
           "0.0.0.0:9464; port 0 picks a free one, printed at start. Empty: none.");
+ABSL_FLAG(int, shard_count, 1,
+          "Shards of one run: this daemon runs its exact share of every phase's users and hatch "
+          "rate; the shares of all shards add up to the config's numbers.");
+ABSL_FLAG(int, shard_index, -1,
+          "This daemon's shard, 0..shard_count-1; -1: from the pod, JOB_COMPLETION_INDEX (an "
+          "Indexed Job) or the ordinal ending HOSTNAME (a StatefulSet, e.g. loadgen-2).");
 ABSL_FLAG(bool, wait_for_start, false,
           "Load and validate the config, then wait for a Start call instead of starting at once.");
 
@@ -79,6 +86,33 @@ int Fail(const absl::Status& status, int code) {
   std::fprintf(stderr, "loadgen: %.*s\n", static_cast<int>(status.message().size()),
                status.message().data());
   return code;
+}
+
+// --shard_index, else the pod's index: an Indexed Job's JOB_COMPLETION_INDEX, or the ordinal
+// a StatefulSet puts at the end of the host name.
+absl::StatusOr<int> ShardIndex(int flag, int count) {
+  int index = flag;
+  std::string source = "--shard_index";
+  if (index < 0 && count == 1) return 0;
+  if (index < 0) {
+    if (const char* job = std::getenv("JOB_COMPLETION_INDEX"); job != nullptr && *job != '\0') {
+      source = "JOB_COMPLETION_INDEX";
+      if (!absl::SimpleAtoi(job, &index)) index = -1;
+    } else if (const char* host = std::getenv("HOSTNAME"); host != nullptr) {
+      source = absl::StrCat("the ordinal of HOSTNAME=", host);
+      const absl::string_view name(host);
+      const size_t dash = name.rfind('-');
+      if (dash == absl::string_view::npos || !absl::SimpleAtoi(name.substr(dash + 1), &index)) {
+        index = -1;
+      }
+    }
+  }
+  if (index < 0 || index >= count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "with --shard_count=", count, " the shard index must be in 0..", count - 1, "; ", source,
+        index < 0 ? " does not give one" : absl::StrCat(" gives ", index)));
+  }
+  return index;
 }
 
 int Main(int argc, char** argv) {
@@ -119,6 +153,12 @@ int Main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("--threads must be in 0..1024"), kExitBadInput);
   }
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const int shard_count = absl::GetFlag(FLAGS_shard_count);
+  if (shard_count < 1 || shard_count > 10000) {
+    return Fail(absl::InvalidArgumentError("--shard_count must be in 1..10000"), kExitBadInput);
+  }
+  absl::StatusOr<int> shard_index = ShardIndex(absl::GetFlag(FLAGS_shard_index), shard_count);
+  if (!shard_index.ok()) return Fail(shard_index.status(), kExitBadInput);
   uint64_t seed = absl::GetFlag(FLAGS_seed);
   if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) | 1;
 
@@ -169,9 +209,10 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::fprintf(stderr, "loadgen: %s: application %s, %d phases, %d threads, seed %llu\n",
-               path.c_str(), application.c_str(), config->phases_size(), threads,
-               static_cast<unsigned long long>(seed));
+  std::fprintf(
+      stderr, "loadgen: %s: application %s, %d phases, %d threads, seed %llu%s\n", path.c_str(),
+      application.c_str(), config->phases_size(), threads, static_cast<unsigned long long>(seed),
+      shard_count > 1 ? absl::StrCat(", shard ", *shard_index, " of ", shard_count).c_str() : "");
   RealClock clock;
   Daemon daemon(*std::move(run),
                 DaemonOptions{.application = absl::GetFlag(FLAGS_application),
@@ -180,6 +221,8 @@ int Main(int argc, char** argv) {
                               .seed = seed,
                               .tls_context = &tls,
                               .tls_verify = absl::GetFlag(FLAGS_tls_verify),
+                              .shard_index = *shard_index,
+                              .shard_count = shard_count,
                               .listener = results ? &*results : nullptr},
                 clock);
   std::unique_ptr<ControlServer> server;

@@ -2,20 +2,27 @@
 # Installs every Debian package that the build, the tests, the demo and the benchmarks need.
 # Idempotent: packages already present are skipped, and nothing is fetched when all are there.
 # Run as root (or with sudo available) on Debian 12 (bookworm).
+#   tools/install_deps.sh           everything
+#   tools/install_deps.sh --build   only what building the binaries needs (the Dockerfile)
 set -euo pipefail
 
 packages=(
-  # Build: Bazel and the C++ toolchain; clang-format and clang-tidy for tools/lint.sh.
-  bazel-bootstrap g++ pkg-config clang-format clang-tidy
-  # Libraries the code links against.
+  # Build: Bazel, the C++ toolchain, and the libraries the code links against.
+  bazel-bootstrap g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev
+  libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev grpc-proto
+)
+[ "${1:-}" = "--build" ] || packages+=(
+  # clang-format and clang-tidy for tools/lint.sh.
+  clang-format clang-tidy
   # Tests and tools that drive the real binaries.
-  grpc-proto python3 python3-grpcio python3-protobuf curl procps
+  python3 python3-grpcio python3-protobuf curl procps
   # Report checks: promtool for /metrics, headless Chromium for the HTML report.
   prometheus chromium
   # Benchmarks (bench/run.sh) and their smoke test: the target and the peers.
   nginx-light wrk python3-locust python3-geventhttpclient
+  # The manifest check, and the image test (tools/image_test.sh).
+  python3-kubernetes python3-yaml yamllint podman runc fuse-overlayfs uidmap slirp4netns debootstrap
 )
 
 missing=()

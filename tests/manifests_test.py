@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""The Kubernetes manifests, checked offline: every document parses strictly against the
+Kubernetes API models (Debian's python3-kubernetes), labels match selectors, ports and probes
+match the daemon's flags, the ConfigMap's load.pbtxt passes `loadgen --check`, and yamllint."""
+import copy
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import kubernetes.client
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadgen_test_lib  # noqa: E402
+from loadgen_test_lib import LOADGEN, runfile  # noqa: E402
+
+MANIFESTS = [runfile("kubernetes_manifests/loadgenerator.yaml"),
+             runfile("kubernetes_manifests/loadgenerator-shards.yaml")]
+MODELS = {("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Service"): "V1Service",
+          ("v1", "Secret"): "V1Secret", ("apps/v1", "Deployment"): "V1Deployment",
+          ("apps/v1", "StatefulSet"): "V1StatefulSet", ("batch/v1", "Job"): "V1Job"}
+
+
+def check_strictly(data, type_name, path):
+    """Raises ValueError naming the first field the model does not have, or of a wrong type;
+    then builds the model, which checks required fields."""
+    if data is None:
+        return
+    if type_name.startswith("list["):
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: a list expected")
+        for i, item in enumerate(data):
+            check_strictly(item, type_name[5:-1], f"{path}[{i}]")
+        return
+    if type_name.startswith("dict("):
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a map expected")
+        value_type = type_name[5:-1].split(", ", 1)[1]
+        for key, value in data.items():
+            check_strictly(value, value_type, f"{path}.{key}")
+        return
+    model = getattr(kubernetes.client.models, type_name, None)
+    if model is None:  # str, int, bool, object, datetime
+        if type_name == "str" and not isinstance(data, str):
+            raise ValueError(f"{path}: a string expected, not {data!r}")
+        if type_name == "int" and (isinstance(data, bool) or not isinstance(data, int)):
+            raise ValueError(f"{path}: an integer expected, not {data!r}")
+        if type_name == "bool" and not isinstance(data, bool):
+            raise ValueError(f"{path}: true or false expected, not {data!r}")
+        return
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: an object ({type_name}) expected")
+    fields = {json_name: attr for attr, json_name in model.attribute_map.items()}
+    for key, value in data.items():
+        if key not in fields:
+            raise ValueError(f"{path}: {type_name} has no field '{key}'")
+        check_strictly(value, model.openapi_types[fields[key]], f"{path}.{key}")
+
+
+def check_document(doc, where):
+    model = MODELS.get((doc.get("apiVersion"), doc.get("kind")))
+    if model is None:
+        raise ValueError(f"{where}: unexpected {doc.get('apiVersion')} {doc.get('kind')}")
+    check_strictly(doc, model, where)
+    # Builds the model objects, which refuse missing required fields.
+    kubernetes.client.ApiClient()._ApiClient__deserialize(doc, model)
+
+
+def documents():
+    for path in MANIFESTS:
+        with open(path) as f:
+            for i, doc in enumerate(yaml.safe_load_all(f)):
+                yield f"{os.path.basename(path)}#{i}", doc
+
+
+def flag(args, name):
+    for arg in args:
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+class ManifestsTest(unittest.TestCase):
+
+    def test_every_document_parses_strictly(self):
+        for where, doc in documents():
+            check_document(doc, where)
+
+    def test_a_misspelt_field_is_caught(self):
+        for where, doc in documents():
+            if doc["kind"] != "Deployment":
+                continue
+            bad = copy.deepcopy(doc)
+            container = bad["spec"]["template"]["spec"]["containers"][0]
+            container["imagePullPolcy"] = container.pop("imagePullPolicy")
+            with self.assertRaisesRegex(ValueError, "no field 'imagePullPolcy'"):
+                check_document(bad, where)
+            bad = copy.deepcopy(doc)
+            bad["spec"]["replicas"] = "1"
+            with self.assertRaisesRegex(ValueError, "integer expected"):
+                check_document(bad, where)
+            bad = copy.deepcopy(doc)
+            del bad["spec"]["selector"]
+            with self.assertRaises(ValueError):
+                check_document(bad, where)
+
+    def test_labels_select_the_pods_and_ports_match_the_flags(self):
+        docs = [doc for _, doc in documents()]
+        workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+        self.assertEqual(len(workloads), 2)
+        for w in workloads:
+            name = w["metadata"]["name"]
+            pod = w["spec"]["template"]
+            labels = pod["metadata"]["labels"]
+            self.assertLessEqual(w["spec"]["selector"]["matchLabels"].items(), labels.items(), name)
+            spec = pod["spec"]
+            self.assertEqual(spec["nodeSelector"], {"dedicatednode": "load"})
+            self.assertIn({"key": "dedicated", "operator": "Equal", "value": "load",
+                           "effect": "NoSchedule"}, spec["tolerations"])
+            self.assertGreater(spec["terminationGracePeriodSeconds"], 5, "> the stop timeout")
+            self.assertTrue(spec["initContainers"], "waits for the frontend")
+            container = spec["containers"][0]
+            args = container["args"]
+            ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+            self.assertEqual(int(flag(args, "grpc_address").rsplit(":", 1)[1]), ports["grpc"])
+            self.assertEqual(int(flag(args, "metrics_address").rsplit(":", 1)[1]),
+                             ports["metrics"])
+            for probe in ("readinessProbe", "livenessProbe"):
+                command = container[probe]["exec"]["command"]
+                self.assertIn("health", command)
+                self.assertEqual(flag(command, "address"), f"127.0.0.1:{ports['grpc']}")
+            self.assertEqual(flag(args, "config"), "/etc/loadgen/load.pbtxt")
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            self.assertEqual(volumes[mounts["/etc/loadgen"]]["configMap"]["name"],
+                             "loadgenerator-config")
+            token = flag(args, "control_token_file")
+            self.assertIn("secret", volumes[mounts[os.path.dirname(token)]])
+            if w["kind"] == "StatefulSet":
+                self.assertEqual(int(flag(args, "shard_count")), w["spec"]["replicas"])
+                service = next(d for d in docs if d["metadata"]["name"] ==
+                               w["spec"]["serviceName"])
+                self.assertEqual(service["spec"]["clusterIP"], "None", "headless")
+        services = [d for d in docs if d["kind"] == "Service"]
+        for s in services:
+            selected = [w for w in workloads if s["spec"]["selector"].items() <=
+                        w["spec"]["template"]["metadata"]["labels"].items()]
+            self.assertEqual(len(selected), 1, s["metadata"]["name"])
+            names = {p["name"] for p in selected[0]["spec"]["template"]["spec"]["containers"][0][
+                "ports"]}
+            for port in s["spec"]["ports"]:
+                self.assertIn(port["targetPort"], names)
+
+    def test_the_config_map_passes_loadgen_check(self):
+        config = next(d for _, d in documents() if d["kind"] == "ConfigMap")
+        with tempfile.NamedTemporaryFile("w", suffix=".pbtxt") as f:
+            f.write(config["data"]["load.pbtxt"])
+            f.flush()
+            run = subprocess.run([LOADGEN, "--check", f"--config={f.name}"],
+                                 capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertRegex(run.stdout, re.compile(r"valid: 3 phases"))
+
+    def test_yamllint(self):
+        run = subprocess.run(["yamllint", "-d", "{extends: default, rules: {line-length: "
+                              "{max: 120}, document-start: disable}}", *MANIFESTS],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+
+
+if __name__ == "__main__":
+    loadgen_test_lib.main()

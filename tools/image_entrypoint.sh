@@ -1,0 +1,6 @@
+#!/bin/bash
+# The image's entry point: the daemon on the config in /etc/loadgen, against $FRONTEND_ADDR,
+# with its control service and metrics on every interface of the pod. Later flags win, so
+# arguments given to the container override these.
+exec /usr/local/bin/loadgen --config=/etc/loadgen/load.pbtxt --host="http://${FRONTEND_ADDR}" \
+  --grpc_address=0.0.0.0:50051 --metrics_address=0.0.0.0:9464 "$@"
