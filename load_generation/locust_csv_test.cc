@@ -123,7 +123,7 @@ TEST(LocustCsv, FailuresHaveARowPerKindWithFirstAndLastSeen) {
 
 TEST(LocustCsv, AHistoryRowHasCurrentRatesAndRunningTotals) {
   RequestStats total;
-  for (int ms : {10, 20, 30}) total.Record({"GET", "/", ms * 1000, 100, "", kT0});
+  for (int ms : {10, 20, 30}) total.Record({"GET", "/", int64_t{ms} * 1000, 100, "", kT0});
   RecentStats::Figures recent;
   recent.requests_per_s = 12.5;
   recent.failures_per_s = 0.25;

@@ -51,7 +51,7 @@ std::map<std::string, double> Samples(const std::string& text) {
 TEST(PrometheusText, CountersAndHistogramsPerMethodNameAndPhase) {
   StatsTotals totals;
   for (int i = 0; i < 100; ++i) {
-    totals.by_phase[0].Record({"GET", "/", (i + 1) * 100, 10, i < 3 ? "HTTP 503" : "", kT0});
+    totals.by_phase[0].Record({"GET", "/", int64_t{i + 1} * 100, 10, i < 3 ? "HTTP 503" : "", kT0});
   }
   totals.by_phase[1].Record({"POST", "/say \"hi\"\n", 20'000'000, 10, "timeout", kT0});
   DaemonStatus status;

@@ -7,8 +7,6 @@
 namespace loadgen {
 namespace {
 
-using ::testing::ElementsAre;
-
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
 PhaseResult Phase(int loop, int phase, std::string name, int users, absl::Duration start,
@@ -20,7 +18,7 @@ PhaseResult Phase(int loop, int phase, std::string name, int users, absl::Durati
   result.name = std::move(name);
   result.target_users = users;
   for (size_t i = 0; i < latencies_ms.size(); ++i) {
-    result.stats.Record({"GET", "/", latencies_ms[i] * 1000, 10,
+    result.stats.Record({"GET", "/", int64_t{latencies_ms[i]} * 1000, 10,
                          static_cast<int>(i) < failures ? "HTTP 500" : "", kT0});
   }
   return result;

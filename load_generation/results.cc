@@ -60,7 +60,7 @@ absl::Status CheckResultsOptions(const ResultsOptions& options) {
   return absl::OkStatus();
 }
 
-RunResults::RunResults(ResultsOptions options, int64_t run_number)
+RunResults::RunResults(const ResultsOptions& options, int64_t run_number)
     : csv_prefix_(ForRun(options.csv_prefix, run_number, /*has_extension=*/false)),
       html_path_(ForRun(options.html_path, run_number, /*has_extension=*/true)),
       run_number_(run_number) {

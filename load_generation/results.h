@@ -41,7 +41,7 @@ absl::Status CheckResultsOptions(const ResultsOptions& options);
 // that cannot be written is reported once on stderr; the run goes on.
 class RunResults {
  public:
-  RunResults(ResultsOptions options, int64_t run_number);
+  RunResults(const ResultsOptions& options, int64_t run_number);
   ~RunResults();
   RunResults(const RunResults&) = delete;
   RunResults& operator=(const RunResults&) = delete;
