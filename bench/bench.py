@@ -191,17 +191,16 @@ def table(title, header, rows, notes=()):
     return text
 
 
+def one_phase(name, users, hatch_rate, min_wait_ms, max_wait_ms, duration):
+    """A loadgen config of one phase of mubench's Stochastic users (GET /s0)."""
+    return (f'application: "mubench"\nphases {{ name: "{name}" user_types {{ name: "Stochastic" '
+            f'ratio: 1 min_wait_ms: {min_wait_ms} max_wait_ms: {max_wait_ms} }} '
+            f'duration: {duration} num_users: {users} hatch_rate_per_s: {hatch_rate} }}\n')
+
+
 def throughput(tools, nginx, reps, seconds):
     window = (max(3, seconds * 0.3), seconds - 0.5)
-    config = f"""application: "mubench"
-phases {{
-  name: "flat-out"
-  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 0 max_wait_ms: 0 }}
-  duration: {seconds + 5}
-  num_users: 50
-  hatch_rate_per_s: 1000
-}}
-"""
+    config = one_phase("flat-out", 50, 1000, 0, 0, seconds + 5)
     results = {"loadgen": [], "wrk": [], "Locust": []}
     for _ in range(reps):
         p = tools.fresh("throughput-loadgen")
@@ -229,15 +228,7 @@ phases {{
 def users_per_core(tools, nginx, reps, users, seconds):
     ramp = 3
     window = (ramp + 4, seconds - 0.5)
-    config = f"""application: "mubench"
-phases {{
-  name: "many"
-  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 100 max_wait_ms: 500 }}
-  duration: {seconds + 5}
-  num_users: {users}
-  hatch_rate_per_s: {users // ramp}
-}}
-"""
+    config = one_phase("many", users, users // ramp, 100, 500, seconds + 5)
     results = {"loadgen": [], "Locust": []}
     for _ in range(reps):
         p = tools.fresh("users-loadgen")
@@ -270,15 +261,7 @@ phases {{
 
 
 def accuracy(tools, delay_server, reps, seconds):
-    config = f"""application: "mubench"
-phases {{
-  name: "steady"
-  user_types {{ name: "Stochastic" ratio: 1 min_wait_ms: 50 max_wait_ms: 100 }}
-  duration: {seconds + 5}
-  num_users: 50
-  hatch_rate_per_s: 1000
-}}
-"""
+    config = one_phase("steady", 50, 1000, 50, 100, seconds + 5)
     figures = {}
     for delay in (0, 20):
         with DelayServer(delay_server, delay) as server:

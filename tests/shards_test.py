@@ -22,22 +22,23 @@ EXPECTED = [{"Normal": 2, "Weekend": 4}, {"Normal": 3, "Weekend": 6}, {"Normal":
 SHARDS = 3
 
 
-def get_status(address):
+def call(address, method, request, response_type):
     with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary(
-            "/pl.demos.load_generation.LoadGenerator/GetStatus",
-            request_serializer=control_pb2.GetStatusRequest.SerializeToString,
-            response_deserializer=control_pb2.Status.FromString)
-        return time.time(), call(control_pb2.GetStatusRequest(), timeout=5)
+        rpc = channel.unary_unary(f"/pl.demos.load_generation.LoadGenerator/{method}",
+                                  request_serializer=type(request).SerializeToString,
+                                  response_deserializer=response_type.FromString)
+        return rpc(request, timeout=5)
+
+
+def get_status(address):
+    """(when it answered, the status)."""
+    status = call(address, "GetStatus", control_pb2.GetStatusRequest(), control_pb2.Status)
+    return time.time(), status
 
 
 def get_stats(address):
-    with grpc.insecure_channel(address) as channel:
-        call = channel.unary_unary(
-            "/pl.demos.load_generation.LoadGenerator/GetStats",
-            request_serializer=control_pb2.GetStatsRequest.SerializeToString,
-            response_deserializer=control_pb2.StatsReport.FromString)
-        return call(control_pb2.GetStatsRequest(histograms=True), timeout=5)
+    return call(address, "GetStats", control_pb2.GetStatsRequest(histograms=True),
+                control_pb2.StatsReport)
 
 
 class ShardsTest(unittest.TestCase):
