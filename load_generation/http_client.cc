@@ -395,7 +395,9 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
         co_return Finish(kind, std::move(text), start, method_name, name, options);
       }
     }
-    error_code ec = tls_ ? co_await Exchange(*tls_) : co_await Exchange(*tcp_);
+    // Plain HTTP talks to the socket itself: past the connect, the stream's timeout layer only
+    // adds work to every operation (the watchdog times the exchange).
+    error_code ec = tls_ ? co_await Exchange(*tls_) : co_await Exchange(tcp_->socket());
     if (cancelled_)
       co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
     if (!ec) {
