@@ -67,10 +67,11 @@ def wait_for(condition, timeout=30):
 class Daemon:
     """loadgen with --wait_for_start on a free port, against a delay server of its own."""
 
-    def __init__(self, config, *flags, delay_ms=5):
+    def __init__(self, config, *flags, delay_ms=5, env=None):
         self.config = config
         self.flags = flags
         self.delay_ms = delay_ms
+        self.env = dict(os.environ, **(env or {}))
 
     def __enter__(self):
         self.server = DelayServer(delay_ms=self.delay_ms).__enter__()
@@ -78,7 +79,7 @@ class Daemon:
         self.process = subprocess.Popen(
             [LOADGEN, ANY_PORT, f"--config={self.config}", f"--host={self.server.url}",
              "--wait_for_start", "--threads=1", "--status_interval=0", *self.flags],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=self.env)
         self.address = self.logged("control service on ")
         return self
 

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGENCTL, Daemon, runfile, wait_for  # noqa: E402
+from loadgen_test_lib import LOADGEN, LOADGENCTL, Daemon, runfile  # noqa: E402
 
 sys.path.insert(0, runfile("proto"))
 import control_pb2  # noqa: E402
@@ -114,6 +114,21 @@ class ShardsTest(unittest.TestCase):
                 upper = lows[i + 1] if i + 1 < len(lows) else float("inf")
                 self.assertTrue(low - 1 <= value_us < upper + 1, f"{field} {value_us} not in "
                                 f"the bucket of rank {rank}: [{low}, {upper})")
+
+    def test_the_shard_index_comes_from_the_pod(self):
+        for env, expected in (({"HOSTNAME": "loadgenerator-shard-2"}, "shard 2 of 3"),
+                              ({"JOB_COMPLETION_INDEX": "1", "HOSTNAME": "x-2"}, "shard 1 of 3")):
+            with Daemon(CONFIG, "--shard_count=3", env=env) as daemon:
+                self.assertIn(expected, daemon.log())
+        for env, message in (({"HOSTNAME": "vm"}, "the ordinal of HOSTNAME=vm does not give one"),
+                             ({"HOSTNAME": "loadgenerator-shard-3"}, "gives 3")):
+            run = subprocess.run([LOADGEN, f"--config={CONFIG}", "--shard_count=3",
+                                  "--grpc_address=", "--host=http://127.0.0.1:1"],
+                                 capture_output=True, text=True, timeout=30,
+                                 env=dict(os.environ, **env))
+            self.assertEqual(run.returncode, 2, run.stderr)
+            self.assertIn(message, run.stderr)
+
 
 if __name__ == "__main__":
     loadgen_test_lib.main()
