@@ -246,6 +246,15 @@ class ReportsTest(unittest.TestCase):
         self.assertEqual([r["name"] for r in phases], ["ramp", "peak", "Total"])
         self.assertEqual(int(phases[-1]["requests"]), served)
 
+    def test_an_unwritable_place_is_refused_at_start(self):
+        for flag in ("--csv=/nonexistent/dir/run", "--html=/nonexistent/report.html",
+                     "--metrics_address=not-an-address"):
+            run = subprocess.run([LOADGEN, "--grpc_address=", f"--config={CONFIG}",
+                                  "--host=http://127.0.0.1:1", flag],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(run.returncode, 2, flag)
+            self.assertIn(flag.split("=")[0].lstrip("-").split("_")[0], run.stderr, flag)
+
     def test_sigterm_mid_phase_leaves_complete_files(self):
         prefix = os.path.join(self.dir, "cut")
         html = os.path.join(self.dir, "cut.html")
