@@ -18,8 +18,6 @@ namespace {
 
 constexpr char kServiceName[] = "pl.demos.load_generation.LoadGenerator";
 
-double Ms(int64_t us) { return us / 1000.0; }
-
 int64_t UnixMs(absl::Time t) { return t == absl::InfinitePast() ? 0 : absl::ToUnixMillis(t); }
 
 grpc::Status ToGrpc(const absl::Status& status) {
@@ -105,9 +103,9 @@ control::Status ToProto(const DaemonStatus& s) {
   }
   out.set_current_requests_per_s(s.recent.requests_per_s);
   out.set_current_failures_per_s(s.recent.failures_per_s);
-  out.set_current_p50_ms(Ms(s.recent.latency_us.ValueAtQuantile(0.5)));
-  out.set_current_p95_ms(Ms(s.recent.latency_us.ValueAtQuantile(0.95)));
-  out.set_current_p99_ms(Ms(s.recent.latency_us.ValueAtQuantile(0.99)));
+  out.set_current_p50_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.5)));
+  out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
+  out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
   out.set_total_requests(s.total.requests);
   out.set_total_failures(s.total.failures);
   out.set_total_requests_per_s(s.total_requests_per_s);

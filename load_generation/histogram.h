@@ -10,6 +10,9 @@
 
 namespace loadgen {
 
+// Microseconds, the histogram's unit, as milliseconds, the unit reports show.
+inline double UsToMs(int64_t us) { return us / 1000.0; }
+
 // A latency histogram in the manner of HdrHistogram: values (microseconds) below 512 are kept
 // exactly; above, each power of two is split into 512 equal buckets. Any percentile it reports is
 // within 0.1% of a value actually recorded at that rank, and never outside [Min(), Max()]. Merging

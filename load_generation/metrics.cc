@@ -90,36 +90,36 @@ std::vector<int64_t> CountsAtOrBelow(const LatencyHistogram& latency) {
   return counts;
 }
 
+Labels EntryLabels(const StatsKey& key, int phase) {
+  return {{"method", key.method}, {"name", key.name}, {"phase", absl::StrCat(phase)}};
+}
+
+// A counter family with a sample of `field` per phase index and (method, name).
+void EntryCounter(const StatsTotals& totals, absl::string_view name, absl::string_view help,
+                  int64_t RequestStats::*field, Exposition& out) {
+  out.Family(name, "counter", help);
+  for (const auto& [phase, table] : totals.by_phase) {
+    for (const auto& [key, stats] : table.Entries()) {
+      out.Sample(name, EntryLabels(key, phase), static_cast<double>((*stats).*field));
+    }
+  }
+}
+
 void RequestFamilies(const StatsTotals& totals, Exposition& out) {
-  out.Family("loadgen_requests_total", "counter",
-             "Requests completed, failed ones included, by method, name and phase index.");
-  for (const auto& [phase, table] : totals.by_phase) {
-    for (const auto& [key, stats] : table.Entries()) {
-      out.Sample("loadgen_requests_total",
-                 {{"method", key.method}, {"name", key.name}, {"phase", absl::StrCat(phase)}},
-                 static_cast<double>(stats->requests));
-    }
-  }
-  out.Family("loadgen_request_failures_total", "counter",
-             "Requests that failed (status >= 400, transport error, timeout or a behaviour's "
-             "check), by method, name and phase index.");
-  for (const auto& [phase, table] : totals.by_phase) {
-    for (const auto& [key, stats] : table.Entries()) {
-      out.Sample("loadgen_request_failures_total",
-                 {{"method", key.method}, {"name", key.name}, {"phase", absl::StrCat(phase)}},
-                 static_cast<double>(stats->failures));
-    }
-  }
+  EntryCounter(totals, "loadgen_requests_total",
+               "Requests completed, failed ones included, by method, name and phase index.",
+               &RequestStats::requests, out);
+  EntryCounter(totals, "loadgen_request_failures_total",
+               "Requests that failed (status >= 400, transport error, timeout or a behaviour's "
+               "check), by method, name and phase index.",
+               &RequestStats::failures, out);
   out.Family("loadgen_request_errors_total", "counter",
              "Failures by kind of error, method, name and phase index.");
   for (const auto& [phase, table] : totals.by_phase) {
     for (const auto& [key, failure] : table.Failures()) {
-      out.Sample("loadgen_request_errors_total",
-                 {{"method", key.method},
-                  {"name", key.name},
-                  {"phase", absl::StrCat(phase)},
-                  {"error", key.error}},
-                 static_cast<double>(failure->occurrences));
+      Labels labels = EntryLabels(key, phase);
+      labels.emplace_back("error", key.error);
+      out.Sample("loadgen_request_errors_total", labels, static_cast<double>(failure->occurrences));
     }
   }
   out.Family("loadgen_request_duration_seconds", "histogram",
@@ -127,7 +127,7 @@ void RequestFamilies(const StatsTotals& totals, Exposition& out) {
   for (const auto& [phase, table] : totals.by_phase) {
     for (const auto& [key, stats] : table.Entries()) {
       const LatencyHistogram& latency = stats->latency_us;
-      Labels labels = {{"method", key.method}, {"name", key.name}, {"phase", absl::StrCat(phase)}};
+      Labels labels = EntryLabels(key, phase);
       const std::vector<int64_t> counts = CountsAtOrBelow(latency);
       for (size_t i = 0; i < counts.size(); ++i) {
         labels.emplace_back("le", absl::StrCat(kLatencyBucketsSeconds[i]));

@@ -11,8 +11,6 @@
 namespace loadgen {
 namespace {
 
-double Ms(int64_t us) { return us / 1000.0; }
-
 // A row's cells, as the CSV and Markdown tables show them.
 std::vector<std::string> Cells(const PhaseRow& r) {
   return {r.loop,
@@ -37,10 +35,10 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   row.failures = stats.failures;
   const double seconds = absl::ToDoubleSeconds(duration);
   row.requests_per_s = seconds > 0 ? stats.requests / seconds : 0;
-  row.median_ms = Ms(stats.latency_us.ValueAtQuantile(0.5));
-  row.p95_ms = Ms(stats.latency_us.ValueAtQuantile(0.95));
-  row.p99_ms = Ms(stats.latency_us.ValueAtQuantile(0.99));
-  row.max_ms = Ms(stats.latency_us.Max());
+  row.median_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.5));
+  row.p95_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.95));
+  row.p99_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.99));
+  row.max_ms = UsToMs(stats.latency_us.Max());
   row.failure_percent = stats.requests ? 100.0 * stats.failures / stats.requests : 0;
   return row;
 }
@@ -118,8 +116,8 @@ std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
   const std::string percentiles =
       latency.Count() == 0
           ? "p50 n/a p95 n/a"
-          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", Ms(latency.ValueAtQuantile(0.5)),
-                            Ms(latency.ValueAtQuantile(0.95)));
+          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", UsToMs(latency.ValueAtQuantile(0.5)),
+                            UsToMs(latency.ValueAtQuantile(0.95)));
   return absl::StrFormat("[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
                          absl::ToInt64Seconds(elapsed), where,
                          users.empty() ? "no users" : absl::StrJoin(users, " "),

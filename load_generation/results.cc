@@ -46,7 +46,11 @@ std::string ForRun(const std::string& path, int64_t run_number, bool has_extensi
   return path.substr(0, dot) + suffix + path.substr(dot);
 }
 
-double Ms(int64_t us) { return us / 1000.0; }
+int ActiveUsers(const RunStatus& run) {
+  int users = 0;
+  for (const UserTypeCounts& c : run.users) users += c.active;
+  return users;
+}
 
 }  // namespace
 
@@ -102,9 +106,8 @@ void RunResults::Write(const std::string& path, const std::string& content) {
 void RunResults::WriteHistoryRow(absl::Time now, const DaemonStatus& status,
                                  const StatsTotals& totals) {
   if (history_ == nullptr) return;
-  int users = 0;
-  for (const UserTypeCounts& c : status.run.users) users += c.active;
-  const std::string row = LocustHistoryRow(now, users, status.recent, totals.total.Total());
+  const std::string row =
+      LocustHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
   // One write of the whole row, then a flush: a reader sees whole rows only.
   if (std::fwrite(row.data(), 1, row.size(), history_) != row.size() ||
       std::fflush(history_) != 0) {
@@ -141,15 +144,14 @@ void RunResults::AddTimelinePoint(absl::Time now, const DaemonStatus& status,
   const auto& [then, before] = *previous_;
   if (now <= then) return;
   const double seconds = absl::ToDoubleSeconds(now - then);
-  TimelinePoint point{.at = now - start};
-  for (const UserTypeCounts& c : status.run.users) point.users += c.active;
+  TimelinePoint point{.at = now - start, .users = ActiveUsers(status.run)};
   point.requests_per_s = (total.requests - before.requests) / seconds;
   point.failures_per_s = (total.failures - before.failures) / seconds;
   LatencyHistogram latency = total.latency_us;
   latency.Subtract(before.latency_us);
   if (latency.Count() > 0) {
-    point.p50_ms = Ms(latency.ValueAtQuantile(0.5));
-    point.p95_ms = Ms(latency.ValueAtQuantile(0.95));
+    point.p50_ms = UsToMs(latency.ValueAtQuantile(0.5));
+    point.p95_ms = UsToMs(latency.ValueAtQuantile(0.95));
   }
   timeline_.push_back(point);
   previous_.emplace(now, total);

@@ -10,12 +10,6 @@ namespace loadgen {
 
 namespace control = pl::demos::load_generation;
 
-namespace {
-
-double Ms(int64_t us) { return us / 1000.0; }
-
-}  // namespace
-
 void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
              control::RequestStatsRow* row) {
   row->set_requests(stats.requests);
@@ -27,13 +21,13 @@ void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
   }
   const LatencyHistogram& latency = stats.latency_us;
   row->set_average_ms(latency.Mean() / 1000.0);
-  row->set_min_ms(Ms(latency.Min()));
-  row->set_max_ms(Ms(latency.Max()));
-  row->set_p50_ms(Ms(latency.ValueAtQuantile(0.5)));
-  row->set_p90_ms(Ms(latency.ValueAtQuantile(0.9)));
-  row->set_p95_ms(Ms(latency.ValueAtQuantile(0.95)));
-  row->set_p99_ms(Ms(latency.ValueAtQuantile(0.99)));
-  row->set_p999_ms(Ms(latency.ValueAtQuantile(0.999)));
+  row->set_min_ms(UsToMs(latency.Min()));
+  row->set_max_ms(UsToMs(latency.Max()));
+  row->set_p50_ms(UsToMs(latency.ValueAtQuantile(0.5)));
+  row->set_p90_ms(UsToMs(latency.ValueAtQuantile(0.9)));
+  row->set_p95_ms(UsToMs(latency.ValueAtQuantile(0.95)));
+  row->set_p99_ms(UsToMs(latency.ValueAtQuantile(0.99)));
+  row->set_p999_ms(UsToMs(latency.ValueAtQuantile(0.999)));
   row->set_average_content_bytes(stats.AverageContentBytes());
   row->set_content_bytes(stats.content_bytes);
   if (!histogram) return;
