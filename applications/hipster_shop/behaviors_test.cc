@@ -8,8 +8,8 @@
 #include "applications/hipster_shop/demo_shop.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "load_generation/behavior.h"
-#include "load_generation/http_server.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/http/http_server.h"
 #include "load_generation/testing/run_users.h"
 
 namespace hipster_shop {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "load_generation/http_server.h"
+#include "load_generation/http/http_server.h"
 
 namespace hipster_shop {
 

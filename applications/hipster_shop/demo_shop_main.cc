@@ -8,7 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "applications/hipster_shop/demo_shop.h"
-#include "load_generation/http_server.h"
+#include "load_generation/http/http_server.h"
 
 ABSL_FLAG(int, port, 0, "Port on 127.0.0.1; 0 picks a free one.");
 ABSL_FLAG(int, threads, 1, "Server threads.");

@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "load_generation/behavior.h"
-#include "load_generation/http_client.h"
-#include "load_generation/user.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/behavior/user.h"
+#include "load_generation/http/http_client.h"
 
 namespace inference {
 namespace {

@@ -6,8 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "load_generation/behavior.h"
-#include "load_generation/http_server.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/http/http_server.h"
 #include "load_generation/testing/run_users.h"
 
 namespace inference {

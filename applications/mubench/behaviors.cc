@@ -1,7 +1,7 @@
 // muBench users: the stochastic workload sends GET /s0 to the ingress service.
-#include "load_generation/behavior.h"
-#include "load_generation/http_client.h"
-#include "load_generation/user.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/behavior/user.h"
+#include "load_generation/http/http_client.h"
 
 namespace mubench {
 

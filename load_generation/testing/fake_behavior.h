@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "load_generation/behavior.h"
-#include "load_generation/clock.h"
-#include "load_generation/user.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/behavior/user.h"
+#include "load_generation/clock/clock.h"
 
 namespace loadgen::testing {
 

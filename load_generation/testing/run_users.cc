@@ -7,8 +7,8 @@
 
 namespace loadgen::testing {
 
-void RunUsers(const std::string& url, const UserPool::BehaviorSource& behaviors,
-              const std::string& type, int users, int64_t tasks, Stats& stats) {
+void RunUsers(const std::string& url, const BehaviorSource& behaviors, const std::string& type,
+              int users, int64_t tasks, Stats& stats) {
   absl::StatusOr<HttpTarget> target = ParseHttpTarget(url);
   ASSERT_TRUE(target.ok()) << target.status();
   asio::io_context io(1);

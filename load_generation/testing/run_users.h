@@ -4,15 +4,15 @@
 #include <cstdint>
 #include <string>
 
-#include "load_generation/stats.h"
-#include "load_generation/user_pool.h"
+#include "load_generation/runtime/user_pool.h"
+#include "load_generation/stats/stats.h"
 
 namespace loadgen::testing {
 
 // Runs `users` users of `type` (no pauses) against `url` on the calling thread until they have
 // completed `tasks` tasks between them, then stops them. Requests are recorded in `stats`.
-void RunUsers(const std::string& url, const UserPool::BehaviorSource& behaviors,
-              const std::string& type, int users, int64_t tasks, Stats& stats);
+void RunUsers(const std::string& url, const BehaviorSource& behaviors, const std::string& type,
+              int users, int64_t tasks, Stats& stats);
 
 }  // namespace loadgen::testing
 

@@ -1,0 +1,121 @@
+#include "load_generation/behavior/user.h"
+
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/use_awaitable.hpp"
+
+namespace loadgen {
+
+uint64_t UserSeed(uint64_t run_seed, int64_t id) {
+  // SplitMix64 of the pair.
+  uint64_t z = run_seed + 0x9e3779b97f4a7c15ull * (static_cast<uint64_t>(id) + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+User::User(Options options, std::unique_ptr<UserBehavior> behavior,
+           std::unique_ptr<HttpSession> session, Clock& clock,
+           const asio::any_io_executor& executor, const WaitRange& wait, StatsShard& stats)
+    : options_(std::move(options)),
+      behavior_(std::move(behavior)),
+      session_(std::move(session)),
+      clock_(clock),
+      executor_(executor),
+      wait_(wait),
+      stats_(stats),
+      wait_timer_(clock.MakeTimer(executor)),
+      stop_timer_(clock.MakeTimer(executor)),
+      rng_(options_.seed) {}
+
+int64_t User::UniformInt(int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+}
+
+Task User::Sleep(absl::Duration duration) {
+  if (cancelled_) co_return;
+  co_await wait_timer_->WaitUntil(clock_.Now() + duration);
+}
+
+asio::awaitable<void> User::RunGuarded(Task task, absl::string_view name) {
+  try {
+    co_await std::move(task);
+  } catch (const std::exception& e) {
+    stats_.Record({.method = "TASK",
+                   .name = name.empty() ? absl::string_view(options_.type) : name,
+                   .error = absl::StrCat("exception: ", e.what()),
+                   .time = clock_.Now()});
+  }
+}
+
+asio::awaitable<void> User::Run() {
+  if (!stop_requested_) {
+    const TaskTable tasks = behavior_->Tasks();
+    state_ = State::kInTask;
+    co_await RunGuarded(behavior_->OnStart(*this), "on_start");
+    while (!stop_requested_) {
+      if (tasks.empty()) {  // nothing to do but wait to be stopped
+        state_ = State::kWaiting;
+        co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
+        continue;
+      }
+      const WeightedTask& task = tasks.Pick(rng_);
+      state_ = State::kInTask;
+      co_await RunGuarded(task.run(*this), task.name);
+      ++tasks_completed_;
+      if (stop_requested_) break;
+      const auto [min_ms, max_ms] = wait_.Get();
+      state_ = State::kWaiting;
+      if (const int64_t wait_ms = UniformInt(min_ms, max_ms); wait_ms > 0) {
+        co_await wait_timer_->WaitUntil(clock_.Now() + absl::Milliseconds(wait_ms));
+      } else {
+        // No pause: only let the other users of this loop run first. A timer would cost a
+        // system call (timerfd_settime) per task.
+        co_await asio::post(executor_, asio::use_awaitable);
+      }
+      while (paused_ && !stop_requested_) {
+        state_ = State::kPaused;
+        co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
+      }
+    }
+    state_ = State::kStopping;
+    if (!cancelled_) co_await RunGuarded(behavior_->OnStop(*this), "on_stop");
+  }
+  state_ = State::kDone;
+  stop_timer_->Cancel();  // ends the stop watchdog, if any
+}
+
+void User::RequestStop(absl::Duration timeout) {
+  if (stop_requested_ || state_ == State::kDone) return;
+  stop_requested_ = true;
+  if (state_ == State::kNew) return;  // Run will see the request before doing anything
+  if (state_ == State::kWaiting || state_ == State::kPaused) wait_timer_->Cancel();
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this(), timeout]() -> asio::awaitable<void> {
+        if (co_await self->stop_timer_->WaitUntil(self->clock_.Now() + timeout)) {
+          self->Cancel();
+        }
+      },
+      asio::detached);
+}
+
+void User::Pause() { paused_ = true; }
+
+void User::Resume() {
+  paused_ = false;
+  if (state_ == State::kPaused) wait_timer_->Cancel();
+}
+
+void User::Cancel() {
+  if (state_ == State::kDone) return;
+  cancelled_ = true;
+  session_->Cancel();
+  wait_timer_->Cancel();
+}
+
+}  // namespace loadgen

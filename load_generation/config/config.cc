@@ -1,0 +1,243 @@
+#include "load_generation/config/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/text_format.h"
+
+namespace loadgen {
+namespace {
+
+constexpr int kDefaultStopTimeoutMs = 5000;
+constexpr int kDefaultRequestTimeoutMs = 10000;
+constexpr int kDefaultConnectTimeoutMs = 5000;
+constexpr int kMaxUsers = 1000000;
+constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
+constexpr int kMaxWaitMs = 24 * 3600 * 1000;
+
+// Keeps the parser's first error with its position, 1-based as editors show it.
+class FirstError : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit FirstError(absl::string_view filename) : filename_(filename) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (message_.empty())
+      message_ = absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ", message);
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string filename_;
+  std::string message_;
+};
+
+// The offset of the first byte that cannot be in a text file (NUL or invalid UTF-8), or npos.
+size_t FirstNonTextByte(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0) return i;
+    const size_t length = c < 0x80             ? 1
+                          : (c & 0xE0) == 0xC0 ? 2
+                          : (c & 0xF0) == 0xE0 ? 3
+                          : (c & 0xF8) == 0xF0 ? 4
+                                               : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return absl::string_view::npos;
+}
+
+class Checker {
+ public:
+  void Fail(const std::string& path, const std::string& rule) {
+    errors_.push_back(absl::StrCat(path, ": ", rule));
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename) {
+  if (size_t bad = FirstNonTextByte(text); bad != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: not a text-format config (binary byte 0x%02x at offset %d)", filename,
+                        static_cast<unsigned char>(text[bad]), bad));
+  }
+  LoadConfig config;
+  FirstError errors(filename);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &config)) {
+    return absl::InvalidArgumentError(
+        errors.message().empty() ? absl::StrCat(filename, ": cannot parse") : errors.message());
+  }
+  return config;
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(std::strerror(errno));
+  std::string content;
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      close(fd);
+      return absl::UnavailableError(std::strerror(err));
+    }
+    content.append(buffer, n);
+  }
+  close(fd);
+  return content;
+}
+
+absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path) {
+  absl::StatusOr<std::string> content = ReadFileToString(path);
+  if (!content.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot read config: ", content.status().message()));
+  }
+  return ParseLoadConfig(*content, path);
+}
+
+absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,
+                                absl::string_view application,
+                                const std::vector<std::string>& known_user_types) {
+  Checker check;
+  if (config.phases().empty()) check.Fail("phases", "the config has no phases; add at least one");
+  if (config.loops() < 0) check.Fail("loops", absl::StrCat("must be >= 0, not ", config.loops()));
+  if (config.run_time_s() < 0) {
+    check.Fail("run_time_s", absl::StrCat("must be >= 0, not ", config.run_time_s()));
+  }
+  if (config.has_stop_timeout_ms() && config.stop_timeout_ms() < 0) {
+    check.Fail("stop_timeout_ms", absl::StrCat("must be >= 0, not ", config.stop_timeout_ms()));
+  }
+  if (config.has_request_timeout_ms() && config.request_timeout_ms() <= 0) {
+    check.Fail("request_timeout_ms",
+               absl::StrCat("must be > 0, not ", config.request_timeout_ms()));
+  }
+  if (config.has_connect_timeout_ms() && config.connect_timeout_ms() <= 0) {
+    check.Fail("connect_timeout_ms",
+               absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
+  }
+
+  std::vector<std::string> sorted_types = known_user_types;
+  std::sort(sorted_types.begin(), sorted_types.end());
+  for (int p = 0; p < config.phases_size(); ++p) {
+    const PhaseConfig& phase = config.phases(p);
+    const std::string path = absl::StrCat("phases[", p, "]");
+    if (phase.duration() <= 0 || phase.duration() > kMaxPhaseSeconds) {
+      check.Fail(path, absl::StrCat("duration must be in 1..", kMaxPhaseSeconds, " seconds, not ",
+                                    phase.duration()));
+    }
+    if (phase.num_users() < 0 || phase.num_users() > kMaxUsers) {
+      check.Fail(path,
+                 absl::StrCat("num_users must be in 0..", kMaxUsers, ", not ", phase.num_users()));
+    }
+    if (phase.num_users() > 0 && phase.hatch_rate_per_s() <= 0) {
+      check.Fail(path, absl::StrCat("hatch_rate_per_s must be > 0 when num_users > 0, not ",
+                                    phase.hatch_rate_per_s()));
+    }
+    if (phase.hatch_rate_per_s() < 0) {
+      check.Fail(path,
+                 absl::StrCat("hatch_rate_per_s must be >= 0, not ", phase.hatch_rate_per_s()));
+    }
+    if (phase.user_types().empty()) {
+      check.Fail(path, "the phase has no user_types; add at least one");
+    }
+    absl::flat_hash_set<std::string> seen;
+    for (int u = 0; u < phase.user_types_size(); ++u) {
+      const UserTypeConfig& type = phase.user_types(u);
+      const std::string type_path = absl::StrCat(path, ".user_types[", u, "]");
+      if (type.name().empty()) {
+        check.Fail(type_path, "name is empty");
+      } else if (!std::binary_search(sorted_types.begin(), sorted_types.end(), type.name())) {
+        check.Fail(
+            type_path + ".name",
+            absl::StrCat("no behaviour '", type.name(), "UserBehavior' in application '",
+                         application.empty() ? "(none)" : application, "' (its user types: ",
+                         sorted_types.empty() ? "none" : absl::StrJoin(sorted_types, ", "), ")"));
+      }
+      if (!type.name().empty() && !seen.insert(type.name()).second) {
+        check.Fail(type_path + ".name",
+                   absl::StrCat("user type '", type.name(), "' appears twice in the phase"));
+      }
+      if (type.ratio() <= 0) {
+        check.Fail(type_path, absl::StrCat("ratio must be > 0, not ", type.ratio()));
+      }
+      if (type.min_wait_ms() < 0 || type.min_wait_ms() > kMaxWaitMs) {
+        check.Fail(type_path, absl::StrCat("min_wait_ms must be in 0..", kMaxWaitMs, ", not ",
+                                           type.min_wait_ms()));
+      }
+      if (type.max_wait_ms() < 0 || type.max_wait_ms() > kMaxWaitMs) {
+        check.Fail(type_path, absl::StrCat("max_wait_ms must be in 0..", kMaxWaitMs, ", not ",
+                                           type.max_wait_ms()));
+      }
+      if (type.min_wait_ms() > type.max_wait_ms()) {
+        check.Fail(type_path, absl::StrCat("min_wait_ms ", type.min_wait_ms(), " > max_wait_ms ",
+                                           type.max_wait_ms()));
+      }
+    }
+  }
+  if (check.errors().empty()) return absl::OkStatus();
+  std::vector<std::string> lines;
+  for (const std::string& e : check.errors()) lines.push_back(absl::StrCat(filename, ": ", e));
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+absl::Duration StopTimeout(const LoadConfig& config) {
+  return absl::Milliseconds(config.has_stop_timeout_ms() ? config.stop_timeout_ms()
+                                                         : kDefaultStopTimeoutMs);
+}
+
+absl::Duration RequestTimeout(const LoadConfig& config) {
+  return absl::Milliseconds(config.has_request_timeout_ms() ? config.request_timeout_ms()
+                                                            : kDefaultRequestTimeoutMs);
+}
+
+absl::Duration ConnectTimeout(const LoadConfig& config) {
+  return absl::Milliseconds(config.has_connect_timeout_ms() ? config.connect_timeout_ms()
+                                                            : kDefaultConnectTimeoutMs);
+}
+
+std::string PhaseName(const LoadConfig& config, int phase) {
+  if (phase >= 0 && phase < config.phases_size() && !config.phases(phase).name().empty()) {
+    return config.phases(phase).name();
+  }
+  return absl::StrCat("phase", phase);
+}
+
+std::string ConfigDigest(const LoadConfig& config) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  config.SerializeToCodedStream(&coded);
+  coded.Trim();
+  // FNV-1a, 64 bits: stable across builds and machines, unlike absl::Hash.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return absl::StrFormat("%016x", h);
+}
+
+}  // namespace loadgen

@@ -1,0 +1,50 @@
+#ifndef LOAD_GENERATION_CONFIG_CONFIG_H_
+#define LOAD_GENERATION_CONFIG_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/load_config.pb.h"
+
+namespace loadgen {
+
+using LoadConfig = ::pl::demos::load_generation::LocustConfigFile;
+using PhaseConfig = ::pl::demos::load_generation::LocustPhaseConfig;
+using UserTypeConfig = ::pl::demos::load_generation::UserType;
+
+// Parses `text` as a text-format LoadConfig. A syntax error, an unknown field, a value of the
+// wrong type or out of range is an InvalidArgument error "FILE:LINE:COLUMN: what is wrong";
+// binary content is rejected before parsing. No semantic checks (see ValidateLoadConfig).
+absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename);
+
+// The content of the file at `path`; if it cannot be read, an error saying why (strerror).
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// Reads and parses the file at `path`; an unreadable file is an error naming it and why.
+absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path);
+
+// Checks the rules a config must follow before anything runs. Each broken rule is reported as
+// "FILE: FIELD PATH: rule", e.g. "load.pbtxt: phases[1].user_types[0]: min_wait_ms 900 >
+// max_wait_ms 200", all in one InvalidArgument status, one per line. User type names must be in
+// `known_user_types` (the application's behaviours), which the message lists otherwise.
+absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,
+                                absl::string_view application,
+                                const std::vector<std::string>& known_user_types);
+
+// Settings with their defaults applied.
+absl::Duration StopTimeout(const LoadConfig& config);
+absl::Duration RequestTimeout(const LoadConfig& config);
+absl::Duration ConnectTimeout(const LoadConfig& config);
+// The phase's name for reports: its `name`, or "phase<index>".
+std::string PhaseName(const LoadConfig& config, int phase);
+
+// A stable digest of the config's content (hex), to tell configs apart in status.
+std::string ConfigDigest(const LoadConfig& config);
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_CONFIG_CONFIG_H_

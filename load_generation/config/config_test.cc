@@ -1,0 +1,184 @@
+#include "load_generation/config/config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string Message(const absl::Status& status) { return std::string(status.message()); }
+
+const std::vector<std::string> kShopTypes = {"Weekend", "Normal", "Holiday"};
+
+constexpr char kValid[] = R"pb(
+  phases {
+    user_types { name: "Normal" ratio: 1 min_wait_ms: 500 max_wait_ms: 1500 }
+    duration: 50
+    num_users: 100
+    hatch_rate_per_s: 30
+  }
+)pb";
+
+// The validation message for `text`, which must parse.
+std::string ValidationError(const std::string& text) {
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(text, "load.pbtxt");
+  EXPECT_TRUE(config.ok()) << config.status();
+  if (!config.ok()) return "";
+  absl::Status status = ValidateLoadConfig(*config, "load.pbtxt", "hipster_shop", kShopTypes);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  return std::string(status.message());
+}
+
+std::string Phase(const std::string& body) { return "phases { " + body + " }"; }
+
+constexpr char kNormal[] = "user_types { name: \"Normal\" ratio: 1 }";
+
+TEST(ParseLoadConfig, ValidConfigParsesAndValidates) {
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(kValid, "load.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "hipster_shop", kShopTypes).ok());
+  EXPECT_EQ(StopTimeout(*config), absl::Seconds(5));
+  EXPECT_EQ(RequestTimeout(*config), absl::Seconds(10));
+  EXPECT_EQ(PhaseName(*config, 0), "phase0");
+}
+
+TEST(ParseLoadConfig, SyntaxErrorNamesFileLineAndColumn) {
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig("phases {\n  duration: 10\n", "a.pbtxt");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config.status()), StartsWith("a.pbtxt:3:1: "));
+}
+
+TEST(ParseLoadConfig, UnknownField) {
+  auto config = ParseLoadConfig("phases { num_usres: 3 }", "a.pbtxt");
+  EXPECT_THAT(Message(config.status()),
+              AllOf(StartsWith("a.pbtxt:1:"), HasSubstr("no field named \"num_usres\"")));
+}
+
+TEST(ParseLoadConfig, WrongType) {
+  auto config = ParseLoadConfig("phases {\n duration: \"ten\" }", "a.pbtxt");
+  EXPECT_THAT(Message(config.status()),
+              AllOf(StartsWith("a.pbtxt:2:"), HasSubstr("Expected integer")));
+}
+
+TEST(ParseLoadConfig, OutOfRangeNumber) {
+  auto config = ParseLoadConfig("phases { num_users: 99999999999 }", "a.pbtxt");
+  EXPECT_THAT(Message(config.status()), AllOf(StartsWith("a.pbtxt:1:"), HasSubstr("out of range")));
+}
+
+TEST(ParseLoadConfig, BinaryContentIsRejectedBeforeParsing) {
+  auto config = ParseLoadConfig(std::string("\x0a\x04\x10\x00\x18\x05", 6), "a.bin");
+  EXPECT_THAT(Message(config.status()),
+              AllOf(StartsWith("a.bin: not a text-format config"), HasSubstr("offset 3")));
+  auto latin1 = ParseLoadConfig("phases { name: \"caf\xe9\" }", "b.pbtxt");
+  EXPECT_THAT(Message(latin1.status()), HasSubstr("offset 19"));
+}
+
+TEST(ReadLoadConfig, UnreadableFileIsNamed) {
+  auto config = ReadLoadConfig("/nonexistent/load.pbtxt");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("/nonexistent/load.pbtxt: cannot read config: No such file"));
+  auto directory = ReadLoadConfig("/");
+  EXPECT_EQ(Message(directory.status()), "/: cannot read config: Is a directory");
+}
+
+TEST(ReadLoadConfig, ReadsAFile) {
+  std::string path = ::testing::TempDir() + "/load.pbtxt";
+  std::ofstream(path) << kValid;
+  auto config = ReadLoadConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->phases(0).num_users(), 100);
+}
+
+TEST(ValidateLoadConfig, NoPhases) {
+  EXPECT_EQ(ValidationError(""), "load.pbtxt: phases: the config has no phases; add at least one");
+}
+
+TEST(ValidateLoadConfig, PhaseWithoutUserTypes) {
+  EXPECT_EQ(ValidationError(Phase("duration: 5 num_users: 1 hatch_rate_per_s: 1")),
+            "load.pbtxt: phases[0]: the phase has no user_types; add at least one");
+}
+
+TEST(ValidateLoadConfig, DurationMustBePositive) {
+  EXPECT_THAT(ValidationError(Phase(std::string(kNormal) + " duration: 0")),
+              HasSubstr("load.pbtxt: phases[0]: duration must be in 1..31622400 seconds, not 0"));
+}
+
+TEST(ValidateLoadConfig, NegativeUsers) {
+  EXPECT_THAT(ValidationError(Phase(std::string(kNormal) + " duration: 5 num_users: -3")),
+              HasSubstr("phases[0]: num_users must be in 0..1000000, not -3"));
+}
+
+TEST(ValidateLoadConfig, HatchRateNeededWhenThereAreUsers) {
+  EXPECT_THAT(ValidationError(Phase(std::string(kNormal) + " duration: 5 num_users: 3")),
+              HasSubstr("phases[0]: hatch_rate_per_s must be > 0 when num_users > 0, not 0"));
+}
+
+TEST(ValidateLoadConfig, RatioMustBePositive) {
+  EXPECT_THAT(ValidationError(Phase("user_types { name: \"Normal\" ratio: 0 } duration: 5")),
+              HasSubstr("load.pbtxt: phases[0].user_types[0]: ratio must be > 0, not 0"));
+}
+
+TEST(ValidateLoadConfig, NegativeWait) {
+  EXPECT_THAT(ValidationError(
+                  Phase("user_types { name: \"Normal\" ratio: 1 min_wait_ms: -1 } duration: 5")),
+              HasSubstr("phases[0].user_types[0]: min_wait_ms must be in 0..86400000, not -1"));
+}
+
+TEST(ValidateLoadConfig, MinWaitAboveMaxWait) {
+  std::string text = Phase(std::string(kNormal) + " duration: 5") +
+                     Phase(
+                         "user_types { name: \"Normal\" ratio: 1 } user_types { name: "
+                         "\"Weekend\" ratio: 2 min_wait_ms: 900 max_wait_ms: 200 } duration: 5");
+  EXPECT_EQ(ValidationError(text),
+            "load.pbtxt: phases[1].user_types[1]: min_wait_ms 900 > max_wait_ms 200");
+}
+
+TEST(ValidateLoadConfig, UserTypeTwiceInAPhase) {
+  EXPECT_THAT(ValidationError(Phase(std::string(kNormal) + kNormal + " duration: 5")),
+              HasSubstr("phases[0].user_types[1].name: user type 'Normal' appears twice"));
+}
+
+TEST(ValidateLoadConfig, UnknownUserTypeListsTheApplicationsTypes) {
+  EXPECT_EQ(ValidationError(Phase("user_types { name: \"Weeknd\" ratio: 1 } duration: 5")),
+            "load.pbtxt: phases[0].user_types[0].name: no behaviour 'WeekndUserBehavior' in "
+            "application 'hipster_shop' (its user types: Holiday, Normal, Weekend)");
+}
+
+TEST(ValidateLoadConfig, BadRunSettings) {
+  std::string text = std::string(kValid) +
+                     "loops: -1 run_time_s: -5 stop_timeout_ms: -1 request_timeout_ms: 0 "
+                     "connect_timeout_ms: -2";
+  std::string message = ValidationError(text);
+  EXPECT_THAT(message, HasSubstr("load.pbtxt: loops: must be >= 0, not -1"));
+  EXPECT_THAT(message, HasSubstr("load.pbtxt: run_time_s: must be >= 0, not -5"));
+  EXPECT_THAT(message, HasSubstr("load.pbtxt: stop_timeout_ms: must be >= 0, not -1"));
+  EXPECT_THAT(message, HasSubstr("load.pbtxt: request_timeout_ms: must be > 0, not 0"));
+  EXPECT_THAT(message, HasSubstr("load.pbtxt: connect_timeout_ms: must be > 0, not -2"));
+}
+
+TEST(ValidateLoadConfig, EveryBrokenRuleIsReportedOnItsOwnLine) {
+  std::string message =
+      ValidationError(Phase("user_types { name: \"Nope\" ratio: -1 } duration: -1 num_users: 5"));
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
+}
+
+TEST(ConfigDigest, ChangesWithContentOnly) {
+  auto a = ParseLoadConfig(kValid, "a");
+  auto b = ParseLoadConfig(std::string("# comment\n") + kValid, "b");
+  auto c = ParseLoadConfig(std::string(kValid) + "loops: 2", "c");
+  EXPECT_EQ(ConfigDigest(*a), ConfigDigest(*b));
+  EXPECT_NE(ConfigDigest(*a), ConfigDigest(*c));
+  EXPECT_EQ(ConfigDigest(*a).size(), 16u);
+}
+
+}  // namespace
+}  // namespace loadgen

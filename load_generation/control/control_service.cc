@@ -1,0 +1,391 @@
+#include "load_generation/control/control_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/config/config.h"
+#include "load_generation/stats/stats_proto.h"
+
+namespace loadgen {
+namespace {
+
+constexpr char kServiceName[] = "pl.demos.load_generation.LoadGenerator";
+
+int64_t UnixMs(absl::Time t) { return t == absl::InfinitePast() ? 0 : absl::ToUnixMillis(t); }
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl::StatusCode has gRPC's numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+control::Status::State ToProto(RunState state) {
+  switch (state) {
+    case RunState::kIdle:
+      return control::Status::IDLE;
+    case RunState::kScheduled:
+      return control::Status::SCHEDULED;
+    case RunState::kRunning:
+      return control::Status::RUNNING;
+    case RunState::kPaused:
+      return control::Status::PAUSED;
+    case RunState::kStopping:
+      return control::Status::STOPPING;
+  }
+  return control::Status::IDLE;
+}
+
+void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* out) {
+  out->set_occurrence(phase.occurrence.number);
+  out->set_loop(phase.occurrence.loop);
+  out->set_phase(phase.occurrence.phase);
+  out->set_name(phase.name);
+  out->set_target_users(phase.target_users);
+  out->set_start_unix_ms(UnixMs(phase.occurrence.start));
+  FillTable(phase.stats, phase.end - phase.occurrence.start, histograms, out);
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the TLS ", what, " ", path, ": ", text.status().message()));
+  }
+  return text;
+}
+
+}  // namespace
+
+control::Status ToProto(const DaemonStatus& s) {
+  control::Status out;
+  out.set_state(ToProto(s.position.state));
+  out.set_config_source(s.config_source);
+  out.set_config_digest(s.config_digest);
+  out.set_application(s.application);
+  out.set_target(s.target);
+  out.set_run_number(s.position.run_number);
+  if (s.position.run_number > 0) out.set_start_at_unix_ms(UnixMs(s.run.start));
+  out.set_run_elapsed_s(absl::ToDoubleSeconds(s.run_elapsed));
+  if (s.run.occurrence) {
+    out.set_phase(s.run.occurrence->phase);
+    out.set_phase_name(s.run.phase_name);
+    out.set_loop(s.run.occurrence->loop);
+    out.set_occurrence(s.run.occurrence->number);
+    out.set_phase_elapsed_s(absl::ToDoubleSeconds(s.run.progress.elapsed));
+    out.set_phase_remaining_s(absl::ToDoubleSeconds(s.run.progress.remaining));
+  }
+  if (s.run.override_users) {
+    out.set_override_active(true);
+    out.set_override_users(*s.run.override_users);
+  }
+  out.set_reload_pending(s.run.reload_pending);
+  for (const UserTypeCounts& c : s.run.users) {
+    control::Status::UserType* type = out.add_user_types();
+    type->set_name(c.name);
+    type->set_target(c.target);
+    type->set_active(c.active);
+    type->set_stopping(c.stopping);
+  }
+  out.set_current_requests_per_s(s.recent.requests_per_s);
+  out.set_current_failures_per_s(s.recent.failures_per_s);
+  out.set_current_p50_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.5)));
+  out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
+  out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
+  out.set_total_requests(s.total.requests);
+  out.set_total_failures(s.total.failures);
+  out.set_total_requests_per_s(s.total_requests_per_s);
+  for (const auto& [occurrence, row] : s.completed) {
+    control::Status::PhaseSummary* summary = out.add_completed_phases();
+    summary->set_loop(occurrence.loop);
+    summary->set_phase(occurrence.phase);
+    summary->set_name(row.name);
+    summary->set_users(row.users);
+    summary->set_duration_s(absl::ToDoubleSeconds(row.duration));
+    summary->set_requests(row.requests);
+    summary->set_failures(row.failures);
+    summary->set_requests_per_s(row.requests_per_s);
+    summary->set_p50_ms(row.median_ms);
+    summary->set_p95_ms(row.p95_ms);
+    summary->set_p99_ms(row.p99_ms);
+    summary->set_max_ms(row.max_ms);
+    summary->set_failure_percent(row.failure_percent);
+  }
+  return out;
+}
+
+control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms) {
+  control::StatsReport out;
+  for (const PhaseResult& phase : stats.completed) {
+    FillPhase(phase, histograms, out.add_completed_phases());
+  }
+  if (stats.current) {
+    PhaseResult current = *stats.current;
+    current.end = stats.now;
+    FillPhase(current, histograms, out.mutable_current_phase());
+  }
+  control::PhaseStats* total = out.mutable_total();
+  total->set_name("Total");
+  total->set_start_unix_ms(UnixMs(stats.total_since));
+  FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), histograms,
+            total);
+  return out;
+}
+
+ControlService::ControlService(RunControl& control, ControlToken token)
+    : control_(control), token_(std::move(token)) {}
+
+void ControlService::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutdown_ = true;
+  shutdown_cv_.notify_all();
+}
+
+grpc::Status ControlService::Authorize(const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  std::optional<absl::string_view> authorization;
+  if (it != metadata.end()) authorization = absl::string_view(it->second.data(), it->second.size());
+  return ToGrpc(token_.Check(authorization));
+}
+
+absl::StatusOr<RunConfig> ControlService::RequestedConfig(
+    const control::ConfigSource& source) const {
+  switch (source.source_case()) {
+    case control::ConfigSource::kText:
+      return control_.ConfigFromText(source.text(),
+                                     source.name().empty() ? "inline" : source.name());
+    case control::ConfigSource::kPath:
+      return control_.ConfigFromFile(source.path());
+    case control::ConfigSource::SOURCE_NOT_SET:
+      break;
+  }
+  return control_.config();
+}
+
+grpc::Status ControlService::Reply(const absl::Status& status, control::Status* response) {
+  if (!status.ok()) return ToGrpc(status);
+  *response = ToProto(control_.Status());
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::Start(grpc::ServerContext* context,
+                                   const control::StartRequest* request,
+                                   control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  if (request->run_time_s() < 0 || request->run_time_s() > 1e9) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("run_time_s must be in 0..1e9, not ", request->run_time_s())));
+  }
+  std::optional<RunConfig> config;
+  if (request->config().source_case() != control::ConfigSource::SOURCE_NOT_SET) {
+    absl::StatusOr<RunConfig> requested = RequestedConfig(request->config());
+    if (!requested.ok()) return ToGrpc(requested.status());
+    config = *std::move(requested);
+  }
+  const absl::Time at = absl::FromUnixMillis(std::max<int64_t>(request->start_at_unix_ms(), 0));
+  return Reply(control_.Start(std::move(config), at, absl::Seconds(request->run_time_s())),
+               response);
+}
+
+grpc::Status ControlService::Stop(grpc::ServerContext* context, const control::StopRequest* request,
+                                  control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  if (request->timeout_ms() < 0) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("timeout_ms must be >= 0, not ", request->timeout_ms())));
+  }
+  std::optional<absl::Duration> timeout;
+  if (request->timeout_ms() > 0) timeout = absl::Milliseconds(request->timeout_ms());
+  return Reply(control_.Stop(timeout), response);
+}
+
+grpc::Status ControlService::GetStatus(grpc::ServerContext* context,
+                                       const control::GetStatusRequest* /*request*/,
+                                       control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(absl::OkStatus(), response);
+}
+
+grpc::Status ControlService::WatchStatus(grpc::ServerContext* context,
+                                         const control::WatchStatusRequest* request,
+                                         grpc::ServerWriter<control::Status>* writer) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  int64_t interval_ms = request->interval_ms() == 0 ? 1000 : request->interval_ms();
+  if (interval_ms < 100 || interval_ms > int64_t{3600} * 1000) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("interval_ms must be in 100..3600000, not ", request->interval_ms())));
+  }
+  struct Slot {
+    std::atomic<int>& count;
+    ~Slot() { --count; }
+  } slot{watchers_};
+  if (++watchers_ > kMaxWatchers) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("at most ", kMaxWatchers, " status watchers at once"));
+  }
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    if (!writer->Write(ToProto(control_.Status()))) return grpc::Status::OK;  // client gone
+    next += std::chrono::milliseconds(interval_ms);
+    std::unique_lock<std::mutex> lock(mu_);
+    // Wakes for shutdown, and every 100 ms to see whether the client went away.
+    while (!shutdown_ && !context->IsCancelled() && std::chrono::steady_clock::now() < next) {
+      shutdown_cv_.wait_until(
+          lock, std::min(next, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+    }
+    if (shutdown_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the daemon is exiting");
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+  }
+}
+
+grpc::Status ControlService::JumpToPhase(grpc::ServerContext* context,
+                                         const control::JumpToPhaseRequest* request,
+                                         control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.Control(::loadgen::JumpToPhase{.phase = request->phase()}), response);
+}
+
+grpc::Status ControlService::Pause(grpc::ServerContext* context,
+                                   const control::PauseRequest* /*request*/,
+                                   control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.Control(PauseRun()), response);
+}
+
+grpc::Status ControlService::Resume(grpc::ServerContext* context,
+                                    const control::ResumeRequest* /*request*/,
+                                    control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.Control(ResumeRun()), response);
+}
+
+grpc::Status ControlService::OverrideUsers(grpc::ServerContext* context,
+                                           const control::OverrideUsersRequest* request,
+                                           control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  const std::vector<int> ratios(request->ratios().begin(), request->ratios().end());
+  return Reply(control_.Control(OverrideUserCount{.users = request->users(), .ratios = ratios}),
+               response);
+}
+
+grpc::Status ControlService::ClearOverride(grpc::ServerContext* context,
+                                           const control::ClearOverrideRequest* /*request*/,
+                                           control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.Control(ClearUserOverride()), response);
+}
+
+grpc::Status ControlService::ReloadConfig(grpc::ServerContext* context,
+                                          const control::ReloadConfigRequest* request,
+                                          control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  if (request->config().source_case() == control::ConfigSource::SOURCE_NOT_SET) {
+    return ToGrpc(absl::InvalidArgumentError("give the new config as text or path"));
+  }
+  if (!control::ReloadConfigRequest::When_IsValid(request->when())) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("when must be NOW or NEXT_PHASE, not ", request->when())));
+  }
+  absl::StatusOr<RunConfig> config = RequestedConfig(request->config());
+  if (!config.ok()) return ToGrpc(config.status());
+  return Reply(control_.Reload(*std::move(config),
+                               request->when() == control::ReloadConfigRequest::NEXT_PHASE),
+               response);
+}
+
+grpc::Status ControlService::ResetStats(grpc::ServerContext* context,
+                                        const control::ResetStatsRequest* /*request*/,
+                                        control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.ResetStats(), response);
+}
+
+grpc::Status ControlService::GetStats(grpc::ServerContext* context,
+                                      const control::GetStatsRequest* request,
+                                      control::StatsReport* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  *response = ToProto(control_.Stats(), request->histograms());
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::ListApplications(grpc::ServerContext* context,
+                                              const control::ListApplicationsRequest* /*request*/,
+                                              control::ApplicationList* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  const BehaviorRegistry& registry = BehaviorRegistry::Global();
+  for (const std::string& name : registry.Applications()) {
+    control::ApplicationList::Application* app = response->add_applications();
+    app->set_name(name);
+    for (const std::string& type : registry.UserTypes(name)) app->add_user_types(type);
+  }
+  for (const std::string& name : control_.config().declared->names()) {
+    response->add_declared_user_types(name);
+  }
+  return grpc::Status::OK;
+}
+
+ControlServer::ControlServer(RunControl& control, ControlToken token)
+    : service_(control, std::move(token)) {}
+
+absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
+    RunControl& control, const ControlServerOptions& options) {
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+    }
+    absl::StatusOr<std::string> cert = ReadPem(options.tls_cert_file, "certificate");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(options.tls_key_file, "key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<ControlServer> server(new ControlServer(control, ControlToken(options.token)));
+  grpc::ServerBuilder builder;
+  // A second daemon on the same port is an error, not a silent share of the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(options.address, credentials, &server->port_);
+  builder.RegisterService(&server->service_);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot serve gRPC on '", options.address,
+        "' (is it HOST:PORT, is the port free, are the TLS files a matching PEM pair?)"));
+  }
+  server->UpdateHealth(RunState::kIdle);
+  return server;
+}
+
+ControlServer::~ControlServer() { Shutdown(); }
+
+void ControlServer::UpdateHealth(RunState state) {
+  const bool serving =
+      state == RunState::kScheduled || state == RunState::kRunning || state == RunState::kPaused;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shut_down_) return;
+  server_->GetHealthCheckService()->SetServingStatus(kServiceName, serving);
+}
+
+void ControlServer::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_ || !server_) return;  // no server_: it never started
+    shut_down_ = true;
+  }
+  service_.Shutdown();
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server_->Wait();
+}
+
+}  // namespace loadgen

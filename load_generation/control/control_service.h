@@ -1,0 +1,120 @@
+#ifndef LOAD_GENERATION_CONTROL_CONTROL_SERVICE_H_
+#define LOAD_GENERATION_CONTROL_CONTROL_SERVICE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "load_generation/control/control_token.h"
+#include "load_generation/control/run_control.h"
+#include "proto/control.grpc.pb.h"
+
+namespace loadgen {
+
+namespace control = ::pl::demos::load_generation;
+
+// The gRPC face of the run controller: each RPC checks the caller's token, turns the request into
+// a RunControl call and the result into a Status message. Handlers stay thin: the controller does
+// the work.
+class ControlService final : public control::LoadGenerator::Service {
+ public:
+  ControlService(RunControl& control, ControlToken token);
+
+  // Ends every WatchStatus stream; later ones end at once. Call before the server shuts down.
+  void Shutdown();
+
+  grpc::Status Start(grpc::ServerContext* context, const control::StartRequest* request,
+                     control::Status* response) override;
+  grpc::Status Stop(grpc::ServerContext* context, const control::StopRequest* request,
+                    control::Status* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context, const control::GetStatusRequest* request,
+                         control::Status* response) override;
+  grpc::Status WatchStatus(grpc::ServerContext* context, const control::WatchStatusRequest* request,
+                           grpc::ServerWriter<control::Status>* writer) override;
+  grpc::Status JumpToPhase(grpc::ServerContext* context, const control::JumpToPhaseRequest* request,
+                           control::Status* response) override;
+  grpc::Status Pause(grpc::ServerContext* context, const control::PauseRequest* request,
+                     control::Status* response) override;
+  grpc::Status Resume(grpc::ServerContext* context, const control::ResumeRequest* request,
+                      control::Status* response) override;
+  grpc::Status OverrideUsers(grpc::ServerContext* context,
+                             const control::OverrideUsersRequest* request,
+                             control::Status* response) override;
+  grpc::Status ClearOverride(grpc::ServerContext* context,
+                             const control::ClearOverrideRequest* request,
+                             control::Status* response) override;
+  grpc::Status ReloadConfig(grpc::ServerContext* context,
+                            const control::ReloadConfigRequest* request,
+                            control::Status* response) override;
+  grpc::Status ResetStats(grpc::ServerContext* context, const control::ResetStatsRequest* request,
+                          control::Status* response) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const control::GetStatsRequest* request,
+                        control::StatsReport* response) override;
+  grpc::Status ListApplications(grpc::ServerContext* context,
+                                const control::ListApplicationsRequest* request,
+                                control::ApplicationList* response) override;
+
+  // At most this many WatchStatus streams at once; more get RESOURCE_EXHAUSTED.
+  static constexpr int kMaxWatchers = 256;
+
+ private:
+  grpc::Status Authorize(const grpc::ServerContext& context) const;
+  // The config a request names: its text, a path on this machine, or the config in force.
+  absl::StatusOr<RunConfig> RequestedConfig(const control::ConfigSource& source) const;
+  // `status` as a gRPC status; on success, `response` gets the daemon's status.
+  grpc::Status Reply(const absl::Status& status, control::Status* response);
+
+  RunControl& control_;
+  const ControlToken token_;
+  std::mutex mu_;
+  std::condition_variable shutdown_cv_;
+  bool shutdown_ = false;  // guarded by mu_
+  std::atomic<int> watchers_{0};
+};
+
+// The daemon's status and statistics as messages.
+control::Status ToProto(const DaemonStatus& status);
+// With `histograms`, each row carries its latency histogram (for merging shards).
+control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms = false);
+
+struct ControlServerOptions {
+  std::string address = "127.0.0.1:50051";  // port 0 picks a free one
+  std::string token;                        // empty: no authentication
+  std::string tls_cert_file;                // both set: TLS; else plaintext
+  std::string tls_key_file;
+};
+
+// The gRPC server: the control service, the standard health service and server reflection.
+// Health: service "" is SERVING while the daemon is up; service
+// "pl.demos.load_generation.LoadGenerator" is SERVING while a run is under way (scheduled,
+// running or paused) and NOT_SERVING when idle or stopping.
+class ControlServer {
+ public:
+  // Unavailable (with the address) if it cannot listen; InvalidArgument for bad TLS files.
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Start(RunControl& control,
+                                                              const ControlServerOptions& options);
+  ~ControlServer();
+
+  int port() const { return port_; }
+  // Sets the health of the control service from the run state; call after state changes.
+  void UpdateHealth(RunState state);
+  // Ends watch streams and calls, then stops serving. Idempotent.
+  void Shutdown();
+
+ private:
+  ControlServer(RunControl& control, ControlToken token);
+
+  ControlService service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::mutex mu_;
+  bool shut_down_ = false;  // guarded by mu_
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_CONTROL_CONTROL_SERVICE_H_

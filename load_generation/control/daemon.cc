@@ -1,0 +1,273 @@
+#include "load_generation/control/daemon.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "load_generation/config/config.h"
+
+namespace loadgen {
+
+Daemon::Daemon(RunConfig config, DaemonOptions options, Clock& clock)
+    : options_(std::move(options)), clock_(clock), config_(std::move(config)) {}
+
+Daemon::~Daemon() {
+  std::shared_ptr<Engine> engine;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    engine = std::move(engine_);
+  }
+  // The engine's destructor stops a run under way and waits for it.
+}
+
+absl::StatusOr<RunConfig> Daemon::ConfigFromText(const std::string& text,
+                                                 const std::string& name) const {
+  absl::StatusOr<LoadConfig> parsed = ParseLoadConfig(text, name);
+  if (!parsed.ok()) return parsed.status();
+  return ResolveRunConfig(*std::move(parsed), name, options_.application);
+}
+
+absl::StatusOr<RunConfig> Daemon::ConfigFromFile(const std::string& path) const {
+  return LoadRunConfig(path, options_.application);
+}
+
+absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run) const {
+  const std::string& host = options_.host.empty() ? run.config.host() : options_.host;
+  if (host.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        run.path, ": no target: set `host` in the config or pass --host=http://HOST:PORT"));
+  }
+  absl::StatusOr<HttpTarget> target = ParseHttpTarget(host);
+  if (!target.ok()) return target.status();
+  return EngineOptions{.threads = options_.threads,
+                       .seed = options_.seed,
+                       .http = {.target = *target,
+                                .connect_timeout = ConnectTimeout(run.config),
+                                .request_timeout = RequestTimeout(run.config),
+                                .tls_context = options_.tls_context,
+                                .tls_verify = options_.tls_verify},
+                       .stop_timeout = StopTimeout(run.config),
+                       .shard_index = options_.shard_index,
+                       .shard_count = options_.shard_count};
+}
+
+RunState Daemon::StateLocked(const RunStatus& run) const {
+  if (!run.running) return listener_pending_ ? RunState::kStopping : RunState::kIdle;
+  if (stopped_by_call_) return RunState::kStopping;
+  if (run.paused) return RunState::kPaused;
+  if (!run.occurrence && clock_.Now() < run.start) return RunState::kScheduled;
+  return RunState::kRunning;
+}
+
+RunPosition Daemon::PositionLocked(const RunStatus& run) const {
+  return {
+      .state = StateLocked(run), .run_number = run_number_, .stopped_by_call = stopped_by_call_};
+}
+
+void Daemon::RestartWindowLocked(absl::Time now) {
+  recent_ = RecentStats();
+  recent_.AddSample(now, RequestStats());
+  last_sample_ = now;
+}
+
+absl::Status Daemon::RequireRun() const {
+  if (!engine_ || engine_->done()) return absl::FailedPreconditionError("no run is under way");
+  if (stopped_by_call_) return absl::FailedPreconditionError("the run is stopping");
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
+                           absl::Duration run_time) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (engine_ && (!engine_->done() || listener_pending_)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a run is under way (", RunStateName(StateLocked(engine_->Status())), "); stop it first"));
+  }
+  const RunConfig& run = config ? *config : config_;
+  absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run);
+  if (!engine_options.ok()) return engine_options.status();
+  if (run_time < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the run time must not be negative");
+  }
+  if (config) config_ = *std::move(config);
+  if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(config_.config.run_time_s());
+
+  engine_.reset();  // the last run's threads end here
+  const absl::Time now = clock_.Now();
+  const absl::Time start = std::max(at, now);
+  engine_ = std::make_shared<Engine>(config_.config, *engine_options, config_.Behaviors(), clock_);
+  target_ = engine_options->http.target.Url();
+  engine_->Start(start,
+                 run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
+  ++run_number_;
+  stopped_by_call_ = false;
+  listener_pending_ = options_.listener != nullptr;
+  summarised_.reset();
+  counting_since_ = start;
+  RestartWindowLocked(now);
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::Stop(std::optional<absl::Duration> timeout) {
+  std::shared_ptr<Engine> engine;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!engine_ || (engine_->done() && !listener_pending_)) {
+      return absl::FailedPreconditionError("no run is under way");
+    }
+    if (!engine_->done()) stopped_by_call_ = true;
+    engine = engine_;
+  }
+  engine->Stop(timeout);
+  engine->WaitUntilDone();
+  EndRun();
+  return absl::OkStatus();
+}
+
+void Daemon::EndRun() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!engine_ || !engine_->done() || !listener_pending_) return;
+  if (ending_) {
+    ended_.wait(lock, [this] { return !listener_pending_; });
+    return;
+  }
+  ending_ = true;
+  lock.unlock();
+  options_.listener->RunEnded(clock_.Now(), Status(), Totals(), Stats());
+  lock.lock();
+  ending_ = false;
+  listener_pending_ = false;
+  ended_.notify_all();
+}
+
+absl::Status Daemon::Control(const RunCommand& command) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status ok = RequireRun(); !ok.ok()) return ok;
+  return engine_->Control(command);
+}
+
+absl::Status Daemon::Reload(RunConfig config, bool at_boundary) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (RequireRun().ok()) {
+    absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(config);
+    if (!engine_options.ok()) return engine_options.status();
+    if (engine_options->http.target.Url() != target_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config.path, ": names target ", engine_options->http.target.Url(),
+          " but the run sends to ", target_, "; a run keeps its target: stop it and start again"));
+    }
+    if (absl::Status reloaded = engine_->Reload(config.config, config.Behaviors(), at_boundary);
+        !reloaded.ok()) {
+      return reloaded;
+    }
+  }
+  config_ = std::move(config);
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::ResetStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!engine_) return absl::FailedPreconditionError("no run has started yet");
+  engine_->ResetStats();
+  const absl::Time now = clock_.Now();
+  counting_since_ = std::max(now, counting_since_);
+  RestartWindowLocked(now);
+  return absl::OkStatus();
+}
+
+DaemonStatus Daemon::Status() {
+  std::lock_guard<std::mutex> lock(mu_);
+  DaemonStatus status;
+  status.config_source = config_.path;
+  status.config_digest = ConfigDigest(config_.config);
+  status.application = config_.application;
+  status.target = target_;
+  if (!engine_) {
+    status.position = PositionLocked(RunStatus());
+    absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(config_);
+    if (engine_options.ok()) status.target = engine_options->http.target.Url();
+    return status;
+  }
+  const absl::Time now = clock_.Now();
+  status.run = engine_->Status();
+  status.position = PositionLocked(status.run);
+  status.recent = recent_.Current();
+  if (const uint64_t version = engine_->stats().completed_version(); summarised_ != version) {
+    const std::vector<PhaseResult> completed = engine_->stats().Completed();
+    const std::vector<PhaseRow> rows = PhaseRows(completed, RequestStats());
+    summaries_.clear();
+    for (size_t i = 0; i < completed.size(); ++i) {
+      summaries_.push_back({completed[i].occurrence, rows[i]});
+    }
+    summarised_ = version;
+  }
+  status.completed = summaries_;
+  status.phase_total = engine_->stats().Current(now).stats.Total();
+  status.total = engine_->stats().Total().Total();
+  const absl::Time end = CountedUntilLocked(status.position.state, status.total.last);
+  status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
+  const double seconds = absl::ToDoubleSeconds(end - counting_since_);
+  status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
+  return status;
+}
+
+RunPosition Daemon::Position() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return PositionLocked(engine_ ? engine_->Status() : RunStatus());
+}
+
+StatsSnapshot Daemon::Stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StatsSnapshot snapshot;
+  snapshot.now = clock_.Now();
+  snapshot.total_since = counting_since_;
+  if (!engine_) return snapshot;
+  snapshot.completed = engine_->stats().Completed();
+  PhaseResult current = engine_->stats().Current(snapshot.now);
+  if (engine_->Status().occurrence) snapshot.current = std::move(current);
+  snapshot.total = engine_->stats().Total();
+  return snapshot;
+}
+
+StatsTotals Daemon::Totals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StatsTotals totals;
+  if (!engine_) return totals;
+  totals.total = engine_->stats().Total();
+  totals.by_phase = engine_->stats().PhaseTotals();
+  const absl::Time end =
+      CountedUntilLocked(StateLocked(engine_->Status()), totals.total.Total().last);
+  totals.counted = std::max(end - counting_since_, absl::ZeroDuration());
+  return totals;
+}
+
+absl::Time Daemon::CountedUntilLocked(RunState state, absl::Time last) const {
+  return state == RunState::kIdle ? last : clock_.Now();
+}
+
+RunConfig Daemon::config() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_;
+}
+
+void Daemon::Tick() {
+  const absl::Time now = clock_.Now();
+  bool under_way = false;
+  bool sampled = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    under_way = engine_ && !engine_->done();
+    if (under_way && now - last_sample_ >= absl::Seconds(1)) {
+      recent_.AddSample(now, engine_->stats().Total().Total());
+      last_sample_ = now;
+      sampled = true;
+    }
+  }
+  if (!under_way) {
+    EndRun();
+  } else if (sampled && options_.listener != nullptr) {
+    options_.listener->RunSample(now, Status(), Totals());
+  }
+}
+
+}  // namespace loadgen

@@ -1,0 +1,421 @@
+#include "load_generation/http/http_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ssl/error.hpp"
+#include "boost/asio/ssl/host_name_verification.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/beast/core/error.hpp"
+#include "boost/beast/http/error.hpp"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+#include "boost/beast/ssl.hpp"
+
+namespace loadgen {
+namespace {
+
+using boost::system::error_code;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+absl::string_view View(boost::core::string_view s) { return {s.data(), s.size()}; }
+boost::core::string_view BeastView(absl::string_view s) { return {s.data(), s.size()}; }
+
+bool IsTimeout(const error_code& ec) { return ec == beast::error::timeout; }
+
+bool IsReset(const error_code& ec) {
+  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::eof || ec == http::error::end_of_stream ||
+         ec == http::error::partial_message || ec == asio::error::connection_aborted ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+// A kept-alive connection the server had closed: retrying on a new one is safe.
+bool IsStaleConnection(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+}  // namespace
+
+std::string HttpTarget::Url() const {
+  const bool default_port = port == (tls ? "443" : "80");
+  const bool v6 = absl::StrContains(host, ':');
+  return absl::StrCat(tls ? "https://" : "http://", v6 ? "[" : "", host, v6 ? "]" : "",
+                      default_port ? "" : ":", default_port ? "" : port, base_path);
+}
+
+absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
+  HttpTarget target;
+  absl::string_view rest = url;
+  target.tls = absl::ConsumePrefix(&rest, "https://");
+  if (!target.tls && !absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': must start with http:// or https://"));
+  }
+  size_t slash = rest.find('/');
+  absl::string_view authority = rest.substr(0, slash);
+  if (slash != absl::string_view::npos) {
+    absl::string_view path = rest.substr(slash);
+    while (absl::ConsumeSuffix(&path, "/")) {
+    }
+    target.base_path = std::string(path);
+  }
+  if (absl::StrContains(authority, '@') || absl::StrContains(authority, '?') ||
+      absl::StrContains(authority, '#')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': user info, query and fragment are not supported"));
+  }
+  absl::string_view port;
+  if (absl::ConsumePrefix(&authority, "[")) {
+    size_t close = authority.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': unclosed '['"));
+    }
+    target.host = std::string(authority.substr(0, close));
+    absl::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) {
+      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': junk after ']'"));
+    }
+    port = after;
+  } else {
+    size_t colon = authority.rfind(':');
+    target.host = std::string(authority.substr(0, colon));
+    if (colon != absl::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (target.host.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("target '", url, "': no host"));
+  }
+  int port_number = target.tls ? 443 : 80;
+  if (!port.empty() &&
+      (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': port '", port, "' is not a number in 1..65535"));
+  }
+  target.port = absl::StrCat(port_number);
+  const bool v6 = absl::StrContains(target.host, ':');
+  target.host_header = absl::StrCat(v6 ? "[" : "", target.host, v6 ? "]" : "",
+                                    port.empty() ? "" : ":", port.empty() ? "" : target.port);
+  return target;
+}
+
+std::string UrlEncode(absl::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string FormEncode(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) body.push_back('&');
+    absl::StrAppend(&body, UrlEncode(name), "=", UrlEncode(value));
+  }
+  return body;
+}
+
+absl::string_view HttpResponse::body() const {
+  return message_ ? absl::string_view(message_->body()) : absl::string_view();
+}
+
+absl::string_view HttpResponse::header(absl::string_view name) const {
+  if (!message_) return {};
+  auto it = message_->find(BeastView(name));
+  return it == message_->end() ? absl::string_view() : View(it->value());
+}
+
+HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
+                         StatsShard& stats, const Clock& clock)
+    : executor_(executor),
+      settings_(settings),
+      stats_(stats),
+      clock_(clock),
+      resolver_(executor),
+      watchdog_(executor) {
+  request_.version(11);
+  request_.keep_alive(true);
+  request_.set(http::field::host, settings_.target.host_header);
+  request_.set(http::field::user_agent, settings_.user_agent);
+}
+
+HttpSession::~HttpSession() { Close(); }
+
+void HttpSession::Close() {
+  error_code ignored;
+  if (tls_) beast::get_lowest_layer(*tls_).socket().close(ignored);
+  if (tcp_) tcp_->socket().close(ignored);
+  tls_.reset();
+  tcp_.reset();
+  connected_ = false;
+  buffer_.clear();
+}
+
+void HttpSession::Cancel() {
+  cancelled_ = true;
+  resolver_.cancel();
+  Close();
+}
+
+asio::awaitable<error_code> HttpSession::Connect() {
+  Close();
+  const HttpTarget& target = settings_.target;
+  beast::tcp_stream stream(executor_);
+  stream.expires_after(absl::ToChronoNanoseconds(settings_.connect_timeout));
+  auto [resolve_error, endpoints] =
+      co_await resolver_.async_resolve(target.host, target.port, kNoThrow);
+  if (resolve_error) co_return resolve_error;
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kNoThrow);
+  if (connect_error) co_return connect_error;
+  stream.socket().set_option(asio::ip::tcp::no_delay(true));
+  ++connections_opened_;
+  if (!target.tls) {
+    stream.expires_never();
+    tcp_.emplace(std::move(stream));
+    connected_ = true;
+    co_return error_code();
+  }
+  if (settings_.tls_context == nullptr) {
+    co_return error_code(asio::error::operation_not_supported);
+  }
+  tls_.emplace(std::move(stream), *settings_.tls_context);
+  if (settings_.tls_verify) {
+    tls_->set_verify_callback(asio::ssl::host_name_verification(target.host));
+  }
+  if (!SSL_set_tlsext_host_name(tls_->native_handle(), target.host.c_str())) {
+    co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+  }
+  auto [handshake_error] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  if (handshake_error) co_return handshake_error;
+  beast::get_lowest_layer(*tls_).expires_never();
+  connected_ = true;
+  co_return error_code();
+}
+
+void HttpSession::ArmWatchdog() {
+  watchdog_.expires_at(deadline_);
+  watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
+    if (alive.expired() || ec == asio::error::operation_aborted) return;
+    // A wait that fired as its exchange ended, while the next one was starting: the next one
+    // has its own deadline.
+    if (std::chrono::steady_clock::now() < deadline_) return ArmWatchdog();
+    timed_out_ = true;
+    error_code ignored;  // the exchange's operations end with operation_aborted
+    if (tls_) beast::get_lowest_layer(*tls_).socket().cancel(ignored);
+    if (tcp_) tcp_->socket().cancel(ignored);
+  });
+}
+
+template <typename Stream>
+asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
+  deadline_ =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
+  timed_out_ = false;
+  ArmWatchdog();
+  auto [write_error, written] = co_await http::async_write(stream, request_, kNoThrow);
+  error_code error = write_error;
+  http::response_parser<http::string_body> parser;
+  if (!error) {
+    parser.body_limit(settings_.max_body_bytes);
+    auto [read_error, read] = co_await http::async_read(stream, buffer_, parser, kNoThrow);
+    error = read_error;
+  }
+  watchdog_.cancel();
+  if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
+  response_ = parser.release();
+  co_return error_code();
+}
+
+void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std::string body,
+                                 const RequestOptions& options) {
+  // Fields that never change (Host, User-Agent) were set once; only what differs is updated,
+  // since Beast allocates for every field it sets.
+  path_.assign(settings_.target.base_path);
+  path_.append(path.data(), path.size());
+  if (path_.empty()) path_ = "/";
+  request_.method(method);
+  request_.target(path_);
+  if (cookies_changed_) {
+    cookie_header_.clear();
+    for (const auto& [name, value] : cookies_) {
+      if (!cookie_header_.empty()) cookie_header_.append("; ");
+      absl::StrAppend(&cookie_header_, name, "=", value);
+    }
+    if (cookie_header_.empty()) {
+      request_.erase(http::field::cookie);
+    } else {
+      request_.set(http::field::cookie, cookie_header_);
+    }
+    cookies_changed_ = false;
+  }
+  absl::string_view content_type = options.content_type;
+  if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
+  if (View(request_[http::field::content_type]) != content_type) {
+    if (content_type.empty()) {
+      request_.erase(http::field::content_type);
+    } else {
+      request_.set(http::field::content_type, BeastView(content_type));
+    }
+  }
+  for (const std::string& name : extra_headers_) request_.erase(name);
+  extra_headers_.clear();
+  for (const HttpHeader& h : options.headers) {
+    request_.set(BeastView(h.name), BeastView(h.value));
+    extra_headers_.emplace_back(h.name);
+  }
+  request_.body() = std::move(body);
+  request_.prepare_payload();
+}
+
+void HttpSession::StoreCookies() {
+  for (auto it = response_.find(http::field::set_cookie);
+       it != response_.end() && it->name() == http::field::set_cookie; ++it) {
+    absl::string_view header = View(it->value());
+    std::vector<absl::string_view> parts = absl::StrSplit(header, ';');
+    absl::string_view pair = absl::StripAsciiWhitespace(parts[0]);
+    size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || eq == 0) continue;
+    absl::string_view name = pair.substr(0, eq), value = pair.substr(eq + 1);
+    bool expired = false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      absl::string_view attribute = absl::StripAsciiWhitespace(parts[i]);
+      int max_age = 0;
+      if (absl::StartsWithIgnoreCase(attribute, "max-age=") &&
+          absl::SimpleAtoi(attribute.substr(8), &max_age) && max_age <= 0) {
+        expired = true;
+      }
+    }
+    auto existing = std::find_if(cookies_.begin(), cookies_.end(),
+                                 [&](const auto& c) { return c.first == name; });
+    if (expired) {
+      if (existing == cookies_.end()) continue;
+      cookies_.erase(existing);
+    } else if (existing != cookies_.end()) {
+      if (existing->second == value) continue;
+      existing->second.assign(value.data(), value.size());
+    } else {
+      cookies_.emplace_back(std::string(name), std::string(value));
+    }
+    cookies_changed_ = true;
+  }
+}
+
+HttpResponse HttpSession::Finish(HttpError error, std::string text,
+                                 std::chrono::steady_clock::time_point start,
+                                 absl::string_view method, absl::string_view name,
+                                 const RequestOptions& options) {
+  HttpResponse response;
+  response.latency_ = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  if (error == HttpError::kNone) {
+    response.message_ = &response_;
+    if (options.check) {
+      text = options.check(response);
+    } else if (response_.result_int() >= 400) {
+      text = absl::StrCat("HTTP ", response_.result_int());
+    }
+    if (!text.empty()) error = HttpError::kStatus;
+  }
+  error_text_ = std::move(text);
+  response.error_ = error;
+  response.error_text_ = error_text_;
+  if (error == HttpError::kCancelled) return response;
+  stats_.Record({.method = method,
+                 .name = name,
+                 .latency_us = absl::ToInt64Microseconds(response.latency_),
+                 .content_bytes = static_cast<int64_t>(response.body().size()),
+                 .error = error_text_,
+                 .time = clock_.Now()});
+  return response;
+}
+
+asio::awaitable<HttpResponse> HttpSession::Get(absl::string_view path,
+                                               const RequestOptions& options) {
+  co_return co_await Request(http::verb::get, path, std::string(), options);
+}
+
+asio::awaitable<HttpResponse> HttpSession::Post(absl::string_view path, std::string body,
+                                                const RequestOptions& options) {
+  co_return co_await Request(http::verb::post, path, std::move(body), options);
+}
+
+asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
+                                                   std::string body,
+                                                   const RequestOptions& options) {
+  const absl::string_view method_name = View(http::to_string(method));
+  const absl::string_view name = options.name.empty() ? path : options.name;
+  const auto start = std::chrono::steady_clock::now();
+  if (cancelled_)
+    co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+  PrepareRequest(method, path, std::move(body), options);
+
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = connected_;
+    if (!connected_) {
+      error_code ec = co_await Connect();
+      if (cancelled_)
+        co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+      if (ec) {
+        Close();
+        HttpError kind = HttpError::kConnect;
+        std::string text = absl::StrCat("connect: ", ec.message());
+        if (ec.category() == asio::error::get_netdb_category() ||
+            ec.category() == asio::error::get_addrinfo_category()) {
+          kind = HttpError::kResolve;
+          text = absl::StrCat("resolve ", settings_.target.host, ": ", ec.message());
+        } else if (ec == asio::error::connection_refused) {
+          kind = HttpError::kConnectionRefused;
+          text = "connection refused";
+        } else if (IsTimeout(ec)) {
+          text = "connect timeout";
+        } else if (ec.category() == asio::error::get_ssl_category() ||
+                   ec.category() == asio::ssl::error::get_stream_category()) {
+          kind = HttpError::kTls;
+          text = absl::StrCat("TLS handshake: ", ec.message());
+        }
+        co_return Finish(kind, std::move(text), start, method_name, name, options);
+      }
+    }
+    // Plain HTTP talks to the socket itself: past the connect, the stream's timeout layer only
+    // adds work to every operation (the watchdog times the exchange).
+    error_code ec = tls_ ? co_await Exchange(*tls_) : co_await Exchange(tcp_->socket());
+    if (cancelled_)
+      co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+    if (!ec) {
+      if (!response_.keep_alive()) Close();
+      StoreCookies();
+      co_return Finish(HttpError::kNone, "", start, method_name, name, options);
+    }
+    Close();
+    if (reused && attempt == 0 && IsStaleConnection(ec)) continue;  // the server closed it idle
+    if (IsTimeout(ec))
+      co_return Finish(HttpError::kTimeout, "timeout", start, method_name, name, options);
+    if (IsReset(ec)) {
+      co_return Finish(HttpError::kReset, absl::StrCat("connection closed: ", ec.message()), start,
+                       method_name, name, options);
+    }
+    co_return Finish(HttpError::kBadResponse, absl::StrCat("bad response: ", ec.message()), start,
+                     method_name, name, options);
+  }
+}
+
+}  // namespace loadgen

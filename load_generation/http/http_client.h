@@ -1,0 +1,195 @@
+#ifndef LOAD_GENERATION_HTTP_HTTP_CLIENT_H_
+#define LOAD_GENERATION_HTTP_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/message.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "boost/beast/http/verb.hpp"
+#include "boost/beast/ssl/ssl_stream.hpp"
+#include "load_generation/clock/clock.h"
+#include "load_generation/stats/stats.h"
+
+namespace loadgen {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+// Where requests go: "http://host[:port][/base]" or "https://...". Paths of requests are
+// appended to the base path.
+struct HttpTarget {
+  bool tls = false;
+  std::string host;  // a name, an IPv4 address or an IPv6 address without brackets
+  std::string port;
+  std::string base_path;    // "" or "/something", never ending in '/'
+  std::string host_header;  // the Host header: host[:port] as given
+
+  std::string Url() const;
+};
+
+// Parses a target URL; the error names what is wrong with it.
+absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url);
+
+// Why a request failed. Everything but kNone and kCancelled is counted as a failure.
+enum class HttpError {
+  kNone,
+  kResolve,            // the host name did not resolve
+  kConnectionRefused,  // nothing listens on the port
+  kConnect,            // another error while connecting (unreachable, connect timeout)
+  kTls,                // the TLS handshake failed
+  kReset,              // the connection was reset or closed before the response was complete
+  kTimeout,            // the request did not complete within the request timeout
+  kBadResponse,        // not valid HTTP, or a body over the size limit
+  kStatus,             // a response that the check rejected (by default: status >= 400)
+  kCancelled,          // the session was cancelled (the user was stopped); not recorded
+};
+
+struct HttpSettings {
+  HttpTarget target;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration request_timeout = absl::Seconds(10);
+  // For https targets. Not owned; must outlive the sessions.
+  boost::asio::ssl::context* tls_context = nullptr;
+  // Check the server's certificate chain and that it names the target's host.
+  bool tls_verify = true;
+  uint64_t max_body_bytes = 64 << 20;
+  std::string user_agent = "loadgen/1.0";
+};
+
+class HttpSession;
+
+// A response, or why there is none. Views into the session: valid until its next request.
+class HttpResponse {
+ public:
+  // 0 when no response was received.
+  int status() const { return message_ ? message_->result_int() : 0; }
+  absl::string_view body() const;
+  // The first header of that name (case-insensitive), or "".
+  absl::string_view header(absl::string_view name) const;
+  HttpError error() const { return error_; }
+  // Why it failed, e.g. "HTTP 503" or "connection refused"; "" on success.
+  absl::string_view error_text() const { return error_text_; }
+  bool ok() const { return error_ == HttpError::kNone; }
+  absl::Duration latency() const { return latency_; }
+
+ private:
+  friend class HttpSession;
+  const http::response<http::string_body>* message_ = nullptr;
+  HttpError error_ = HttpError::kNone;
+  absl::string_view error_text_;
+  absl::Duration latency_;
+};
+
+struct HttpHeader {
+  absl::string_view name;
+  absl::string_view value;
+};
+
+// Options of one request.
+struct RequestOptions {
+  // The group the request is counted under, e.g. "/product/[id]"; the path when empty.
+  absl::string_view name;
+  absl::Span<const HttpHeader> headers;
+  absl::string_view content_type;
+  // Decides whether a response that arrived is a failure, instead of the default (status >=
+  // 400 fails). Returns why it failed, or "" if it succeeded.
+  std::function<std::string(const HttpResponse&)> check;
+};
+
+// "a=1&b=x%20y": the body of an HTML form post.
+std::string FormEncode(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields);
+// Percent-encodes everything but unreserved characters (RFC 3986).
+std::string UrlEncode(absl::string_view text);
+
+// One simulated user's HTTP/1.1 connection to the target: kept alive across requests, with
+// its own cookie jar; reconnects when the server closes. Every request is recorded in `stats`
+// (unless cancelled). Use from one executor; co_await each request before the next. Requests
+// that name a path, body or options by reference need them alive until the co_await ends.
+class HttpSession {
+ public:
+  HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
+              StatsShard& stats, const Clock& clock);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {});
+  asio::awaitable<HttpResponse> Post(absl::string_view path, std::string body,
+                                     const RequestOptions& options = {});
+  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
+                                        const RequestOptions& options);
+
+  // Aborts the request in flight; this and every later request return kCancelled at once.
+  void Cancel();
+  bool cancelled() const { return cancelled_; }
+
+  // The cookies the target has set and not expired, as name=value pairs.
+  const std::vector<std::pair<std::string, std::string>>& cookies() const { return cookies_; }
+  // Connections opened so far: 1 for a session whose connection was kept alive throughout.
+  int64_t connections_opened() const { return connections_opened_; }
+
+ private:
+  asio::awaitable<boost::system::error_code> Connect();
+  template <typename Stream>
+  asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
+  void Close();
+  // Times the exchange in flight out at deadline_.
+  void ArmWatchdog();
+  void StoreCookies();
+  void PrepareRequest(http::verb method, absl::string_view path, std::string body,
+                      const RequestOptions& options);
+  HttpResponse Finish(HttpError error, std::string text,
+                      std::chrono::steady_clock::time_point start, absl::string_view method,
+                      absl::string_view name, const RequestOptions& options);
+
+  asio::any_io_executor executor_;
+  const HttpSettings& settings_;
+  StatsShard& stats_;
+  const Clock& clock_;
+  asio::ip::tcp::resolver resolver_;
+  std::optional<beast::tcp_stream> tcp_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  bool connected_ = false;
+  bool cancelled_ = false;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  std::string path_;  // base path + request path
+  std::string cookie_header_;
+  bool cookies_changed_ = false;
+  std::vector<std::string> extra_headers_;  // set for the last request only
+  std::string error_text_;
+  std::vector<std::pair<std::string, std::string>> cookies_;
+  int64_t connections_opened_ = 0;
+  // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
+  // ends (Beast's stream timeouts set a wait for every read and write, and each wait that
+  // becomes the loop's earliest costs a system call).
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
+  bool timed_out_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>();  // the watchdog's handler checks it
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_HTTP_HTTP_CLIENT_H_

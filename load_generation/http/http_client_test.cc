@@ -1,0 +1,314 @@
+#include "load_generation/http/http_client.h"
+
+#include <future>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ssl/context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/use_future.hpp"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "load_generation/http/http_server.h"
+#include "load_generation/testing/self_signed.h"
+
+namespace loadgen {
+namespace {
+
+using ::loadgen::HttpServer;
+using ::loadgen::ServerRequest;
+using ::loadgen::ServerResponse;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+// One session against one server, driven on the test's thread.
+class HttpSessionTest : public ::testing::Test {
+ protected:
+  void StartSession(const std::string& url) {
+    auto target = ParseHttpTarget(url);
+    ASSERT_TRUE(target.ok()) << target.status();
+    settings_.target = *target;
+    session_ = std::make_unique<HttpSession>(io_.get_executor(), settings_, stats_, clock_);
+  }
+
+  template <typename T>
+  T Run(asio::awaitable<T> awaitable) {
+    std::future<T> result = asio::co_spawn(io_, std::move(awaitable), asio::use_future);
+    io_.restart();
+    io_.run();
+    return result.get();
+  }
+
+  // A copy of what a response says, as views die with the next request.
+  struct Seen {
+    int status;
+    std::string body;
+    HttpError error;
+    std::string error_text;
+  };
+  Seen Get(const std::string& path, RequestOptions options = {}) {
+    return Run([&]() -> asio::awaitable<Seen> {
+      HttpResponse r = co_await session_->Get(path, options);
+      co_return Seen{r.status(), std::string(r.body()), r.error(), std::string(r.error_text())};
+    }());
+  }
+
+  asio::io_context io_;
+  RealClock clock_;
+  StatsShard stats_;
+  HttpSettings settings_;
+  std::unique_ptr<HttpSession> session_;
+};
+
+TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
+  HttpServer server(
+      [](const ServerRequest& r) { return ServerResponse{.body = "hi " + r.target}; });
+  StartSession(server.url() + "/api/");
+  Seen first = Get("/product/1", {.name = "/product/[id]"});
+  Seen second = Get("/product/2", {.name = "/product/[id]"});
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(second.body, "hi /api/product/2");
+  EXPECT_EQ(session_->connections_opened(), 1);
+  EXPECT_EQ(server.connections(), 1);
+
+  StatsTable table = stats_.Snapshot();
+  auto entries = table.Entries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].first.method, "GET");
+  EXPECT_EQ(entries[0].first.name, "/product/[id]");
+  EXPECT_EQ(entries[0].second->requests, 2);
+  EXPECT_EQ(entries[0].second->failures, 0);
+  EXPECT_EQ(entries[0].second->content_bytes, 2 * std::string("hi /api/product/1").size());
+
+  std::vector<ServerRequest> requests = server.TakeRequests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].headers["host"], "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(requests[0].headers["user-agent"], "loadgen/1.0");
+}
+
+TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
+  int n = 0;
+  HttpServer server([&n](const ServerRequest&) {
+    ++n;
+    ServerResponse r;
+    if (n == 1)
+      r.headers = {{"Set-Cookie", "shop_session-id=abc; Path=/; HttpOnly"},
+                   {"Set-Cookie", "shop_currency=USD"}};
+    if (n == 2) r.headers = {{"Set-Cookie", "shop_currency=EUR; Max-Age=3600"}};
+    if (n == 3) r.headers = {{"Set-Cookie", "shop_session-id=; Max-Age=0"}};
+    return r;
+  });
+  StartSession(server.url());
+  Get("/");
+  Get("/");
+  EXPECT_THAT(session_->cookies(),
+              ElementsAre(Pair("shop_session-id", "abc"), Pair("shop_currency", "EUR")));
+  Get("/");
+  Get("/");
+  EXPECT_THAT(session_->cookies(), ElementsAre(Pair("shop_currency", "EUR")));
+  std::vector<ServerRequest> requests = server.TakeRequests();
+  EXPECT_EQ(requests[0].headers.count("cookie"), 0u);
+  EXPECT_EQ(requests[1].headers["cookie"], "shop_session-id=abc; shop_currency=USD");
+  EXPECT_EQ(requests[3].headers["cookie"], "shop_currency=EUR");
+}
+
+TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
+  StartSession(server.url());
+  std::string form =
+      FormEncode({{"product_id", "OLJCESPC7Z"}, {"quantity", "10"}, {"note", "a b&c"}});
+  Run([&]() -> asio::awaitable<void> { co_await session_->Post("/cart", form); }());
+  std::vector<ServerRequest> requests = server.TakeRequests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].body, "product_id=OLJCESPC7Z&quantity=10&note=a%20b%26c");
+  EXPECT_EQ(requests[0].headers["content-type"], "application/x-www-form-urlencoded");
+  EXPECT_EQ(requests[0].headers["content-length"], "48");
+}
+
+TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwise) {
+  HttpServer server([](const ServerRequest& r) {
+    return ServerResponse{.status = r.target == "/missing" ? 404 : 200,
+                          .body = r.target == "/soft" ? "error: out of stock" : "ok"};
+  });
+  StartSession(server.url());
+  Seen missing = Get("/missing");
+  EXPECT_EQ(missing.error, HttpError::kStatus);
+  EXPECT_EQ(missing.error_text, "HTTP 404");
+  EXPECT_EQ(missing.status, 404);
+
+  auto accept_404 = [](const HttpResponse& r) {
+    return r.status() == 404 || r.status() == 200 ? std::string() : "unexpected";
+  };
+  EXPECT_EQ(Get("/missing", {.check = accept_404}).error, HttpError::kNone);
+  auto body_check = [](const HttpResponse& r) {
+    return absl::StartsWith(r.body(), "error:") ? std::string("error in body") : std::string();
+  };
+  Seen soft = Get("/soft", {.name = "soft", .check = body_check});
+  EXPECT_EQ(soft.error_text, "error in body");
+
+  const StatsTable table = stats_.Snapshot();
+  auto failures = table.Failures();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].first.error, "HTTP 404");
+  EXPECT_EQ(failures[1].first.name, "soft");
+  EXPECT_EQ(failures[1].first.error, "error in body");
+}
+
+TEST_F(HttpSessionTest, ConnectionRefusedIsAFailureNotAnException) {
+  int port;
+  {
+    HttpServer gone([](const ServerRequest&) { return ServerResponse{}; });
+    port = gone.port();
+  }
+  StartSession("http://127.0.0.1:" + std::to_string(port));
+  Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kConnectionRefused);
+  EXPECT_EQ(seen.error_text, "connection refused");
+  EXPECT_EQ(seen.status, 0);
+  EXPECT_EQ(stats_.Snapshot().Total().failures, 1);
+}
+
+TEST_F(HttpSessionTest, SlowResponseTimesOut) {
+  HttpServer server(
+      [](const ServerRequest&) { return ServerResponse{.delay = absl::Milliseconds(800)}; });
+  settings_.request_timeout = absl::Milliseconds(100);
+  StartSession(server.url());
+  Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kTimeout);
+  EXPECT_EQ(seen.error_text, "timeout");
+  RequestStats total = stats_.Snapshot().Total();
+  EXPECT_GE(total.latency_us.Max(), 100000);
+  EXPECT_LT(total.latency_us.Max(), 700000);
+}
+
+TEST_F(HttpSessionTest, GarbageIsABadResponse) {
+  HttpServer server(
+      [](const ServerRequest&) { return ServerResponse{.raw = "SMTP ready\r\n\r\n"}; });
+  StartSession(server.url());
+  Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kBadResponse);
+  EXPECT_THAT(seen.error_text, ::testing::StartsWith("bad response: "));
+}
+
+TEST_F(HttpSessionTest, ConnectionClosedMidResponseIsAReset) {
+  HttpServer server([](const ServerRequest&) {
+    return ServerResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"};
+  });
+  StartSession(server.url());
+  Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kReset);
+}
+
+TEST_F(HttpSessionTest, ReconnectsWhenTheServerClosesAndRetriesAStaleConnectionOnce) {
+  int n = 0;
+  HttpServer server([&n](const ServerRequest&) {
+    ++n;
+    if (n == 1) return ServerResponse{.close = true};  // says Connection: close
+    // Looks kept alive but is closed: the client finds out on its next request.
+    return ServerResponse{.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+  });
+  StartSession(server.url());
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(session_->connections_opened(), 3);
+  EXPECT_EQ(stats_.Snapshot().Total().failures, 0);
+  EXPECT_EQ(stats_.Snapshot().Total().requests, 3);
+}
+
+TEST_F(HttpSessionTest, CancelEndsTheRequestInFlightAndIsNotRecorded) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{.delay = absl::Seconds(5)}; });
+  StartSession(server.url());
+  asio::steady_timer timer(io_, std::chrono::milliseconds(50));
+  timer.async_wait([this](boost::system::error_code) { session_->Cancel(); });
+  auto start = absl::Now();
+  Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kCancelled);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(Get("/").error, HttpError::kCancelled);
+  EXPECT_TRUE(stats_.Snapshot().empty());
+}
+
+// A TLS server context with a fresh self-signed certificate for "localhost".
+class SelfSignedTls {
+ public:
+  SelfSignedTls() : context_(asio::ssl::context::tls_server) {
+    const testing::PemPair pem = testing::SelfSignedLocalhost();
+    context_.use_certificate_chain(asio::buffer(pem.cert));
+    context_.use_private_key(asio::buffer(pem.key), asio::ssl::context::pem);
+  }
+  asio::ssl::context& context() { return context_; }
+
+ private:
+  asio::ssl::context context_;
+};
+
+TEST_F(HttpSessionTest, SpeaksHttpsAndRefusesAnUntrustedCertificateWhenVerifying) {
+  SelfSignedTls tls;
+  HttpServer server(
+      [](const ServerRequest& r) { return ServerResponse{.body = "tls " + r.target}; }, 1, true, 0,
+      &tls.context());
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  settings_.tls_context = &client;
+  settings_.tls_verify = false;
+  StartSession("https://localhost:" + std::to_string(server.port()));
+  Seen seen = Get("/secure");
+  EXPECT_EQ(seen.error, HttpError::kNone) << seen.error_text;
+  EXPECT_EQ(seen.body, "tls /secure");
+  EXPECT_EQ(Get("/again").error, HttpError::kNone);
+  EXPECT_EQ(session_->connections_opened(), 1) << "kept alive";
+
+  client.set_verify_mode(asio::ssl::verify_peer);
+  settings_.tls_verify = true;
+  StartSession("https://localhost:" + std::to_string(server.port()));
+  Seen untrusted = Get("/secure");
+  EXPECT_EQ(untrusted.error, HttpError::kTls);
+  EXPECT_THAT(untrusted.error_text, ::testing::StartsWith("TLS handshake: "));
+}
+
+TEST_F(HttpSessionTest, ResolvesHostNames) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
+  StartSession("http://localhost:" + std::to_string(server.port()));
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(server.TakeRequests()[0].headers["host"], "localhost:" + std::to_string(server.port()));
+}
+
+TEST(ParseHttpTarget, AcceptsWhatUsersWrite) {
+  auto plain = ParseHttpTarget("http://frontend");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->host, "frontend");
+  EXPECT_EQ(plain->port, "80");
+  EXPECT_EQ(plain->host_header, "frontend");
+  EXPECT_EQ(plain->Url(), "http://frontend");
+
+  auto tls = ParseHttpTarget("https://shop.example:8443/base/");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, "8443");
+  EXPECT_EQ(tls->base_path, "/base");
+  EXPECT_EQ(tls->host_header, "shop.example:8443");
+
+  auto v6 = ParseHttpTarget("http://[::1]:8080");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->host_header, "[::1]:8080");
+  EXPECT_EQ(v6->Url(), "http://[::1]:8080");
+}
+
+TEST(ParseHttpTarget, RejectsWithAReason) {
+  auto message = [](absl::string_view url) {
+    return std::string(ParseHttpTarget(url).status().message());
+  };
+  EXPECT_EQ(message("frontend:80"), "target 'frontend:80': must start with http:// or https://");
+  EXPECT_EQ(message("http://"), "target 'http://': no host");
+  EXPECT_EQ(message("http://a:99999"),
+            "target 'http://a:99999': port '99999' is not a number in 1..65535");
+  EXPECT_EQ(message("http://a:b"), "target 'http://a:b': port 'b' is not a number in 1..65535");
+  EXPECT_EQ(message("http://[::1"), "target 'http://[::1': unclosed '['");
+}
+
+}  // namespace
+}  // namespace loadgen

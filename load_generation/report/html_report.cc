@@ -1,0 +1,245 @@
+#include "load_generation/report/html_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace loadgen {
+namespace {
+
+constexpr int kWidth = 960, kHeight = 220;
+constexpr int kLeft = 64, kRight = 24, kTop = 28, kBottom = 30;
+constexpr int kPlotWidth = kWidth - kLeft - kRight, kPlotHeight = kHeight - kTop - kBottom;
+constexpr size_t kMaxPoints = 1200;  // longer timelines are averaged down to this many points
+constexpr const char* kPhaseChangeColour = "#17becf";
+
+std::string Escape(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A round step (1, 2 or 5 times a power of ten) that cuts `range` into about `ticks` parts.
+double NiceStep(double range, int ticks) {
+  const double raw = std::max(range / ticks, 1e-9);
+  const double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  const double f = raw / magnitude;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * magnitude;
+}
+
+std::string FormatNumber(double value) {
+  if (value != 0 && std::fabs(value) < 10) return absl::StrFormat("%.3g", value);
+  return absl::StrFormat("%.0f", value);
+}
+
+// Averages groups of consecutive points so that at most kMaxPoints remain.
+std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) {
+  if (points.size() <= kMaxPoints) return points;
+  const size_t group = (points.size() + kMaxPoints - 1) / kMaxPoints;
+  std::vector<TimelinePoint> out;
+  for (size_t i = 0; i < points.size(); i += group) {
+    const size_t end = std::min(points.size(), i + group);
+    TimelinePoint sum{.at = points[end - 1].at};
+    double users = 0, p50 = 0, p95 = 0;
+    int latencies = 0;
+    for (size_t j = i; j < end; ++j) {
+      users += points[j].users;
+      sum.requests_per_s += points[j].requests_per_s;
+      sum.failures_per_s += points[j].failures_per_s;
+      if (points[j].p50_ms) {
+        p50 += *points[j].p50_ms;
+        p95 += *points[j].p95_ms;
+        ++latencies;
+      }
+    }
+    const double n = static_cast<double>(end - i);
+    sum.users = static_cast<int>(std::lround(users / n));
+    sum.requests_per_s /= n;
+    sum.failures_per_s /= n;
+    if (latencies > 0) {
+      sum.p50_ms = p50 / latencies;
+      sum.p95_ms = p95 / latencies;
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
+struct Series {
+  std::string name;
+  std::string colour;
+  std::function<std::optional<double>(const TimelinePoint&)> value;
+};
+
+std::string Chart(const std::string& figure, const std::string& title,
+                  const std::vector<Series>& series, const std::vector<TimelinePoint>& points,
+                  const std::vector<PhaseChange>& changes) {
+  absl::Duration span = absl::Seconds(1);
+  for (const TimelinePoint& p : points) span = std::max(span, p.at);
+  for (const PhaseChange& c : changes) span = std::max(span, c.at);
+  double top = 0;
+  for (const Series& s : series) {
+    for (const TimelinePoint& p : points) top = std::max(top, s.value(p).value_or(0));
+  }
+  const double y_step = NiceStep(top > 0 ? top : 1, 4);
+  const double y_max = std::max(y_step, std::ceil(top / y_step) * y_step);
+  const double seconds = absl::ToDoubleSeconds(span);
+  auto x = [&](absl::Duration at) {
+    return kLeft + kPlotWidth * std::clamp(absl::ToDoubleSeconds(at) / seconds, 0.0, 1.0);
+  };
+  auto y = [&](double v) { return kTop + kPlotHeight * (1 - std::clamp(v / y_max, 0.0, 1.0)); };
+
+  std::string svg = absl::StrFormat(
+      "<svg class=\"chart\" data-figure=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "xmlns=\"http://www.w3.org/2000/svg\" shape-rendering=\"crispEdges\">\n"
+      "<text x=\"%d\" y=\"16\" class=\"title\">%s</text>\n",
+      figure, kWidth, kHeight, kWidth, kHeight, kLeft, Escape(title));
+  int legend_x = kLeft + 260;
+  for (const Series& s : series) {
+    absl::StrAppendFormat(&svg,
+                          "<rect x=\"%d\" y=\"8\" width=\"14\" height=\"3\" fill=\"%s\"/>"
+                          "<text x=\"%d\" y=\"14\" class=\"legend\">%s</text>\n",
+                          legend_x, s.colour, legend_x + 18, Escape(s.name));
+    legend_x += 120;
+  }
+  for (int i = 0; i * y_step <= y_max * 1.0001; ++i) {
+    const double v = i * y_step;
+    absl::StrAppendFormat(
+        &svg,
+        "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+        "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n",
+        kLeft, kLeft + kPlotWidth, y(v), y(v), kLeft - 6, y(v) + 4, FormatNumber(v));
+  }
+  const double x_step = std::max(1.0, NiceStep(seconds, 6));
+  for (int i = 0; i * x_step <= seconds * 1.0001; ++i) {
+    const double t = i * x_step;
+    const double at = x(absl::Seconds(t));
+    absl::StrAppendFormat(
+        &svg,
+        "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"axis\"/>"
+        "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>\n",
+        at, at, kTop + kPlotHeight, kTop + kPlotHeight + 4, at, kTop + kPlotHeight + 18,
+        absl::FormatDuration(absl::Seconds(t)));
+  }
+  for (const PhaseChange& c : changes) {
+    const double at = std::round(x(c.at));
+    absl::StrAppendFormat(
+        &svg,
+        "<line class=\"phase-change\" x1=\"%.0f\" x2=\"%.0f\" y1=\"%d\" y2=\"%d\" "
+        "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"6 3\">"
+        "<title>phase %s</title></line>"
+        "<text x=\"%.0f\" y=\"%d\" class=\"phase-label\">%s</text>\n",
+        at, at, kTop, kTop + kPlotHeight, kPhaseChangeColour, Escape(c.label), at + 4, kTop + 10,
+        Escape(c.label));
+  }
+  for (const Series& s : series) {
+    std::string path;
+    bool pen_down = false;
+    for (const TimelinePoint& p : points) {
+      const std::optional<double> v = s.value(p);
+      if (!v) {
+        pen_down = false;
+        continue;
+      }
+      absl::StrAppendFormat(&path, "%s%.1f %.1f ", pen_down ? "L" : "M", x(p.at), y(*v));
+      pen_down = true;
+    }
+    absl::StrAppendFormat(&svg,
+                          "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" "
+                          "stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n",
+                          Escape(s.name), path, s.colour);
+  }
+  absl::StrAppendFormat(&svg,
+                        "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n",
+                        kLeft, kTop, kPlotWidth, kPlotHeight);
+  return svg + "</svg>\n";
+}
+
+std::string Table(const std::vector<PhaseRow>& rows) {
+  std::string html =
+      "<table>\n<tr><th>loop</th><th>phase</th><th>name</th><th>users</th><th>duration</th>"
+      "<th>requests</th><th>failures</th><th>req/s</th><th>p50 ms</th><th>p95 ms</th>"
+      "<th>p99 ms</th><th>max ms</th><th>failures %</th></tr>\n";
+  for (const PhaseRow& r : rows) {
+    absl::StrAppendFormat(
+        &html,
+        "<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td><td>%d</td><td>%d</td>"
+        "<td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+        r.loop.empty() ? " class=\"total\"" : "", Escape(r.loop), Escape(r.phase), Escape(r.name),
+        r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration), r.requests,
+        r.failures, r.requests_per_s, r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+  }
+  return html + "</table>\n";
+}
+
+}  // namespace
+
+std::string HtmlReport(const HtmlReportInput& input) {
+  const std::vector<TimelinePoint> points = Downsample(input.timeline);
+  std::string html =
+      absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+                   Escape(input.title),
+                   "</title>\n<style>\n"
+                   "body { font: 14px sans-serif; margin: 24px; color: #222; background: #fff; }\n"
+                   "table { border-collapse: collapse; margin: 12px 0 24px; }\n"
+                   "th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }\n"
+                   "td:nth-child(3), th:nth-child(3) { text-align: left; }\n"
+                   "tr.total td { font-weight: bold; }\n"
+                   "dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }\n"
+                   "dt { color: #555; } dd { margin: 0; }\n"
+                   "svg.chart { display: block; margin: 8px 0 16px; }\n"
+                   ".title { font: bold 14px sans-serif; fill: #222; }\n"
+                   ".legend, .tick { font: 12px sans-serif; fill: #444; }\n"
+                   ".phase-label { font: 11px sans-serif; fill: #444; }\n"
+                   ".grid { stroke: #e4e4e4; } .axis { stroke: #888; }\n"
+                   ".frame { fill: none; stroke: #888; }\n"
+                   "</style>\n</head>\n<body>\n<h1>",
+                   Escape(input.title), "</h1>\n<dl>\n");
+  for (const auto& [what, value] : input.facts) {
+    absl::StrAppend(&html, "<dt>", Escape(what), "</dt><dd>", Escape(value), "</dd>\n");
+  }
+  absl::StrAppend(&html, "</dl>\n<h2>Phases</h2>\n", Table(input.rows), "<h2>Over time</h2>\n");
+  if (points.empty()) html += "<p>The run was too short for a timeline (under a second).</p>\n";
+  const auto& changes = input.phase_changes;
+  html += Chart("users", "Users running",
+                {{"users", "#1f77b4",
+                  [](const TimelinePoint& p) -> std::optional<double> { return p.users; }}},
+                points, changes);
+  html +=
+      Chart("requests", "Requests per second",
+            {{"req/s", "#2ca02c",
+              [](const TimelinePoint& p) -> std::optional<double> { return p.requests_per_s; }}},
+            points, changes);
+  html += Chart("latency", "Response time (ms)",
+                {{"p50", "#ff7f0e", [](const TimelinePoint& p) { return p.p50_ms; }},
+                 {"p95", "#d62728", [](const TimelinePoint& p) { return p.p95_ms; }}},
+                points, changes);
+  html +=
+      Chart("failures", "Failures per second",
+            {{"failures/s", "#9467bd",
+              [](const TimelinePoint& p) -> std::optional<double> { return p.failures_per_s; }}},
+            points, changes);
+  return html + "</body>\n</html>\n";
+}
+
+}  // namespace loadgen

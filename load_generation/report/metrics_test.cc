@@ -1,0 +1,96 @@
+#include "load_generation/report/metrics.h"
+
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+// The samples of a text exposition: "name{labels}" -> value. Checks that each sample's family
+// was declared with HELP and TYPE before it.
+std::map<std::string, double> Samples(const std::string& text) {
+  std::map<std::string, double> samples;
+  std::set<std::string> declared;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    if (absl::ConsumePrefix(&line, "# TYPE ")) {
+      declared.insert(std::string(line.substr(0, line.find(' '))));
+      continue;
+    }
+    if (line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    const std::string series(line.substr(0, space));
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(line.substr(space + 1), &value)) << line;
+    const std::string name = series.substr(0, series.find('{'));
+    bool known = declared.count(name) > 0;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (absl::EndsWith(name, suffix)) {
+        known |= declared.count(name.substr(0, name.size() - strlen(suffix))) > 0;
+      }
+    }
+    EXPECT_TRUE(known) << "no TYPE before " << line;
+    EXPECT_TRUE(samples.emplace(series, value).second) << "twice: " << series;
+  }
+  return samples;
+}
+
+TEST(PrometheusText, CountersAndHistogramsPerMethodNameAndPhase) {
+  StatsTotals totals;
+  for (int i = 0; i < 100; ++i) {
+    totals.by_phase[0].Record({"GET", "/", int64_t{i + 1} * 100, 10, i < 3 ? "HTTP 503" : "", kT0});
+  }
+  totals.by_phase[1].Record({"POST", "/say \"hi\"\n", 20'000'000, 10, "timeout", kT0});
+  DaemonStatus status;
+  status.position.state = RunState::kRunning;
+  status.position.run_number = 2;
+  status.run.users = {{.name = "Normal", .target = 10, .active = 7}};
+  status.run.occurrence = PhaseOccurrence{.number = 3, .loop = 1, .phase = 1};
+  const auto samples = Samples(PrometheusText(status, totals, ProcessFigures{.cpu_seconds = 1.5}));
+
+  const std::string get = "method=\"GET\",name=\"/\",phase=\"0\"";
+  EXPECT_EQ(samples.at("loadgen_requests_total{" + get + "}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_failures_total{" + get + "}"), 3);
+  EXPECT_EQ(samples.at("loadgen_request_errors_total{" + get + ",error=\"HTTP 503\"}"), 3);
+  // 100 latencies of 0.1 ms .. 10 ms: 5 at or below 0.5 ms, 10 at or below 1 ms.
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.0005\"}"), 5);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.001\"}"), 10);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"0.01\"}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + get + ",le=\"+Inf\"}"), 100);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_count{" + get + "}"), 100);
+  EXPECT_DOUBLE_EQ(samples.at("loadgen_request_duration_seconds_sum{" + get + "}"), 0.505);
+
+  const std::string post = "method=\"POST\",name=\"/say \\\"hi\\\"\\n\",phase=\"1\"";
+  EXPECT_EQ(samples.at("loadgen_requests_total{" + post + "}"), 1);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + post + ",le=\"10\"}"), 0);
+  EXPECT_EQ(samples.at("loadgen_request_duration_seconds_bucket{" + post + ",le=\"30\"}"), 1);
+
+  EXPECT_EQ(samples.at("loadgen_users{user_type=\"Normal\"}"), 7);
+  EXPECT_EQ(samples.at("loadgen_target_users{user_type=\"Normal\"}"), 10);
+  EXPECT_EQ(samples.at("loadgen_phase"), 1);
+  EXPECT_EQ(samples.at("loadgen_loop"), 1);
+  EXPECT_EQ(samples.at("loadgen_run_state{state=\"running\"}"), 1);
+  EXPECT_EQ(samples.at("loadgen_run_state{state=\"idle\"}"), 0);
+  EXPECT_EQ(samples.at("loadgen_runs_started_total"), 2);
+  EXPECT_EQ(samples.at("process_cpu_seconds_total"), 1.5);
+}
+
+TEST(ReadProcessFigures, SeesThisProcess) {
+  const ProcessFigures figures = ReadProcessFigures();
+  EXPECT_GT(figures.resident_bytes, 1 << 20);
+  EXPECT_GE(figures.virtual_bytes, figures.resident_bytes);
+  EXPECT_GE(figures.open_fds, 3);
+  EXPECT_GT(figures.max_fds, figures.open_fds);
+  EXPECT_NEAR(figures.start_time_seconds, absl::ToUnixSeconds(absl::Now()), 600);
+}
+
+}  // namespace
+}  // namespace loadgen

@@ -1,0 +1,94 @@
+#include "load_generation/report/report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "load_generation/report/locust_csv.h"
+
+namespace loadgen {
+namespace {
+
+// A row's cells, as the CSV and Markdown tables show them.
+std::vector<std::string> Cells(const PhaseRow& r) {
+  return {r.loop,
+          r.phase,
+          r.name,
+          r.loop.empty() ? "" : absl::StrCat(r.users),
+          absl::StrFormat("%.3f", absl::ToDoubleSeconds(r.duration)),
+          absl::StrCat(r.requests),
+          absl::StrCat(r.failures),
+          absl::StrFormat("%.3f", r.requests_per_s),
+          absl::StrFormat("%.3f", r.median_ms),
+          absl::StrFormat("%.3f", r.p95_ms),
+          absl::StrFormat("%.3f", r.p99_ms),
+          absl::StrFormat("%.3f", r.max_ms),
+          absl::StrFormat("%.3f", r.failure_percent)};
+}
+
+}  // namespace
+
+std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
+  std::string out = absl::StrFormat("%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s\n",
+                                    "loop", "phase", "name", "users", "duration", "requests",
+                                    "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%");
+  for (const PhaseRow& r : rows) {
+    absl::StrAppendFormat(&out,
+                          "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f%%\n",
+                          r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
+                          absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
+                          r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+  }
+  return out;
+}
+
+std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
+  std::string out =
+      CsvLine({"loop", "phase", "name", "users", "duration_s", "requests", "failures",
+               "requests_per_s", "median_ms", "p95_ms", "p99_ms", "max_ms", "failure_percent"});
+  for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
+  return out;
+}
+
+std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
+  std::string out =
+      "| loop | phase | name | users | duration (s) | requests | failures | req/s | p50 (ms) "
+      "| p95 (ms) | p99 (ms) | max (ms) | failures (%) |\n"
+      "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const PhaseRow& row : rows) {
+    std::vector<std::string> cells = Cells(row);
+    cells[2] = absl::StrReplaceAll(cells[2], {{"|", "\\|"}});
+    if (row.loop.empty()) cells[2] = absl::StrCat("**", cells[2], "**");
+    absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
+  }
+  return out;
+}
+
+std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
+                             const RecentStats::Figures& recent, const RequestStats& phase) {
+  std::string where = "between phases";
+  if (status.occurrence) {
+    where = absl::StrFormat("phase %d %s (loop %d)", status.occurrence->phase, status.phase_name,
+                            status.occurrence->loop);
+  }
+  std::vector<std::string> users;
+  for (const UserTypeCounts& c : status.users) {
+    if (c.target == 0 && c.active == 0 && c.stopping == 0) continue;
+    users.push_back(absl::StrFormat("%s %d/%d", c.name, c.active, c.target));
+  }
+  const LatencyHistogram& latency = recent.latency_us;
+  const std::string percentiles =
+      latency.Count() == 0
+          ? "p50 n/a p95 n/a"
+          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", UsToMs(latency.ValueAtQuantile(0.5)),
+                            UsToMs(latency.ValueAtQuantile(0.95)));
+  return absl::StrFormat("[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
+                         absl::ToInt64Seconds(elapsed), where,
+                         users.empty() ? "no users" : absl::StrJoin(users, " "),
+                         recent.requests_per_s, percentiles, recent.failures_per_s, phase.failures,
+                         phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
+}
+
+}  // namespace loadgen

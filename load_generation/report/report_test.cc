@@ -1,0 +1,83 @@
+#include "load_generation/report/report.h"
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+PhaseResult Phase(int loop, int phase, std::string name, int users, absl::Duration start,
+                  absl::Duration length, std::vector<int> latencies_ms, int failures) {
+  PhaseResult result;
+  result.occurrence = {.number = 2 * loop + phase, .loop = loop, .phase = phase};
+  result.occurrence.start = kT0 + start;
+  result.end = kT0 + start + length;
+  result.name = std::move(name);
+  result.target_users = users;
+  for (size_t i = 0; i < latencies_ms.size(); ++i) {
+    result.stats.Record({"GET", "/", int64_t{latencies_ms[i]} * 1000, 10,
+                         static_cast<int>(i) < failures ? "HTTP 500" : "", kT0});
+  }
+  return result;
+}
+
+std::vector<PhaseRow> Rows() {
+  std::vector<PhaseResult> phases = {
+      Phase(0, 0, "warm, up", 10, absl::ZeroDuration(), absl::Seconds(10), {1, 2, 3, 4}, 1),
+      Phase(0, 1, "peak|high", 20, absl::Seconds(10), absl::Seconds(5), {10, 20}, 0)};
+  RequestStats total;
+  for (const PhaseResult& p : phases) total.Merge(p.stats.Total());
+  return PhaseRows(phases, total);
+}
+
+TEST(PhaseRows, ARowPerOccurrenceAndATotalOverTheWholeTime) {
+  std::vector<PhaseRow> rows = Rows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].requests, 4);
+  EXPECT_DOUBLE_EQ(rows[0].requests_per_s, 0.4);
+  EXPECT_DOUBLE_EQ(rows[0].failure_percent, 25);
+  EXPECT_DOUBLE_EQ(rows[1].median_ms, 10);
+  EXPECT_DOUBLE_EQ(rows[1].max_ms, 20);
+  EXPECT_EQ(rows[2].name, "Total");
+  EXPECT_EQ(rows[2].requests, 6);
+  EXPECT_EQ(rows[2].duration, absl::Seconds(15));
+  EXPECT_DOUBLE_EQ(rows[2].requests_per_s, 0.4);
+}
+
+TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
+  // 3.001: the histogram keeps 3 ms within its 0.1%.
+  EXPECT_EQ(PhasesCsv(Rows()),
+            "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
+            "p99_ms,max_ms,failure_percent\r\n"
+            "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000\r\n"
+            "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000\r\n"
+            ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667\r\n");
+}
+
+TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
+  std::vector<std::string> lines = absl::StrSplit(PhasesMarkdown(Rows()), '\n');
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0],
+            "| loop | phase | name | users | duration (s) | requests | failures | req/s | p50 (ms) "
+            "| p95 (ms) | p99 (ms) | max (ms) | failures (%) |");
+  EXPECT_EQ(lines[3],
+            "| 0 | 1 | peak\\|high | 20 | 5.000 | 2 | 0 | 0.400 | 10.000 | 20.000 | 20.000 | "
+            "20.000 | 0.000 |");
+  EXPECT_EQ(lines[4],
+            "|  |  | **Total** |  | 15.000 | 6 | 1 | 0.400 | 3.001 | 20.000 | 20.000 | 20.000 | "
+            "16.667 |");
+  EXPECT_EQ(lines[5], "");
+}
+
+TEST(FormatPhaseTable, AlignsTheSameRows) {
+  std::vector<std::string> lines = absl::StrSplit(FormatPhaseTable(Rows()), '\n');
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("loop phase name"));
+  EXPECT_THAT(lines[3], ::testing::HasSubstr("Total"));
+}
+
+}  // namespace
+}  // namespace loadgen

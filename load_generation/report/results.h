@@ -1,0 +1,98 @@
+#ifndef LOAD_GENERATION_REPORT_RESULTS_H_
+#define LOAD_GENERATION_REPORT_RESULTS_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "load_generation/report/html_report.h"
+#include "load_generation/report/report.h"
+#include "load_generation/runtime/run_status.h"
+
+namespace loadgen {
+
+struct ResultsOptions {
+  std::string csv_prefix;  // --csv: PREFIX_stats.csv, ...; empty for none
+  std::string html_path;   // --html; empty for none
+};
+
+// InvalidArgument naming the flag when a file could not be created where the options say (no
+// such directory, or not writable).
+absl::Status CheckResultsOptions(const ResultsOptions& options);
+
+// The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv
+// (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md, and the HTML report. Run 1
+// writes to the names given; run N > 1 of the same daemon adds "_runN" to the prefix and
+// before the HTML file's extension, so no run overwrites another's.
+//
+// While the run is under way, Sample (about once a second) appends a history row, rewrites the
+// stats and failures files and adds a point to the timeline; Finish writes every file as of
+// the end. Each file but the history is replaced whole (written aside, then renamed), and
+// history rows are written whole and flushed, so a reader never sees a truncated row. A file
+// that cannot be written is reported once on stderr; the run goes on.
+class RunResults {
+ public:
+  RunResults(const ResultsOptions& options, int64_t run_number);
+  ~RunResults();
+  RunResults(const RunResults&) = delete;
+  RunResults& operator=(const RunResults&) = delete;
+
+  // Whether a second has passed since the last sample.
+  bool Due(absl::Time now) const { return now - last_sample_ >= absl::Seconds(1); }
+  void Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
+  // `rows` is the per-phase summary (PhaseRows) and `completed` the run's completed phases.
+  void Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
+              const std::vector<PhaseRow>& rows, const std::vector<PhaseResult>& completed);
+
+  const std::string& csv_prefix() const { return csv_prefix_; }
+  const std::string& html_path() const { return html_path_; }
+  int64_t run_number() const { return run_number_; }
+
+ private:
+  void WriteHistoryRow(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
+  void WriteStats(const StatsTotals& totals);
+  void AddTimelinePoint(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
+  void Write(const std::string& path, const std::string& content);
+  void Report(const std::string& path, const std::string& error);
+
+  std::string csv_prefix_;
+  std::string html_path_;
+  int64_t run_number_;
+  std::FILE* history_ = nullptr;
+  absl::Time last_sample_ = absl::InfinitePast();
+  std::set<std::string> reported_;  // paths whose write failure is on stderr already
+  // For the HTML report.
+  std::vector<TimelinePoint> timeline_;
+  std::optional<std::pair<absl::Time, RequestStats>> previous_;  // the last sample's total
+  std::map<int64_t, PhaseChange> phases_;                        // each occurrence seen, by number
+};
+
+// Writes the files of each of the daemon's runs (a RunResults per run) as its listener.
+class ResultsWriter : public RunListener {
+ public:
+  explicit ResultsWriter(ResultsOptions options) : options_(std::move(options)) {}
+  void RunSample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals) override;
+  void RunEnded(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
+                const StatsSnapshot& stats) override;
+
+ private:
+  // mu_ held. The files of run `run_number`, begun if they are not yet.
+  RunResults& For(int64_t run_number);
+
+  const ResultsOptions options_;
+  std::mutex mu_;
+  std::unique_ptr<RunResults> run_;  // guarded by mu_
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_REPORT_RESULTS_H_

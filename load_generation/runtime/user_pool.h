@@ -1,0 +1,115 @@
+#ifndef LOAD_GENERATION_RUNTIME_USER_POOL_H_
+#define LOAD_GENERATION_RUNTIME_USER_POOL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "load_generation/behavior/behavior.h"
+#include "load_generation/behavior/user.h"
+#include "load_generation/clock/clock.h"
+#include "load_generation/http/http_client.h"
+#include "load_generation/runtime/run_status.h"
+#include "load_generation/stats/stats.h"
+
+namespace loadgen {
+
+// How many users of a type are wanted, and how long they pause between tasks.
+struct UserTypeTarget {
+  std::string name;
+  int users = 0;
+  int min_wait_ms = 0;
+  int max_wait_ms = 0;
+};
+
+// An event loop as the pool sees it: where users run and where they record.
+struct EventLoopHandle {
+  asio::any_io_executor executor;
+  StatsShard* stats = nullptr;
+};
+
+// Keeps the live users of each type moving towards their targets. Starts go at the hatch rate
+// (the k-th start of a ramp at ramp start + k / rate), and stops likewise, at the same time, so
+// the total changes smoothly when types swap; the newest users of a type stop first. Users that
+// stay are never touched. Each new user goes to the event loop with the fewest users.
+//
+// All methods run on the control executor; users run on the loops'.
+class UserPool {
+ public:
+  struct Options {
+    uint64_t seed = 0;
+    absl::Duration stop_timeout = absl::Seconds(5);
+    HttpSettings http;
+  };
+
+  UserPool(const asio::any_io_executor& control, std::vector<EventLoopHandle> loops, Clock& clock,
+           BehaviorSource behaviors, Options options);
+  // Requires that no user is alive (StopAll has completed).
+  ~UserPool();
+
+  // New targets; types not named go to 0. `hatch_rate` users/s; <= 0 means at once.
+  void SetTargets(const std::vector<UserTypeTarget>& targets, double hatch_rate);
+  // Tells every user to stop at once, giving them `stop_timeout` (else the pool's) to finish
+  // their task, and completes when all are gone. The pool can be given targets again afterwards.
+  asio::awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  // Where users of types started from now on get their behaviour (after a config reload).
+  void SetBehaviors(BehaviorSource behaviors) { behaviors_ = std::move(behaviors); }
+
+  // Users finish their current task and then idle; the ramp stops where it is.
+  void Pause();
+  // Users go on; the ramp resumes from where it was.
+  void Resume();
+  bool paused() const { return paused_; }
+
+  std::vector<UserTypeCounts> Counts() const;
+  int LiveUsers() const;  // active and stopping
+  // The active users of `type`, oldest first (for tests and status).
+  std::vector<std::shared_ptr<User>> Users(absl::string_view type) const;
+  int64_t users_started() const { return next_user_id_; }
+
+ private:
+  struct TypeState {
+    std::string name;
+    int target = 0;
+    WaitRange wait;
+    std::vector<std::shared_ptr<User>> active;  // oldest first
+    int stopping = 0;
+  };
+
+  TypeState& Type(absl::string_view name);
+  void StartRamp();
+  asio::awaitable<void> Ramp();
+  bool StartOne();
+  bool StopOne();
+  void StartUser(TypeState& type);
+  void StopUser(TypeState& type, absl::Duration timeout);
+  void OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user);
+
+  asio::any_io_executor control_;
+  std::vector<EventLoopHandle> loops_;
+  std::vector<int> loop_users_;
+  Clock& clock_;
+  BehaviorSource behaviors_;
+  Options options_;
+  std::vector<std::unique_ptr<TypeState>> types_;
+  std::unique_ptr<Timer> ramp_timer_;
+  std::unique_ptr<Timer> idle_timer_;  // wakes StopAll when the last user is gone
+  bool ramp_running_ = false;
+  bool paused_ = false;
+  double hatch_rate_ = 0;
+  absl::Time ramp_start_;
+  int64_t ramp_steps_ = 0;
+  int live_users_ = 0;
+  int64_t next_user_id_ = 0;
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_RUNTIME_USER_POOL_H_

@@ -1,0 +1,39 @@
+#ifndef LOAD_GENERATION_STATS_PHASE_SUMMARY_H_
+#define LOAD_GENERATION_STATS_PHASE_SUMMARY_H_
+
+// The per-phase summary: a row of figures per phase occurrence and a total, computed from the
+// statistics; the report package formats them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "load_generation/stats/stats.h"
+
+namespace loadgen {
+
+// One row of the per-phase summary.
+struct PhaseRow {
+  std::string loop;   // "" on the total row
+  std::string phase;  // index; "" on the total row
+  std::string name;   // phase name; "Total" on the total row
+  int users = 0;
+  absl::Duration duration;
+  int64_t requests = 0;
+  int64_t failures = 0;
+  double requests_per_s = 0;
+  double median_ms = 0;
+  double p95_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+  double failure_percent = 0;
+};
+
+// A row per phase occurrence (including `current` if it has started), then a total row over
+// `total` and the whole time from the first phase's start to the last's end.
+std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const RequestStats& total);
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_STATS_PHASE_SUMMARY_H_

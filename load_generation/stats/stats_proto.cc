@@ -1,0 +1,121 @@
+#include "load_generation/stats/stats_proto.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace loadgen {
+
+namespace control = pl::demos::load_generation;
+
+void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
+             control::RequestStatsRow* row) {
+  row->set_requests(stats.requests);
+  row->set_failures(stats.failures);
+  const double seconds = absl::ToDoubleSeconds(span);
+  if (seconds > 0) {
+    row->set_requests_per_s(stats.requests / seconds);
+    row->set_failures_per_s(stats.failures / seconds);
+  }
+  const LatencyHistogram& latency = stats.latency_us;
+  row->set_average_ms(latency.Mean() / 1000.0);
+  row->set_min_ms(UsToMs(latency.Min()));
+  row->set_max_ms(UsToMs(latency.Max()));
+  row->set_p50_ms(UsToMs(latency.ValueAtQuantile(0.5)));
+  row->set_p90_ms(UsToMs(latency.ValueAtQuantile(0.9)));
+  row->set_p95_ms(UsToMs(latency.ValueAtQuantile(0.95)));
+  row->set_p99_ms(UsToMs(latency.ValueAtQuantile(0.99)));
+  row->set_p999_ms(UsToMs(latency.ValueAtQuantile(0.999)));
+  row->set_average_content_bytes(stats.AverageContentBytes());
+  row->set_content_bytes(stats.content_bytes);
+  if (!histogram) return;
+  control::LatencyBuckets* buckets = row->mutable_latency();
+  int64_t before = 0;
+  latency.ForEachBucket([&](int64_t low, int64_t /*high*/, int64_t cumulative) {
+    buckets->add_values_us(low);
+    buckets->add_counts(cumulative - before);
+    before = cumulative;
+  });
+  buckets->set_min_us(latency.Min());
+  buckets->set_max_us(latency.Max());
+  buckets->set_sum_us(latency.Sum());
+}
+
+void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
+               control::PhaseStats* out) {
+  for (const auto& [key, stats] : table.Entries()) {
+    control::RequestStatsRow* row = out->add_requests();
+    row->set_method(key.method);
+    row->set_name(key.name);
+    FillRow(*stats, span, histograms, row);
+  }
+  out->mutable_aggregated()->set_name("Aggregated");
+  FillRow(table.Total(), span, histograms, out->mutable_aggregated());
+  for (const auto& [key, failure] : table.Failures()) {
+    control::FailureRow* row = out->add_failures();
+    row->set_method(key.method);
+    row->set_name(key.name);
+    row->set_error(key.error);
+    row->set_occurrences(failure->occurrences);
+  }
+  out->set_duration_s(absl::ToDoubleSeconds(span));
+}
+
+RequestStats RowStats(const control::RequestStatsRow& row) {
+  RequestStats stats;
+  stats.requests = row.requests();
+  stats.failures = row.failures();
+  stats.content_bytes = row.content_bytes();
+  const control::LatencyBuckets& b = row.latency();
+  std::vector<std::pair<int64_t, int64_t>> buckets;
+  for (int i = 0; i < std::min(b.values_us_size(), b.counts_size()); ++i) {
+    buckets.emplace_back(b.values_us(i), b.counts(i));
+  }
+  stats.latency_us = LatencyHistogram::FromBuckets(buckets, b.min_us(), b.max_us(), b.sum_us());
+  return stats;
+}
+
+control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*>& shards) {
+  control::PhaseStats merged;
+  if (shards.empty()) return merged;
+  std::map<std::pair<std::string, std::string>, RequestStats> rows;  // by (name, method)
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> failures;
+  RequestStats aggregated;
+  double duration_s = 0;
+  for (const control::PhaseStats* shard : shards) {
+    for (const control::RequestStatsRow& row : shard->requests()) {
+      rows[{row.name(), row.method()}].Merge(RowStats(row));
+    }
+    aggregated.Merge(RowStats(shard->aggregated()));
+    for (const control::FailureRow& f : shard->failures()) {
+      failures[{f.method(), f.name(), f.error()}] += f.occurrences();
+    }
+    duration_s = std::max(duration_s, shard->duration_s());
+  }
+  merged = *shards.front();
+  merged.clear_requests();
+  merged.clear_failures();
+  const absl::Duration span = absl::Seconds(duration_s);
+  for (const auto& [key, stats] : rows) {
+    control::RequestStatsRow* row = merged.add_requests();
+    row->set_method(key.second);
+    row->set_name(key.first);
+    FillRow(stats, span, /*histogram=*/true, row);
+  }
+  merged.mutable_aggregated()->Clear();
+  merged.mutable_aggregated()->set_name("Aggregated");
+  FillRow(aggregated, span, /*histogram=*/true, merged.mutable_aggregated());
+  for (const auto& [key, occurrences] : failures) {
+    control::FailureRow* row = merged.add_failures();
+    row->set_method(std::get<0>(key));
+    row->set_name(std::get<1>(key));
+    row->set_error(std::get<2>(key));
+    row->set_occurrences(occurrences);
+  }
+  merged.set_duration_s(duration_s);
+  return merged;
+}
+
+}  // namespace loadgen

@@ -1,0 +1,33 @@
+#ifndef LOAD_GENERATION_STATS_STATS_PROTO_H_
+#define LOAD_GENERATION_STATS_STATS_PROTO_H_
+
+#include <vector>
+
+#include "absl/time/time.h"
+#include "load_generation/stats/stats.h"
+#include "proto/control.pb.h"
+
+namespace loadgen {
+
+// Statistics as the control service sends them, and back: what the daemon answers GetStats
+// with, and what `loadgenctl --targets` merges the shards' answers with.
+
+// The row of `stats` over `span` (rates), with its histogram if `histogram`.
+void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
+             pl::demos::load_generation::RequestStatsRow* row);
+
+// The table's rows, its Aggregated row and its failures, over `span`.
+void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
+               pl::demos::load_generation::PhaseStats* out);
+
+// The figures a row was made from, given its histogram (FillRow with `histogram`).
+RequestStats RowStats(const pl::demos::load_generation::RequestStatsRow& row);
+
+// The shards' stats of one phase occurrence (or total) as one: rows of the same method and
+// name merged (counts summed, histograms merged), failures summed, the longest duration.
+pl::demos::load_generation::PhaseStats MergePhaseStats(
+    const std::vector<const pl::demos::load_generation::PhaseStats*>& shards);
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_STATS_STATS_PROTO_H_
