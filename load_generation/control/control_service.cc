@@ -10,45 +10,17 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/config/config.h"
-#include "load_generation/stats/stats_proto.h"
+#include "load_generation/control/status_proto.h"
 
 namespace loadgen {
 namespace {
 
 constexpr char kServiceName[] = "pl.demos.load_generation.LoadGenerator";
 
-int64_t UnixMs(absl::Time t) { return t == absl::InfinitePast() ? 0 : absl::ToUnixMillis(t); }
-
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // absl::StatusCode has gRPC's numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
-control::Status::State ToProto(RunState state) {
-  switch (state) {
-    case RunState::kIdle:
-      return control::Status::IDLE;
-    case RunState::kScheduled:
-      return control::Status::SCHEDULED;
-    case RunState::kRunning:
-      return control::Status::RUNNING;
-    case RunState::kPaused:
-      return control::Status::PAUSED;
-    case RunState::kStopping:
-      return control::Status::STOPPING;
-  }
-  return control::Status::IDLE;
-}
-
-void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* out) {
-  out->set_occurrence(phase.occurrence.number);
-  out->set_loop(phase.occurrence.loop);
-  out->set_phase(phase.occurrence.phase);
-  out->set_name(phase.name);
-  out->set_target_users(phase.target_users);
-  out->set_start_unix_ms(UnixMs(phase.occurrence.start));
-  FillTable(phase.stats, phase.end - phase.occurrence.start, histograms, out);
 }
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
@@ -61,81 +33,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view w
 }
 
 }  // namespace
-
-control::Status ToProto(const DaemonStatus& s) {
-  control::Status out;
-  out.set_state(ToProto(s.position.state));
-  out.set_config_source(s.config_source);
-  out.set_config_digest(s.config_digest);
-  out.set_application(s.application);
-  out.set_target(s.target);
-  out.set_run_number(s.position.run_number);
-  if (s.position.run_number > 0) out.set_start_at_unix_ms(UnixMs(s.run.start));
-  out.set_run_elapsed_s(absl::ToDoubleSeconds(s.run_elapsed));
-  if (s.run.occurrence) {
-    out.set_phase(s.run.occurrence->phase);
-    out.set_phase_name(s.run.phase_name);
-    out.set_loop(s.run.occurrence->loop);
-    out.set_occurrence(s.run.occurrence->number);
-    out.set_phase_elapsed_s(absl::ToDoubleSeconds(s.run.progress.elapsed));
-    out.set_phase_remaining_s(absl::ToDoubleSeconds(s.run.progress.remaining));
-  }
-  if (s.run.override_users) {
-    out.set_override_active(true);
-    out.set_override_users(*s.run.override_users);
-  }
-  out.set_reload_pending(s.run.reload_pending);
-  for (const UserTypeCounts& c : s.run.users) {
-    control::Status::UserType* type = out.add_user_types();
-    type->set_name(c.name);
-    type->set_target(c.target);
-    type->set_active(c.active);
-    type->set_stopping(c.stopping);
-  }
-  out.set_current_requests_per_s(s.recent.requests_per_s);
-  out.set_current_failures_per_s(s.recent.failures_per_s);
-  out.set_current_p50_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.5)));
-  out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
-  out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
-  out.set_total_requests(s.total.requests);
-  out.set_total_failures(s.total.failures);
-  out.set_total_requests_per_s(s.total_requests_per_s);
-  for (const auto& [occurrence, row] : s.completed) {
-    control::Status::PhaseSummary* summary = out.add_completed_phases();
-    summary->set_loop(occurrence.loop);
-    summary->set_phase(occurrence.phase);
-    summary->set_name(row.name);
-    summary->set_users(row.users);
-    summary->set_duration_s(absl::ToDoubleSeconds(row.duration));
-    summary->set_requests(row.requests);
-    summary->set_failures(row.failures);
-    summary->set_requests_per_s(row.requests_per_s);
-    summary->set_p50_ms(row.median_ms);
-    summary->set_p95_ms(row.p95_ms);
-    summary->set_p99_ms(row.p99_ms);
-    summary->set_max_ms(row.max_ms);
-    summary->set_failure_percent(row.failure_percent);
-  }
-  return out;
-}
-
-control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms) {
-  control::StatsReport out;
-  for (const PhaseResult& phase : stats.completed) {
-    FillPhase(phase, histograms, out.add_completed_phases());
-  }
-  if (stats.current) {
-    PhaseResult current = *stats.current;
-    current.end = stats.now;
-    FillPhase(current, histograms, out.mutable_current_phase());
-  }
-  control::PhaseStats* total = out.mutable_total();
-  total->set_name("Total");
-  total->set_start_unix_ms(UnixMs(stats.total_since));
-  FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), histograms,
-            total);
-  return out;
-}
 
 ControlService::ControlService(RunControl& control, ControlToken token)
     : control_(control), token_(std::move(token)) {}

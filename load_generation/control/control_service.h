@@ -11,11 +11,10 @@
 #include "grpcpp/grpcpp.h"
 #include "load_generation/control/control_token.h"
 #include "load_generation/control/run_control.h"
+#include "load_generation/control/status_proto.h"
 #include "proto/control.grpc.pb.h"
 
 namespace loadgen {
-
-namespace control = ::pl::demos::load_generation;
 
 // The gRPC face of the run controller: each RPC checks the caller's token, turns the request into
 // a RunControl call and the result into a Status message. Handlers stay thin: the controller does
@@ -75,11 +74,6 @@ class ControlService final : public control::LoadGenerator::Service {
   bool shutdown_ = false;  // guarded by mu_
   std::atomic<int> watchers_{0};
 };
-
-// The daemon's status and statistics as messages.
-control::Status ToProto(const DaemonStatus& status);
-// With `histograms`, each row carries its latency histogram (for merging shards).
-control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms = false);
 
 struct ControlServerOptions {
   std::string address = "127.0.0.1:50051";  // port 0 picks a free one

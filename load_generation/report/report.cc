@@ -66,29 +66,45 @@ std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
   return out;
 }
 
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
-                             const RecentStats::Figures& recent, const RequestStats& phase) {
-  std::string where = "between phases";
-  if (status.occurrence) {
-    where = absl::StrFormat("phase %d %s (loop %d)", status.occurrence->phase, status.phase_name,
-                            status.occurrence->loop);
+StatusLine StatusLineOf(const DaemonStatus& status) {
+  StatusLine line{.elapsed = status.run_elapsed,
+                  .state = RunStateName(status.position.state),
+                  .paused = status.run.paused,
+                  .occurrence = status.run.occurrence,
+                  .phase_name = status.run.phase_name,
+                  .users = status.run.users,
+                  .requests_per_s = status.recent.requests_per_s,
+                  .failures_per_s = status.recent.failures_per_s,
+                  .phase_requests = status.phase_total.requests,
+                  .phase_failures = status.phase_total.failures};
+  if (const LatencyHistogram& latency = status.recent.latency_us; latency.Count() > 0) {
+    line.p50_ms = UsToMs(latency.ValueAtQuantile(0.5));
+    line.p95_ms = UsToMs(latency.ValueAtQuantile(0.95));
+  }
+  return line;
+}
+
+std::string FormatStatusLine(const StatusLine& line) {
+  std::string where = line.state == "running" ? "between phases" : line.state;
+  if (line.occurrence) {
+    where = absl::StrFormat("phase %d %s (loop %d)%s", line.occurrence->phase, line.phase_name,
+                            line.occurrence->loop, line.paused ? " paused" : "");
   }
   std::vector<std::string> users;
-  for (const UserTypeCounts& c : status.users) {
+  for (const UserTypeCounts& c : line.users) {
     if (c.target == 0 && c.active == 0 && c.stopping == 0) continue;
     users.push_back(absl::StrFormat("%s %d/%d", c.name, c.active, c.target));
   }
-  const LatencyHistogram& latency = recent.latency_us;
   const std::string percentiles =
-      latency.Count() == 0
-          ? "p50 n/a p95 n/a"
-          : absl::StrFormat("p50 %.1f ms p95 %.1f ms", UsToMs(latency.ValueAtQuantile(0.5)),
-                            UsToMs(latency.ValueAtQuantile(0.95)));
-  return absl::StrFormat("[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
-                         absl::ToInt64Seconds(elapsed), where,
-                         users.empty() ? "no users" : absl::StrJoin(users, " "),
-                         recent.requests_per_s, percentiles, recent.failures_per_s, phase.failures,
-                         phase.requests ? 100.0 * phase.failures / phase.requests : 0.0);
+      line.p50_ms && line.p95_ms
+          ? absl::StrFormat("p50 %.1f ms p95 %.1f ms", *line.p50_ms, *line.p95_ms)
+          : "p50 n/a p95 n/a";
+  return absl::StrFormat(
+      "[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
+      absl::ToInt64Seconds(line.elapsed), where,
+      users.empty() ? "no users" : absl::StrJoin(users, " "), line.requests_per_s, percentiles,
+      line.failures_per_s, line.phase_failures,
+      line.phase_requests ? 100.0 * line.phase_failures / line.phase_requests : 0.0);
 }
 
 }  // namespace loadgen

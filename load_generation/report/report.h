@@ -2,6 +2,7 @@
 #define LOAD_GENERATION_REPORT_REPORT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,30 @@ std::string PhasesCsv(const std::vector<PhaseRow>& rows);
 // The rows as a Markdown table (PREFIX_phases.md), to paste into a report.
 std::string PhasesMarkdown(const std::vector<PhaseRow>& rows);
 
+// What a line of live status shows: the daemon's console and `loadgenctl watch` fill it, from
+// the daemon's status or from its message.
+struct StatusLine {
+  absl::Duration elapsed;  // since phase 0 began
+  std::string state;       // shown when no phase is under way: "scheduled", "idle", ...
+  bool paused = false;
+  std::optional<PhaseOccurrence> occurrence;
+  std::string phase_name;
+  std::vector<UserTypeCounts> users;
+  double requests_per_s = 0;  // over the last 10 s
+  double failures_per_s = 0;
+  std::optional<double> p50_ms;  // none when no request completed in the last 10 s
+  std::optional<double> p95_ms;
+  int64_t phase_requests = 0;  // of the phase occurrence under way
+  int64_t phase_failures = 0;
+};
+
+// The daemon's status as a status line.
+StatusLine StatusLineOf(const DaemonStatus& status);
+
 // One line of live status: rates and latency over the last 10 s, failures of the phase, e.g.
 // "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 12.0 ms
 //  p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)"
-std::string FormatStatusLine(absl::Duration elapsed, const RunStatus& status,
-                             const RecentStats::Figures& recent, const RequestStats& phase);
+std::string FormatStatusLine(const StatusLine& line);
 
 }  // namespace loadgen
 

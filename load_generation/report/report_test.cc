@@ -79,5 +79,49 @@ TEST(FormatPhaseTable, AlignsTheSameRows) {
   EXPECT_THAT(lines[3], ::testing::HasSubstr("Total"));
 }
 
+TEST(FormatStatusLine, ThePhaseItsUsersRatesAndFailures) {
+  const StatusLine line{.elapsed = absl::Seconds(12),
+                        .state = "running",
+                        .occurrence = PhaseOccurrence{.number = 1, .loop = 0, .phase = 1},
+                        .phase_name = "weekend",
+                        .users = {{.name = "Normal", .target = 67, .active = 67},
+                                  {.name = "Gone"},
+                                  {.name = "Weekend", .target = 133, .active = 120}},
+                        .requests_per_s = 153.24,
+                        .failures_per_s = 0.2,
+                        .p50_ms = 12,
+                        .p95_ms = 40.1,
+                        .phase_requests = 2500,
+                        .phase_failures = 3};
+  EXPECT_EQ(FormatStatusLine(line),
+            "[   12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 "
+            "12.0 ms p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)");
+}
+
+TEST(FormatStatusLine, WithoutAPhaseOrRequests) {
+  EXPECT_EQ(FormatStatusLine({.state = "scheduled"}),
+            "[    0s] scheduled | no users | 0.0 req/s p50 n/a p95 n/a | failures 0.0/s, 0 in "
+            "phase (0.00%)");
+  EXPECT_EQ(FormatStatusLine({.state = "running"}).substr(9, 14), "between phases");
+}
+
+TEST(StatusLineOf, TakesTheDaemonsFigures) {
+  DaemonStatus status;
+  status.position.state = RunState::kPaused;
+  status.run.paused = true;
+  status.run_elapsed = absl::Seconds(3);
+  status.recent.requests_per_s = 10;
+  status.recent.latency_us.Record(2000);
+  status.phase_total.requests = 7;
+  status.phase_total.failures = 1;
+  const StatusLine line = StatusLineOf(status);
+  EXPECT_EQ(line.state, "paused");
+  EXPECT_TRUE(line.paused);
+  EXPECT_EQ(line.elapsed, absl::Seconds(3));
+  EXPECT_NEAR(*line.p50_ms, 2, 0.01);
+  EXPECT_EQ(line.phase_requests, 7);
+  EXPECT_EQ(line.phase_failures, 1);
+}
+
 }  // namespace
 }  // namespace loadgen

@@ -1,0 +1,138 @@
+#include "load_generation/cmd/loadgen_process.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "load_generation/report/report.h"
+
+namespace loadgen {
+namespace {
+
+// SIGINT and SIGTERM, which Supervise alone takes.
+sigset_t StopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+}  // namespace
+
+LoadgenProcess::LoadgenProcess(LoadgenSetup setup)
+    : setup_(std::move(setup)), tls_(boost::asio::ssl::context::tls_client) {}
+
+LoadgenProcess::~LoadgenProcess() {
+  if (control_) control_->Shutdown();
+}
+
+absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSetup setup) {
+  // Signals are taken by Supervise's thread alone, with sigtimedwait, so block them in every
+  // thread, from here on.
+  const sigset_t signals = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<LoadgenProcess> p(new LoadgenProcess(std::move(setup)));
+  LoadgenSetup& s = p->setup_;
+  p->tls_.set_default_verify_paths();
+  p->tls_.set_verify_mode(s.daemon.tls_verify ? boost::asio::ssl::verify_peer
+                                              : boost::asio::ssl::verify_none);
+  if (!s.results.csv_prefix.empty() || !s.results.html_path.empty()) {
+    p->results_.emplace(s.results);
+  }
+  DaemonOptions options = s.daemon;
+  options.tls_context = &p->tls_;
+  options.listener = p->results_ ? &*p->results_ : nullptr;
+  std::fprintf(stderr, "loadgen: %s\n", StartLine(s).c_str());
+  p->daemon_ = std::make_unique<Daemon>(s.run, options, p->clock_);
+
+  if (!s.control.address.empty()) {
+    absl::StatusOr<std::unique_ptr<ControlServer>> server =
+        ControlServer::Start(*p->daemon_, s.control);
+    if (!server.ok()) return server.status();
+    p->control_ = *std::move(server);
+    const size_t colon = s.control.address.rfind(':');
+    std::fprintf(stderr, "loadgen: control service on %s:%d%s%s\n",
+                 s.control.address.substr(0, colon).c_str(), p->control_->port(),
+                 s.control.tls_cert_file.empty() ? "" : " (TLS)",
+                 s.control.token.empty() ? "" : " (token required)");
+  }
+  if (s.metrics) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+        MetricsServer::Start(*p->daemon_, s.metrics->ToString());
+    if (!server.ok()) return server.status();
+    p->metrics_ = *std::move(server);
+    std::fprintf(stderr, "loadgen: metrics on http://%s/metrics\n",
+                 HostPort{s.metrics->host, p->metrics_->port()}.ToString().c_str());
+  }
+  // A run started here and bounded by a run time or loops ends the process when it is over.
+  if (s.wait_for_start) {
+    std::fprintf(stderr, "loadgen: waiting for a Start call\n");
+  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time);
+             !started.ok()) {
+    return started;
+  }
+  return p;
+}
+
+int LoadgenProcess::Supervise() {
+  const sigset_t signals = StopSignals();
+  const absl::Duration interval = setup_.status_interval;
+  absl::Time last_status = clock_.Now();
+  int64_t runs_seen = 0;
+  bool run_under_way = false;
+  std::thread stopper;  // stops the run after a signal, while this thread waits for more
+  while (true) {
+    const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal > 0) {
+      if (stopper.joinable()) {
+        std::fprintf(stderr, "loadgen: second signal, exiting at once\n");
+        std::fflush(stdout);
+        std::_Exit(1);
+      }
+      std::fprintf(stderr, "loadgen: %s, stopping (users finish their task)\n", strsignal(signal));
+      stopper = std::thread([this] { daemon_->Stop().IgnoreError(); });  // idle: nothing to stop
+    }
+    daemon_->Tick();
+    const RunPosition position = daemon_->Position();
+    if (control_) control_->UpdateHealth(position.state);
+    if (position.run_number > runs_seen) {
+      runs_seen = position.run_number;
+      run_under_way = true;
+      const DaemonStatus status = daemon_->Status();
+      std::fprintf(stderr, "loadgen: run %lld: %s (config %s) against %s\n",
+                   static_cast<long long>(position.run_number), status.config_source.c_str(),
+                   status.config_digest.c_str(), status.target.c_str());
+    }
+    const absl::Time now = clock_.Now();
+    if (position.state == RunState::kIdle && run_under_way) {
+      run_under_way = false;
+      const StatsSnapshot stats = daemon_->Stats();
+      std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
+      std::fflush(stdout);
+      const bool batch_run_over =
+          !setup_.wait_for_start && position.run_number == 1 && !position.stopped_by_call;
+      if (batch_run_over) break;
+    }
+    if (stopper.joinable() && position.state == RunState::kIdle) break;
+    if (interval > absl::ZeroDuration() && position.state != RunState::kIdle &&
+        now - last_status >= interval) {
+      std::fprintf(stderr, "%s\n", FormatStatusLine(StatusLineOf(daemon_->Status())).c_str());
+      last_status = now;
+    }
+  }
+  if (stopper.joinable()) stopper.join();
+  if (control_) control_->Shutdown();
+  return 0;
+}
+
+}  // namespace loadgen

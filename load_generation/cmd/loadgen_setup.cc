@@ -1,0 +1,147 @@
+#include "load_generation/cmd/loadgen_setup.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "load_generation/config/config.h"
+
+namespace loadgen {
+namespace {
+
+// --shard_index, else the pod's index: an Indexed Job's JOB_COMPLETION_INDEX, or the ordinal
+// a StatefulSet puts at the end of the host name.
+absl::StatusOr<int> ShardIndex(int flag, int count, const LoadgenEnvironment& env) {
+  int index = flag;
+  std::string source = "--shard_index";
+  if (index < 0 && count == 1) return 0;
+  if (index < 0) {
+    if (env.job_completion_index && !env.job_completion_index->empty()) {
+      source = "JOB_COMPLETION_INDEX";
+      if (!absl::SimpleAtoi(*env.job_completion_index, &index)) index = -1;
+    } else if (env.hostname) {
+      source = absl::StrCat("the ordinal of HOSTNAME=", *env.hostname);
+      const absl::string_view name(*env.hostname);
+      const size_t dash = name.rfind('-');
+      if (dash == absl::string_view::npos || !absl::SimpleAtoi(name.substr(dash + 1), &index)) {
+        index = -1;
+      }
+    }
+  }
+  if (index < 0 || index >= count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "with --shard_count=", count, " the shard index must be in 0..", count - 1, "; ", source,
+        index < 0 ? " does not give one" : absl::StrCat(" gives ", index)));
+  }
+  return index;
+}
+
+absl::StatusOr<std::string> Token(const std::string& file) {
+  if (file.empty()) return std::string();
+  absl::StatusOr<std::string> token = ReadFileToString(file);
+  if (!token.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read --control_token_file ", file, ": ", token.status().message()));
+  }
+  std::string stripped(absl::StripAsciiWhitespace(*token));
+  if (stripped.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--control_token_file ", file, " holds no token"));
+  }
+  return stripped;
+}
+
+std::string ApplicationName(const LoadgenSetup& setup) {
+  return setup.run.application.empty() ? "none" : setup.run.application;
+}
+
+}  // namespace
+
+LoadgenEnvironment LoadgenEnvironment::OfThisProcess() {
+  LoadgenEnvironment env;
+  if (const char* index = std::getenv("JOB_COMPLETION_INDEX")) env.job_completion_index = index;
+  if (const char* host = std::getenv("HOSTNAME")) env.hostname = host;
+  env.cores = std::max(1u, std::thread::hardware_concurrency());
+  env.now = absl::Now();
+  return env;
+}
+
+absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenEnvironment& env) {
+  LoadgenSetup setup;
+  absl::StatusOr<RunConfig> run = LoadRunConfig(flags.config, flags.application);
+  if (!run.ok()) return run.status();
+  setup.run = *std::move(run);
+  setup.check = flags.check;
+  if (flags.check) return setup;
+
+  if (flags.run_time < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--run_time must not be negative");
+  }
+  if (flags.threads < 0 || flags.threads > 1024) {
+    return absl::InvalidArgumentError("--threads must be in 0..1024");
+  }
+  if (flags.shard_count < 1 || flags.shard_count > 10000) {
+    return absl::InvalidArgumentError("--shard_count must be in 1..10000");
+  }
+  absl::StatusOr<int> shard_index = ShardIndex(flags.shard_index, flags.shard_count, env);
+  if (!shard_index.ok()) return shard_index.status();
+  setup.daemon = DaemonOptions{
+      .application = flags.application,
+      .host = flags.host,
+      .threads = flags.threads == 0 ? std::max(env.cores, 1) : flags.threads,
+      .seed = flags.seed != 0 ? flags.seed : static_cast<uint64_t>(absl::ToUnixNanos(env.now)) | 1,
+      .tls_verify = flags.tls_verify,
+      .shard_index = *shard_index,
+      .shard_count = flags.shard_count};
+
+  if (!flags.grpc_address.empty()) {
+    if (absl::StatusOr<HostPort> address = ParseHostPort(flags.grpc_address, "--grpc_address");
+        !address.ok()) {
+      return address.status();
+    }
+  }
+  absl::StatusOr<std::string> token = Token(flags.control_token_file);
+  if (!token.ok()) return token.status();
+  setup.control = ControlServerOptions{.address = flags.grpc_address,
+                                       .token = *std::move(token),
+                                       .tls_cert_file = flags.grpc_tls_cert,
+                                       .tls_key_file = flags.grpc_tls_key};
+  setup.wait_for_start = flags.wait_for_start;
+  if (setup.wait_for_start && setup.control.address.empty()) {
+    return absl::InvalidArgumentError(
+        "--wait_for_start needs the control service: set --grpc_address");
+  }
+  if (!flags.metrics_address.empty()) {
+    absl::StatusOr<HostPort> metrics = ParseHostPort(flags.metrics_address, "--metrics_address");
+    if (!metrics.ok()) return metrics.status();
+    setup.metrics = *metrics;
+  }
+  setup.results = ResultsOptions{.csv_prefix = flags.csv, .html_path = flags.html};
+  if (absl::Status writable = CheckResultsOptions(setup.results); !writable.ok()) return writable;
+  setup.run_time = flags.run_time;
+  setup.status_interval = flags.status_interval;
+  return setup;
+}
+
+std::string CheckSummary(const LoadgenSetup& setup) {
+  return absl::StrFormat("%s: valid: %d phases, user types %s (application %s), config %s",
+                         setup.run.path, setup.run.config.phases_size(),
+                         absl::StrJoin(setup.run.UserTypes(), ", "), ApplicationName(setup),
+                         ConfigDigest(setup.run.config));
+}
+
+std::string StartLine(const LoadgenSetup& setup) {
+  const DaemonOptions& d = setup.daemon;
+  return absl::StrFormat(
+      "%s: application %s, %d phases, %d threads, seed %d%s", setup.run.path,
+      ApplicationName(setup), setup.run.config.phases_size(), d.threads, d.seed,
+      d.shard_count > 1 ? absl::StrCat(", shard ", d.shard_index, " of ", d.shard_count) : "");
+}
+
+}  // namespace loadgen

@@ -1,0 +1,180 @@
+#include "load_generation/cmd/loadgen_setup.h"
+
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string WriteFile(const std::string& name, const std::string& content) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+// A valid config of one declared user type.
+LoadgenFlags Flags() {
+  LoadgenFlags flags;
+  flags.config = WriteFile("setup.pbtxt", R"pb(
+    host: "http://127.0.0.1:8080"
+    user_type_definitions {
+      name: "Browser"
+      tasks {
+        weight: 1
+        requests { path: "/" }
+      }
+    }
+    phases {
+      user_types { name: "Browser" ratio: 1 }
+      duration: 10
+      num_users: 3
+      hatch_rate_per_s: 1
+    }
+  )pb");
+  return flags;
+}
+
+LoadgenEnvironment Environment() { return {.cores = 2, .now = absl::FromUnixSeconds(1700000000)}; }
+
+std::string Error(const LoadgenFlags& flags, const LoadgenEnvironment& env = Environment()) {
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, env);
+  EXPECT_FALSE(setup.ok());
+  return std::string(setup.status().message());
+}
+
+TEST(MakeSetup, DefaultsFromTheMachine) {
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(Flags(), Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->daemon.threads, 2) << "one event loop per core";
+  EXPECT_NE(setup->daemon.seed, 0u) << "a seed from the time";
+  EXPECT_EQ(setup->daemon.shard_index, 0);
+  EXPECT_EQ(setup->daemon.shard_count, 1);
+  EXPECT_EQ(setup->control.address, "127.0.0.1:50051");
+  EXPECT_TRUE(setup->control.token.empty());
+  EXPECT_FALSE(setup->metrics.has_value());
+  EXPECT_EQ(setup->status_interval, absl::Seconds(5));
+}
+
+TEST(MakeSetup, FlagsWinOverDefaults) {
+  LoadgenFlags flags = Flags();
+  flags.threads = 7;
+  flags.seed = 42;
+  flags.grpc_address = "[::1]:0";
+  flags.metrics_address = "0.0.0.0:9464";
+  flags.grpc_tls_cert = "cert.pem";
+  flags.grpc_tls_key = "key.pem";
+  flags.run_time = absl::Minutes(10);
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->daemon.threads, 7);
+  EXPECT_EQ(setup->daemon.seed, 42u);
+  EXPECT_EQ(setup->control.address, "[::1]:0");
+  EXPECT_EQ(setup->control.tls_cert_file, "cert.pem");
+  EXPECT_EQ(setup->control.tls_key_file, "key.pem");
+  ASSERT_TRUE(setup->metrics.has_value());
+  EXPECT_EQ(setup->metrics->port, 9464);
+  EXPECT_EQ(setup->run_time, absl::Minutes(10));
+}
+
+TEST(MakeSetup, TheShardIndexComesFromThePod) {
+  LoadgenFlags flags = Flags();
+  flags.shard_count = 3;
+  LoadgenEnvironment job = Environment();
+  job.job_completion_index = "2";
+  job.hostname = "loadgen-1";  // an Indexed Job's index wins
+  ASSERT_TRUE(MakeSetup(flags, job).ok());
+  EXPECT_EQ(MakeSetup(flags, job)->daemon.shard_index, 2);
+
+  LoadgenEnvironment stateful_set = Environment();
+  stateful_set.hostname = "loadgenerator-shards-1";
+  EXPECT_EQ(MakeSetup(flags, stateful_set)->daemon.shard_index, 1);
+
+  flags.shard_index = 0;  // the flag wins over both
+  EXPECT_EQ(MakeSetup(flags, job)->daemon.shard_index, 0);
+}
+
+TEST(MakeSetup, AShardIndexThatCannotBeRight) {
+  LoadgenFlags flags = Flags();
+  flags.shard_count = 3;
+  LoadgenEnvironment env = Environment();
+  env.hostname = "loadgen-7";
+  EXPECT_EQ(Error(flags, env),
+            "with --shard_count=3 the shard index must be in 0..2; the ordinal of "
+            "HOSTNAME=loadgen-7 gives 7");
+  env.hostname = "workstation";
+  EXPECT_THAT(Error(flags, env), HasSubstr("HOSTNAME=workstation does not give one"));
+  env.job_completion_index = "x";
+  EXPECT_THAT(Error(flags, env), HasSubstr("JOB_COMPLETION_INDEX does not give one"));
+  flags.shard_count = 0;
+  EXPECT_EQ(Error(flags), "--shard_count must be in 1..10000");
+}
+
+TEST(MakeSetup, TheTokenFileIsReadAndStripped) {
+  LoadgenFlags flags = Flags();
+  flags.control_token_file = WriteFile("token", "  0123456789abcdef\n");
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->control.token, "0123456789abcdef");
+
+  flags.control_token_file = WriteFile("empty_token", "\n");
+  EXPECT_THAT(Error(flags), HasSubstr("holds no token"));
+  flags.control_token_file = ::testing::TempDir() + "/no_such_token";
+  EXPECT_THAT(Error(flags), HasSubstr("cannot read --control_token_file"));
+}
+
+TEST(MakeSetup, BadFlagsAreNamed) {
+  LoadgenFlags flags = Flags();
+  flags.threads = -1;
+  EXPECT_EQ(Error(flags), "--threads must be in 0..1024");
+  flags = Flags();
+  flags.run_time = -absl::Seconds(1);
+  EXPECT_EQ(Error(flags), "--run_time must not be negative");
+  flags = Flags();
+  flags.grpc_address = "50051";
+  EXPECT_THAT(Error(flags), HasSubstr("--grpc_address '50051' is not HOST:PORT"));
+  flags = Flags();
+  flags.metrics_address = "::1:9464";
+  EXPECT_THAT(Error(flags), HasSubstr("--metrics_address"));
+  flags = Flags();
+  flags.grpc_address = "";
+  flags.wait_for_start = true;
+  EXPECT_THAT(Error(flags), HasSubstr("--wait_for_start needs the control service"));
+  flags = Flags();
+  flags.csv = ::testing::TempDir() + "/no/such/dir/results";
+  EXPECT_THAT(Error(flags), HasSubstr("--csv"));
+}
+
+TEST(MakeSetup, ABadConfigIsTheConfigsError) {
+  LoadgenFlags flags = Flags();
+  flags.config = WriteFile("bad.pbtxt", "phases { num_usres: 3 }");
+  EXPECT_THAT(Error(flags), HasSubstr("bad.pbtxt:1:"));
+}
+
+TEST(MakeSetup, CheckNeedsOnlyTheConfig) {
+  LoadgenFlags flags = Flags();
+  flags.check = true;
+  flags.threads = -1;  // not looked at
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_THAT(CheckSummary(*setup),
+              ::testing::MatchesRegex(".*setup.pbtxt: valid: 1 phases, user types Browser "
+                                      "\\(application none\\), config [0-9a-f]+"));
+}
+
+TEST(StartLine, SaysNoneForNoApplicationAsCheckDoes) {
+  LoadgenFlags flags = Flags();
+  flags.seed = 5;
+  flags.threads = 1;
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok());
+  EXPECT_THAT(StartLine(*setup),
+              HasSubstr("setup.pbtxt: application none, 1 phases, 1 threads, seed 5"));
+}
+
+}  // namespace
+}  // namespace loadgen

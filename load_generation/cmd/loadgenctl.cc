@@ -1,0 +1,571 @@
+#include "load_generation/cmd/loadgenctl.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "load_generation/config/config.h"
+#include "load_generation/control/shard_merge.h"
+#include "load_generation/control/status_proto.h"
+#include "load_generation/report/report.h"
+#include "proto/control.grpc.pb.h"
+
+namespace loadgen {
+namespace {
+
+constexpr char kUsagePayload[] = "loadgenctl/usage";
+
+absl::StatusOr<absl::Duration> DurationOption(const std::string& name, const std::string& text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration()) {
+    return CtlUsageError(
+        absl::StrCat("--", name, "=", text, ": not a duration >= 0 (e.g. 90s, 5m)"));
+  }
+  return d;
+}
+
+absl::StatusOr<int> WholeNumber(const std::string& what, const std::string& text) {
+  int n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n < 0) {
+    return CtlUsageError(absl::StrCat(what, " must be a whole number >= 0, not '", text, "'"));
+  }
+  return n;
+}
+
+absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return CtlUsageError(absl::StrCat("cannot read ", path, ": ", text.status().message()));
+  }
+  return text;
+}
+
+// The config file at `path`, read here and sent inline under its name.
+absl::Status SetConfig(const std::string& path, control::ConfigSource* source) {
+  absl::StatusOr<std::string> text = ReadLocalFile(path);
+  if (!text.ok()) return text.status();
+  source->set_text(*std::move(text));
+  source->set_name(path);
+  return absl::OkStatus();
+}
+
+std::string Json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+std::string StatusTable(const control::Status& s) {
+  const StatusLine line = StatusLineOf(s);
+  std::string out;
+  absl::StrAppendFormat(&out, "state     %s (run %d, %.1f s)%s\n", line.state, s.run_number(),
+                        s.run_elapsed_s(), s.reload_pending() ? ", reload at the phase's end" : "");
+  absl::StrAppendFormat(&out, "config    %s (%s), application %s\n", s.config_source(),
+                        s.config_digest(), s.application().empty() ? "none" : s.application());
+  absl::StrAppendFormat(&out, "target    %s\n", s.target());
+  if (line.occurrence) {
+    absl::StrAppendFormat(
+        &out, "phase     %d %s (loop %d): %.1f s elapsed, %.1f s left%s\n", s.phase(),
+        s.phase_name(), s.loop(), s.phase_elapsed_s(), s.phase_remaining_s(),
+        s.override_active() ? absl::StrCat(", overridden to ", s.override_users(), " users") : "");
+  }
+  if (s.user_types_size() > 0) {
+    absl::StrAppendFormat(&out, "users     %-20s %8s %8s %8s\n", "TYPE", "TARGET", "ACTIVE",
+                          "STOPPING");
+    for (const auto& t : s.user_types()) {
+      absl::StrAppendFormat(&out, "          %-20s %8d %8d %8d\n", t.name(), t.target(), t.active(),
+                            t.stopping());
+    }
+  }
+  absl::StrAppendFormat(&out,
+                        "now       %.1f req/s, %.2f failures/s, p50 %.1f ms, p95 %.1f ms, "
+                        "p99 %.1f ms (last 10 s)\n",
+                        s.current_requests_per_s(), s.current_failures_per_s(), s.current_p50_ms(),
+                        s.current_p95_ms(), s.current_p99_ms());
+  absl::StrAppendFormat(&out, "total     %d requests, %d failures, %.1f req/s\n",
+                        s.total_requests(), s.total_failures(), s.total_requests_per_s());
+  if (s.completed_phases_size() > 0) {
+    // The daemon's own table, without its total row (a status has no whole-run latency).
+    absl::StrAppend(&out, "phases\n", FormatPhaseTable(CompletedPhaseRows(s)));
+  }
+  return out;
+}
+
+void AppendRow(const control::RequestStatsRow& r, std::string* out) {
+  absl::StrAppendFormat(out, "  %-7s %-32s %9d %8d %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f\n",
+                        r.method(), r.name(), r.requests(), r.failures(), r.p50_ms(), r.p95_ms(),
+                        r.p99_ms(), r.average_ms(), r.max_ms(), r.requests_per_s());
+}
+
+void AppendPhase(const std::string& title, const control::PhaseStats& p, std::string* out) {
+  absl::StrAppendFormat(out, "%s (%.1f s)\n", title, p.duration_s());
+  absl::StrAppendFormat(out, "  %-7s %-32s %9s %8s %8s %8s %8s %8s %8s %9s\n", "METHOD", "NAME",
+                        "REQUESTS", "FAILURES", "P50MS", "P95MS", "P99MS", "AVGMS", "MAXMS",
+                        "REQ/S");
+  for (const auto& r : p.requests()) AppendRow(r, out);
+  AppendRow(p.aggregated(), out);
+  for (const auto& f : p.failures()) {
+    absl::StrAppendFormat(out, "  failure: %d x %s %s: %s\n", f.occurrences(), f.method(), f.name(),
+                          f.error());
+  }
+}
+
+std::string StatsReportTable(const control::StatsReport& report) {
+  std::string out;
+  for (const auto& p : report.completed_phases()) {
+    AppendPhase(absl::StrFormat("phase %d %s, loop %d, %d users", p.phase(), p.name(), p.loop(),
+                                p.target_users()),
+                p, &out);
+  }
+  if (report.has_current_phase()) {
+    const auto& p = report.current_phase();
+    AppendPhase(absl::StrFormat("phase %d %s, loop %d, %d users (under way)", p.phase(), p.name(),
+                                p.loop(), p.target_users()),
+                p, &out);
+  }
+  AppendPhase("total", report.total(), &out);
+  return out;
+}
+
+std::string AppsTable(const control::ApplicationList& list) {
+  std::string out;
+  for (const auto& app : list.applications()) {
+    absl::StrAppend(&out, app.name(), ": ", absl::StrJoin(app.user_types(), ", "), "\n");
+  }
+  if (list.declared_user_types_size() > 0) {
+    absl::StrAppend(
+        &out, "declared in the config: ", absl::StrJoin(list.declared_user_types(), ", "), "\n");
+  }
+  return out;
+}
+
+// No merge for answers that are not merged: the first shard's shows.
+std::optional<control::ApplicationList> Merge(const std::vector<control::ApplicationList>&) {
+  return std::nullopt;
+}
+std::optional<control::Status> Merge(const std::vector<control::Status>& shards) {
+  return MergeStatus(shards);
+}
+std::optional<control::StatsReport> Merge(const std::vector<control::StatsReport>& shards) {
+  return MergeStats(shards);
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  // gRPC's codes and absl's are the same numbers.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+// One daemon's control service.
+struct Client {
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<control::LoadGenerator::Stub> stub;
+};
+
+// The shards --targets names: a list, or every address one name resolves to.
+absl::StatusOr<std::vector<std::string>> ShardAddresses(const std::string& targets) {
+  std::vector<std::string> list = absl::StrSplit(targets, ',', absl::SkipWhitespace());
+  if (list.size() != 1) return list;
+  const std::string& target = list[0];
+  const size_t colon = target.rfind(':');
+  if (colon == std::string::npos) {
+    return CtlUsageError(absl::StrCat("--targets=", targets, ": give HOST:PORT"));
+  }
+  const std::string host = target.substr(0, colon), port = target.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
+    return CtlUsageError(absl::StrCat("--targets=", targets, ": ", gai_strerror(error)));
+  }
+  std::set<std::string> addresses;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char ip[INET6_ADDRSTRLEN] = "";
+    const void* where =
+        a->ai_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    inet_ntop(a->ai_family, where, ip, sizeof(ip));
+    addresses.insert(a->ai_family == AF_INET6 ? absl::StrCat("[", ip, "]:", port)
+                                              : absl::StrCat(ip, ":", port));
+  }
+  freeaddrinfo(found);
+  return std::vector<std::string>(addresses.begin(), addresses.end());
+}
+
+}  // namespace
+
+// What a command works with: the options, a client per daemon, and where to print.
+class Ctl {
+ public:
+  Ctl(const CtlOptions& options, std::FILE* out, std::FILE* err)
+      : options_(options), out_(out), err_(err) {}
+
+  // Opens a channel to each daemon the options name.
+  absl::Status Connect() {
+    absl::StatusOr<absl::Duration> rpc_timeout =
+        DurationOption("rpc_timeout", options_.rpc_timeout);
+    if (!rpc_timeout.ok()) return rpc_timeout.status();
+    rpc_timeout_ = *rpc_timeout;
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (!options_.tls_ca.empty()) {
+      absl::StatusOr<std::string> ca = ReadLocalFile(options_.tls_ca);
+      if (!ca.ok()) return ca.status();
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = *ca;
+      credentials = grpc::SslCredentials(ssl);
+    }
+    if (!options_.token_file.empty()) {
+      absl::StatusOr<std::string> token = ReadLocalFile(options_.token_file);
+      if (!token.ok()) return token.status();
+      token_ = std::string(absl::StripAsciiWhitespace(*token));
+    }
+    std::vector<std::string> addresses = {options_.address};
+    if (!options_.targets.empty()) {
+      absl::StatusOr<std::vector<std::string>> shards = ShardAddresses(options_.targets);
+      if (!shards.ok()) return shards.status();
+      addresses = *std::move(shards);
+    }
+    for (const std::string& address : addresses) {
+      std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address, credentials);
+      clients_.push_back({address, channel, control::LoadGenerator::NewStub(channel)});
+    }
+    return absl::OkStatus();
+  }
+
+  const CtlOptions& options() const { return options_; }
+  bool sharded() const { return clients_.size() > 1; }
+
+  void Prepare(grpc::ClientContext* context, bool deadline = true) const {
+    if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
+    if (deadline) context->set_deadline(absl::ToChronoTime(absl::Now() + rpc_timeout_));
+  }
+
+  // Calls a unary RPC on every daemon at once and prints the answers: with several shards, a
+  // line per shard, then the merged answer. An error if any call failed.
+  template <typename Request, typename Response, typename Method>
+  absl::Status Call(Method method, const Request& request, std::string (*format)(const Response&)) {
+    std::vector<Response> responses(clients_.size());
+    std::vector<grpc::Status> statuses(clients_.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      threads.emplace_back([&, i] {
+        grpc::ClientContext context;
+        Prepare(&context);
+        statuses[i] = (clients_[i].stub.get()->*method)(&context, request, &responses[i]);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    if (!sharded()) {
+      if (!statuses[0].ok()) return FromGrpc(statuses[0]);
+      Print(responses[0], format);
+      return absl::OkStatus();
+    }
+    absl::Status result;
+    std::vector<Response> answered;
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      if (!statuses[i].ok()) {
+        result = FromGrpc(statuses[i]);
+        PrintError(absl::StrCat("shard ", clients_[i].address, ": "), result);
+        continue;
+      }
+      answered.push_back(responses[i]);
+      if (!options_.json) std::fprintf(out_, "shard %s: answered\n", clients_[i].address.c_str());
+    }
+    if (answered.empty()) return absl::UnavailableError("no shard answered");
+    const std::optional<Response> merged = Merge(answered);
+    if (!options_.json) std::fprintf(out_, "merged over %zu shards:\n", answered.size());
+    Print(merged ? *merged : answered.front(), format);
+    if (!result.ok()) return absl::UnavailableError("not every shard answered");
+    return absl::OkStatus();
+  }
+
+  // Follows one daemon's status until the stream ends.
+  absl::Status Watch() {
+    if (sharded()) return CtlUsageError("watch follows one daemon: use --address");
+    absl::StatusOr<absl::Duration> interval = DurationOption("interval", options_.interval);
+    if (!interval.ok()) return interval.status();
+    control::WatchStatusRequest request;
+    request.set_interval_ms(absl::ToInt64Milliseconds(*interval));
+    grpc::ClientContext context;
+    Prepare(&context, /*deadline=*/false);
+    std::unique_ptr<grpc::ClientReader<control::Status>> reader =
+        clients_[0].stub->WatchStatus(&context, request);
+    control::Status status;
+    while (reader->Read(&status)) {
+      Print(
+          status,
+          +[](const control::Status& s) { return FormatStatusLine(StatusLineOf(s)) + "\n"; });
+      std::fflush(out_);
+    }
+    return FromGrpc(reader->Finish());
+  }
+
+  // Asks each daemon's health service about `service`: SERVING or not, a line each.
+  absl::Status Health(const std::string& service) {
+    absl::Status result;
+    for (Client& c : clients_) {
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service(service);
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::ClientContext context;
+      Prepare(&context);
+      const grpc::Status status =
+          grpc::health::v1::Health::NewStub(c.channel)->Check(&context, request, &response);
+      if (!status.ok()) {
+        result = FromGrpc(status);
+        PrintError(sharded() ? c.address + ": " : "", result);
+        continue;
+      }
+      std::fprintf(
+          out_, "%s%s\n", sharded() ? (c.address + ": ").c_str() : "",
+          grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()).c_str());
+      if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+        result = absl::UnavailableError(absl::StrCat(c.address, " is not serving"));
+      }
+    }
+    return result;
+  }
+
+  void PrintError(const std::string& where, const absl::Status& status) const {
+    std::fprintf(err_, "loadgenctl: %s%s: %s\n", where.c_str(),
+                 absl::StatusCodeToString(status.code()).c_str(),
+                 std::string(status.message()).c_str());
+  }
+
+ private:
+  template <typename Response>
+  void Print(const Response& response, std::string (*format)(const Response&)) const {
+    const std::string text = options_.json ? Json(response) + "\n" : format(response);
+    std::fputs(text.c_str(), out_);
+  }
+
+  const CtlOptions& options_;
+  std::FILE* out_;
+  std::FILE* err_;
+  std::vector<Client> clients_;
+  std::string token_;
+  absl::Duration rpc_timeout_;
+};
+
+// The command handlers, named as the commands.
+namespace commands {
+
+using Stub = control::LoadGenerator::Stub;
+
+absl::Status Status(Ctl& ctl, const std::vector<std::string>&) {
+  return ctl.Call(&Stub::GetStatus, control::GetStatusRequest(), &StatusTable);
+}
+
+absl::Status Watch(Ctl& ctl, const std::vector<std::string>&) { return ctl.Watch(); }
+
+absl::Status Start(Ctl& ctl, const std::vector<std::string>& args) {
+  control::StartRequest request;
+  if (!args.empty()) {
+    if (absl::Status read = SetConfig(args[0], request.mutable_config()); !read.ok()) return read;
+  }
+  if (const std::string& at = ctl.options().at; !at.empty()) {
+    absl::Time t;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, at, &t, &error)) {
+      return CtlUsageError(absl::StrCat("--at=", at, ": not an RFC 3339 time: ", error));
+    }
+    request.set_start_at_unix_ms(absl::ToUnixMillis(t));
+  } else if (ctl.sharded()) {  // every shard's phase 0 at the same moment
+    request.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Seconds(2)));
+  }
+  absl::StatusOr<absl::Duration> run_time = DurationOption("run_time", ctl.options().run_time);
+  if (!run_time.ok()) return run_time.status();
+  request.set_run_time_s(absl::ToDoubleSeconds(*run_time));
+  return ctl.Call(&Stub::Start, request, &StatusTable);
+}
+
+absl::Status Stop(Ctl& ctl, const std::vector<std::string>&) {
+  absl::StatusOr<absl::Duration> timeout = DurationOption("timeout", ctl.options().timeout);
+  if (!timeout.ok()) return timeout.status();
+  control::StopRequest request;
+  request.set_timeout_ms(absl::ToInt64Milliseconds(*timeout));
+  return ctl.Call(&Stub::Stop, request, &StatusTable);
+}
+
+absl::Status Phase(Ctl& ctl, const std::vector<std::string>& args) {
+  absl::StatusOr<int> phase = WholeNumber("the phase", args[0]);
+  if (!phase.ok()) return phase.status();
+  control::JumpToPhaseRequest request;
+  request.set_phase(*phase);
+  return ctl.Call(&Stub::JumpToPhase, request, &StatusTable);
+}
+
+absl::Status Users(Ctl& ctl, const std::vector<std::string>& args) {
+  if (args[0] == "clear") {
+    if (args.size() > 1) return CtlUsageError("'users clear' takes no more arguments");
+    return ctl.Call(&Stub::ClearOverride, control::ClearOverrideRequest(), &StatusTable);
+  }
+  control::OverrideUsersRequest request;
+  absl::StatusOr<int> users = WholeNumber("the user count", args[0]);
+  if (!users.ok()) return users.status();
+  request.set_users(*users);
+  for (size_t i = 1; i < args.size(); ++i) {
+    absl::StatusOr<int> ratio = WholeNumber("a ratio", args[i]);
+    if (!ratio.ok()) return ratio.status();
+    request.add_ratios(*ratio);
+  }
+  return ctl.Call(&Stub::OverrideUsers, request, &StatusTable);
+}
+
+absl::Status Pause(Ctl& ctl, const std::vector<std::string>&) {
+  return ctl.Call(&Stub::Pause, control::PauseRequest(), &StatusTable);
+}
+
+absl::Status Resume(Ctl& ctl, const std::vector<std::string>&) {
+  return ctl.Call(&Stub::Resume, control::ResumeRequest(), &StatusTable);
+}
+
+absl::Status Reload(Ctl& ctl, const std::vector<std::string>& args) {
+  control::ReloadConfigRequest request;
+  if (absl::Status read = SetConfig(args[0], request.mutable_config()); !read.ok()) return read;
+  request.set_when(ctl.options().next_phase ? control::ReloadConfigRequest::NEXT_PHASE
+                                            : control::ReloadConfigRequest::NOW);
+  return ctl.Call(&Stub::ReloadConfig, request, &StatusTable);
+}
+
+absl::Status Reset(Ctl& ctl, const std::vector<std::string>&) {
+  return ctl.Call(&Stub::ResetStats, control::ResetStatsRequest(), &StatusTable);
+}
+
+absl::Status Stats(Ctl& ctl, const std::vector<std::string>&) {
+  control::GetStatsRequest request;
+  request.set_histograms(ctl.sharded());
+  return ctl.Call(&Stub::GetStats, request, &StatsReportTable);
+}
+
+absl::Status Apps(Ctl& ctl, const std::vector<std::string>&) {
+  return ctl.Call(&Stub::ListApplications, control::ListApplicationsRequest(), &AppsTable);
+}
+
+absl::Status Health(Ctl& ctl, const std::vector<std::string>& args) {
+  return ctl.Health(args.empty() ? "" : args[0]);
+}
+
+}  // namespace commands
+
+const std::vector<CtlCommand>& CtlCommands() {
+  static const auto* commands = new std::vector<CtlCommand>{
+      {"status", "", "the run state, users, rates and completed phases", 0, 0, &commands::Status},
+      {"watch", "", "a status line every --interval until interrupted", 0, 0, &commands::Watch},
+      {"start", "[FILE]",
+       "start a run: of FILE (read here, sent inline) or the daemon's config;\n"
+       "--at=TIME, --run_time=DURATION",
+       0, 1, &commands::Start},
+      {"stop", "", "end the run (--timeout=DURATION for users to finish their task)", 0, 0,
+       &commands::Stop},
+      {"phase", "N", "jump to phase N of the current loop", 1, 1, &commands::Phase},
+      {"users", "N [RATIO...]",
+       "run N users (split by RATIOs, one per user type) until the next phase;\n"
+       "'users clear': back to the phase's own user count",
+       1, 64, &commands::Users},
+      {"pause", "", "stop the phase clock; users finish their task and idle", 0, 0,
+       &commands::Pause},
+      {"resume", "", "start the phase clock again", 0, 0, &commands::Resume},
+      {"reload", "FILE", "validate FILE and make it the config (--next_phase: at the phase's end)",
+       1, 1, &commands::Reload},
+      {"reset", "", "forget the statistics so far", 0, 0, &commands::Reset},
+      {"stats", "", "per-request statistics of each phase and in total", 0, 0, &commands::Stats},
+      {"apps", "", "the applications and user types compiled into the daemon", 0, 0,
+       &commands::Apps},
+      {"health", "[SERVICE]",
+       "exit 0 if the gRPC health service says SERVING (\"\" the daemon, or\n"
+       "pl.demos.load_generation.LoadGenerator: a run is under way), else 1",
+       0, 1, &commands::Health},
+  };
+  return *commands;
+}
+
+std::string CtlUsage() {
+  std::string usage =
+      "Drives a loadgen daemon over gRPC.\n"
+      "Usage: loadgenctl [--address=HOST:PORT | --targets=LIST] [--token_file=F] [--tls_ca=F] "
+      "[--json]\n"
+      "                  COMMAND\n"
+      "Commands:\n";
+  for (const CtlCommand& c : CtlCommands()) {
+    const std::string head = absl::StrCat(c.name, *c.arguments ? " " : "", c.arguments);
+    bool first = true;
+    for (absl::string_view line : absl::StrSplit(c.help, '\n')) {
+      absl::StrAppendFormat(&usage, "  %-20s %s\n", first ? head : "", line);
+      first = false;
+    }
+  }
+  absl::StrAppend(&usage,
+                  "  help                 this text\n"
+                  "With --targets, every command but watch goes to each shard (start: at a common "
+                  "--at, by\ndefault 2 s from now); status sums users and counts, stats merges the "
+                  "shards' histograms.\n");
+  return usage;
+}
+
+absl::Status CtlUsageError(const std::string& message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsCtlUsageError(const absl::Status& status) {
+  return status.GetPayload(kUsagePayload).has_value();
+}
+
+int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std::FILE* out,
+           std::FILE* err) {
+  auto usage_error = [&](const std::string& message) {
+    std::fprintf(err, "loadgenctl: %s\n%s", message.c_str(), CtlUsage().c_str());
+    return 2;
+  };
+  if (args.empty()) return usage_error("give a command");
+  if (args[0] == "help") {
+    std::fputs(CtlUsage().c_str(), out);
+    return 0;
+  }
+  const CtlCommand* command = nullptr;
+  for (const CtlCommand& c : CtlCommands()) {
+    if (args[0] == c.name) command = &c;
+  }
+  if (command == nullptr) return usage_error(absl::StrCat("unknown command '", args[0], "'"));
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (rest.size() < command->min_args || rest.size() > command->max_args) {
+    const size_t min = command->min_args, max = command->max_args;
+    return usage_error(absl::StrCat("'", command->name, "' takes ",
+                                    min == max ? absl::StrCat(min) : absl::StrCat(min, " to ", max),
+                                    " argument", max == 1 ? "" : "s", ", not ", rest.size()));
+  }
+  Ctl ctl(options, out, err);
+  absl::Status status = ctl.Connect();
+  if (status.ok()) status = command->run(ctl, rest);
+  if (status.ok()) return 0;
+  if (IsCtlUsageError(status)) return usage_error(std::string(status.message()));
+  if (!ctl.sharded()) ctl.PrintError("", status);
+  return 1;
+}
+
+}  // namespace loadgen

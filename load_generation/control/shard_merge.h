@@ -1,0 +1,25 @@
+#ifndef LOAD_GENERATION_CONTROL_SHARD_MERGE_H_
+#define LOAD_GENERATION_CONTROL_SHARD_MERGE_H_
+
+// The answers of the shards of one run merged into one, as `loadgenctl --targets` shows them.
+
+#include <vector>
+
+#include "load_generation/control/status_proto.h"
+
+namespace loadgen {
+
+// Users per type and counts summed, rates summed, completed phases matched by (loop, phase).
+// The first shard's run state, config and phase stand for all. The current percentiles, which
+// a status carries without their histograms, are left out (MergeStats merges them exactly).
+// Requires at least one status.
+control::Status MergeStatus(const std::vector<control::Status>& shards);
+
+// Every phase occurrence's rows merged across shards by occurrence number, and the totals;
+// exact when each report carries its histograms (GetStatsRequest.histograms).
+// Requires at least one report.
+control::StatsReport MergeStats(const std::vector<control::StatsReport>& shards);
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_CONTROL_SHARD_MERGE_H_

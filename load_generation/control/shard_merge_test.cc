@@ -1,0 +1,97 @@
+#include "load_generation/control/shard_merge.h"
+
+#include "gtest/gtest.h"
+#include "load_generation/stats/stats_proto.h"
+
+namespace loadgen {
+namespace {
+
+control::Status Shard(int browsers, int buyers, int64_t requests, int64_t failures) {
+  control::Status s;
+  s.set_state(control::Status::RUNNING);
+  s.set_phase(1);
+  s.set_phase_name("peak");
+  auto* browser = s.add_user_types();
+  browser->set_name("Browser");
+  browser->set_target(browsers);
+  browser->set_active(browsers);
+  if (buyers > 0) {
+    auto* buyer = s.add_user_types();
+    buyer->set_name("Buyer");
+    buyer->set_target(buyers);
+    buyer->set_active(buyers - 1);
+    buyer->set_stopping(1);
+  }
+  s.set_current_requests_per_s(10.5);
+  s.set_total_requests(requests);
+  s.set_total_failures(failures);
+  s.set_phase_requests(requests / 2);
+  s.set_phase_failures(failures);
+  auto* done = s.add_completed_phases();
+  done->set_loop(0);
+  done->set_phase(0);
+  done->set_name("warmup");
+  done->set_users(browsers);
+  done->set_duration_s(10 + browsers);
+  done->set_requests(requests);
+  done->set_failures(failures);
+  done->set_requests_per_s(requests / 10.0);
+  return s;
+}
+
+TEST(MergeStatus, SumsUsersPerTypeCountsAndRates) {
+  const control::Status merged =
+      MergeStatus({Shard(4, 0, 100, 1), Shard(3, 2, 300, 3), Shard(3, 2, 200, 0)});
+  EXPECT_EQ(merged.state(), control::Status::RUNNING);
+  EXPECT_EQ(merged.phase_name(), "peak");
+  ASSERT_EQ(merged.user_types_size(), 2);
+  EXPECT_EQ(merged.user_types(0).name(), "Browser");
+  EXPECT_EQ(merged.user_types(0).target(), 10);
+  EXPECT_EQ(merged.user_types(1).name(), "Buyer");
+  EXPECT_EQ(merged.user_types(1).target(), 4);
+  EXPECT_EQ(merged.user_types(1).active(), 2);
+  EXPECT_EQ(merged.user_types(1).stopping(), 2);
+  EXPECT_EQ(merged.total_requests(), 600);
+  EXPECT_EQ(merged.total_failures(), 4);
+  EXPECT_EQ(merged.phase_requests(), 300);
+  EXPECT_EQ(merged.phase_failures(), 4);
+  EXPECT_DOUBLE_EQ(merged.current_requests_per_s(), 31.5);
+}
+
+TEST(MergeStatus, CompletedPhasesMatchByLoopAndPhase) {
+  const control::Status merged = MergeStatus({Shard(4, 0, 100, 1), Shard(6, 0, 300, 3)});
+  ASSERT_EQ(merged.completed_phases_size(), 1);
+  const auto& p = merged.completed_phases(0);
+  EXPECT_EQ(p.name(), "warmup");
+  EXPECT_EQ(p.users(), 10);
+  EXPECT_EQ(p.requests(), 400);
+  EXPECT_EQ(p.failures(), 4);
+  EXPECT_DOUBLE_EQ(p.failure_percent(), 1.0);
+  EXPECT_DOUBLE_EQ(p.duration_s(), 16) << "the longest shard's";
+  EXPECT_DOUBLE_EQ(p.requests_per_s(), 40);
+}
+
+TEST(MergeStats, OccurrencesMergeByNumberAndTheTotalOverAll) {
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  std::vector<control::StatsReport> shards(2);
+  for (int i = 0; i < 2; ++i) {
+    StatsTable table;
+    for (int n = 0; n < 10 * (i + 1); ++n) {
+      table.Record({"GET", "/", (n + 1) * 1000, 10, n == 0 ? "HTTP 500" : "", t0});
+    }
+    control::PhaseStats* phase = shards[i].add_completed_phases();
+    phase->set_occurrence(0);
+    FillTable(table, absl::Seconds(10), /*histograms=*/true, phase);
+    FillTable(table, absl::Seconds(10), /*histograms=*/true, shards[i].mutable_total());
+  }
+  const control::StatsReport merged = MergeStats(shards);
+  ASSERT_EQ(merged.completed_phases_size(), 1);
+  EXPECT_EQ(merged.completed_phases(0).aggregated().requests(), 30);
+  EXPECT_EQ(merged.total().aggregated().requests(), 30);
+  EXPECT_EQ(merged.total().aggregated().failures(), 2);
+  EXPECT_DOUBLE_EQ(merged.total().aggregated().max_ms(), 20);
+  EXPECT_FALSE(merged.has_current_phase());
+}
+
+}  // namespace
+}  // namespace loadgen

@@ -1,0 +1,167 @@
+#include "load_generation/control/status_proto.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "load_generation/stats/histogram.h"
+#include "load_generation/stats/stats_proto.h"
+
+namespace loadgen {
+namespace {
+
+int64_t UnixMs(absl::Time t) { return t == absl::InfinitePast() ? 0 : absl::ToUnixMillis(t); }
+
+control::Status::State ToProto(RunState state) {
+  switch (state) {
+    case RunState::kIdle:
+      return control::Status::IDLE;
+    case RunState::kScheduled:
+      return control::Status::SCHEDULED;
+    case RunState::kRunning:
+      return control::Status::RUNNING;
+    case RunState::kPaused:
+      return control::Status::PAUSED;
+    case RunState::kStopping:
+      return control::Status::STOPPING;
+  }
+  return control::Status::IDLE;
+}
+
+void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* out) {
+  out->set_occurrence(phase.occurrence.number);
+  out->set_loop(phase.occurrence.loop);
+  out->set_phase(phase.occurrence.phase);
+  out->set_name(phase.name);
+  out->set_target_users(phase.target_users);
+  out->set_start_unix_ms(UnixMs(phase.occurrence.start));
+  FillTable(phase.stats, phase.end - phase.occurrence.start, histograms, out);
+}
+
+}  // namespace
+
+control::Status ToProto(const DaemonStatus& s) {
+  control::Status out;
+  out.set_state(ToProto(s.position.state));
+  out.set_config_source(s.config_source);
+  out.set_config_digest(s.config_digest);
+  out.set_application(s.application);
+  out.set_target(s.target);
+  out.set_run_number(s.position.run_number);
+  if (s.position.run_number > 0) out.set_start_at_unix_ms(UnixMs(s.run.start));
+  out.set_run_elapsed_s(absl::ToDoubleSeconds(s.run_elapsed));
+  if (s.run.occurrence) {
+    out.set_phase(s.run.occurrence->phase);
+    out.set_phase_name(s.run.phase_name);
+    out.set_loop(s.run.occurrence->loop);
+    out.set_occurrence(s.run.occurrence->number);
+    out.set_phase_elapsed_s(absl::ToDoubleSeconds(s.run.progress.elapsed));
+    out.set_phase_remaining_s(absl::ToDoubleSeconds(s.run.progress.remaining));
+  }
+  if (s.run.override_users) {
+    out.set_override_active(true);
+    out.set_override_users(*s.run.override_users);
+  }
+  out.set_reload_pending(s.run.reload_pending);
+  for (const UserTypeCounts& c : s.run.users) {
+    control::Status::UserType* type = out.add_user_types();
+    type->set_name(c.name);
+    type->set_target(c.target);
+    type->set_active(c.active);
+    type->set_stopping(c.stopping);
+  }
+  out.set_current_requests_per_s(s.recent.requests_per_s);
+  out.set_current_failures_per_s(s.recent.failures_per_s);
+  out.set_current_p50_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.5)));
+  out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
+  out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
+  out.set_total_requests(s.total.requests);
+  out.set_total_failures(s.total.failures);
+  out.set_total_requests_per_s(s.total_requests_per_s);
+  out.set_phase_requests(s.phase_total.requests);
+  out.set_phase_failures(s.phase_total.failures);
+  for (const auto& [occurrence, row] : s.completed) {
+    control::Status::PhaseSummary* summary = out.add_completed_phases();
+    summary->set_loop(occurrence.loop);
+    summary->set_phase(occurrence.phase);
+    summary->set_name(row.name);
+    summary->set_users(row.users);
+    summary->set_duration_s(absl::ToDoubleSeconds(row.duration));
+    summary->set_requests(row.requests);
+    summary->set_failures(row.failures);
+    summary->set_requests_per_s(row.requests_per_s);
+    summary->set_p50_ms(row.median_ms);
+    summary->set_p95_ms(row.p95_ms);
+    summary->set_p99_ms(row.p99_ms);
+    summary->set_max_ms(row.max_ms);
+    summary->set_failure_percent(row.failure_percent);
+  }
+  return out;
+}
+
+control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms) {
+  control::StatsReport out;
+  for (const PhaseResult& phase : stats.completed) {
+    FillPhase(phase, histograms, out.add_completed_phases());
+  }
+  if (stats.current) {
+    PhaseResult current = *stats.current;
+    current.end = stats.now;
+    FillPhase(current, histograms, out.mutable_current_phase());
+  }
+  control::PhaseStats* total = out.mutable_total();
+  total->set_name("Total");
+  total->set_start_unix_ms(UnixMs(stats.total_since));
+  FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), histograms,
+            total);
+  return out;
+}
+
+StatusLine StatusLineOf(const control::Status& s) {
+  StatusLine line{.elapsed = absl::Seconds(s.run_elapsed_s()),
+                  .state = absl::AsciiStrToLower(control::Status::State_Name(s.state())),
+                  .paused = s.state() == control::Status::PAUSED,
+                  .phase_name = s.phase_name(),
+                  .requests_per_s = s.current_requests_per_s(),
+                  .failures_per_s = s.current_failures_per_s(),
+                  .phase_requests = s.phase_requests(),
+                  .phase_failures = s.phase_failures()};
+  if (s.state() == control::Status::RUNNING || s.state() == control::Status::PAUSED) {
+    if (!s.phase_name().empty()) {
+      line.occurrence =
+          PhaseOccurrence{.number = s.occurrence(), .loop = s.loop(), .phase = s.phase()};
+    }
+  }
+  for (const auto& t : s.user_types()) {
+    line.users.push_back(
+        {.name = t.name(), .target = t.target(), .active = t.active(), .stopping = t.stopping()});
+  }
+  if (s.current_requests_per_s() > 0) {
+    line.p50_ms = s.current_p50_ms();
+    line.p95_ms = s.current_p95_ms();
+  }
+  return line;
+}
+
+std::vector<PhaseRow> CompletedPhaseRows(const control::Status& s) {
+  std::vector<PhaseRow> rows;
+  for (const auto& p : s.completed_phases()) {
+    rows.push_back({.loop = absl::StrCat(p.loop()),
+                    .phase = absl::StrCat(p.phase()),
+                    .name = p.name(),
+                    .users = p.users(),
+                    .duration = absl::Seconds(p.duration_s()),
+                    .requests = p.requests(),
+                    .failures = p.failures(),
+                    .requests_per_s = p.requests_per_s(),
+                    .median_ms = p.p50_ms(),
+                    .p95_ms = p.p95_ms(),
+                    .p99_ms = p.p99_ms(),
+                    .max_ms = p.max_ms(),
+                    .failure_percent = p.failure_percent()});
+  }
+  return rows;
+}
+
+}  // namespace loadgen
