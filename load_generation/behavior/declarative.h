@@ -9,18 +9,15 @@
 #include "absl/strings/string_view.h"
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/config/config.h"
+#include "load_generation/config/declared_types.h"
 
 namespace loadgen {
 
-struct CompiledUserType;
-
-// The user types a config defines in `user_type_definitions`, checked and ready to play.
+// The user types a config defines in `user_type_definitions`, compiled (see
+// config/declared_types.h) and ready to play: each user gets a behaviour of its own.
 class DeclarativeTypes {
  public:
-  // Checks every definition and reads the files its value generators name (relative paths from
-  // `config_dir`). Errors name the file and the field path, e.g. "load.pbtxt:
-  // user_type_definitions[0].tasks[1].requests[0].path: unknown value {{prodct}} (defined:
-  // product)", one per line.
+  // CompileDeclaredTypes, with its errors.
   static absl::StatusOr<DeclarativeTypes> Compile(const LoadConfig& config,
                                                   absl::string_view filename,
                                                   absl::string_view config_dir);

@@ -15,6 +15,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
+#include "load_generation/config/field_errors.h"
 
 namespace loadgen {
 namespace {
@@ -22,7 +23,6 @@ namespace {
 constexpr int kDefaultStopTimeoutMs = 5000;
 constexpr int kDefaultRequestTimeoutMs = 10000;
 constexpr int kDefaultConnectTimeoutMs = 5000;
-constexpr int kMaxUsers = 1000000;
 constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 constexpr int kMaxWaitMs = 24 * 3600 * 1000;
 
@@ -60,17 +60,6 @@ size_t FirstNonTextByte(absl::string_view text) {
   }
   return absl::string_view::npos;
 }
-
-class Checker {
- public:
-  void Fail(const std::string& path, const std::string& rule) {
-    errors_.push_back(absl::StrCat(path, ": ", rule));
-  }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::vector<std::string> errors_;
-};
 
 }  // namespace
 
@@ -123,22 +112,20 @@ absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path) {
 absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,
                                 absl::string_view application,
                                 const std::vector<std::string>& known_user_types) {
-  Checker check;
-  if (config.phases().empty()) check.Fail("phases", "the config has no phases; add at least one");
-  if (config.loops() < 0) check.Fail("loops", absl::StrCat("must be >= 0, not ", config.loops()));
+  FieldErrors check;
+  if (config.phases().empty()) check.Add("phases", "the config has no phases; add at least one");
+  if (config.loops() < 0) check.Add("loops", absl::StrCat("must be >= 0, not ", config.loops()));
   if (config.run_time_s() < 0) {
-    check.Fail("run_time_s", absl::StrCat("must be >= 0, not ", config.run_time_s()));
+    check.Add("run_time_s", absl::StrCat("must be >= 0, not ", config.run_time_s()));
   }
   if (config.has_stop_timeout_ms() && config.stop_timeout_ms() < 0) {
-    check.Fail("stop_timeout_ms", absl::StrCat("must be >= 0, not ", config.stop_timeout_ms()));
+    check.Add("stop_timeout_ms", absl::StrCat("must be >= 0, not ", config.stop_timeout_ms()));
   }
   if (config.has_request_timeout_ms() && config.request_timeout_ms() <= 0) {
-    check.Fail("request_timeout_ms",
-               absl::StrCat("must be > 0, not ", config.request_timeout_ms()));
+    check.Add("request_timeout_ms", absl::StrCat("must be > 0, not ", config.request_timeout_ms()));
   }
   if (config.has_connect_timeout_ms() && config.connect_timeout_ms() <= 0) {
-    check.Fail("connect_timeout_ms",
-               absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
+    check.Add("connect_timeout_ms", absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
   }
 
   std::vector<std::string> sorted_types = known_user_types;
@@ -147,62 +134,59 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
     const PhaseConfig& phase = config.phases(p);
     const std::string path = absl::StrCat("phases[", p, "]");
     if (phase.duration() <= 0 || phase.duration() > kMaxPhaseSeconds) {
-      check.Fail(path, absl::StrCat("duration must be in 1..", kMaxPhaseSeconds, " seconds, not ",
-                                    phase.duration()));
+      check.Add(path, absl::StrCat("duration must be in 1..", kMaxPhaseSeconds, " seconds, not ",
+                                   phase.duration()));
     }
     if (phase.num_users() < 0 || phase.num_users() > kMaxUsers) {
-      check.Fail(path,
-                 absl::StrCat("num_users must be in 0..", kMaxUsers, ", not ", phase.num_users()));
+      check.Add(path,
+                absl::StrCat("num_users must be in 0..", kMaxUsers, ", not ", phase.num_users()));
     }
     if (phase.num_users() > 0 && phase.hatch_rate_per_s() <= 0) {
-      check.Fail(path, absl::StrCat("hatch_rate_per_s must be > 0 when num_users > 0, not ",
-                                    phase.hatch_rate_per_s()));
+      check.Add(path, absl::StrCat("hatch_rate_per_s must be > 0 when num_users > 0, not ",
+                                   phase.hatch_rate_per_s()));
     }
     if (phase.hatch_rate_per_s() < 0) {
-      check.Fail(path,
-                 absl::StrCat("hatch_rate_per_s must be >= 0, not ", phase.hatch_rate_per_s()));
+      check.Add(path,
+                absl::StrCat("hatch_rate_per_s must be >= 0, not ", phase.hatch_rate_per_s()));
     }
     if (phase.user_types().empty()) {
-      check.Fail(path, "the phase has no user_types; add at least one");
+      check.Add(path, "the phase has no user_types; add at least one");
     }
     absl::flat_hash_set<std::string> seen;
     for (int u = 0; u < phase.user_types_size(); ++u) {
       const UserTypeConfig& type = phase.user_types(u);
       const std::string type_path = absl::StrCat(path, ".user_types[", u, "]");
       if (type.name().empty()) {
-        check.Fail(type_path, "name is empty");
+        check.Add(type_path, "name is empty");
       } else if (!std::binary_search(sorted_types.begin(), sorted_types.end(), type.name())) {
-        check.Fail(
+        check.Add(
             type_path + ".name",
             absl::StrCat("no behaviour '", type.name(), "UserBehavior' in application '",
                          application.empty() ? "(none)" : application, "' (its user types: ",
                          sorted_types.empty() ? "none" : absl::StrJoin(sorted_types, ", "), ")"));
       }
       if (!type.name().empty() && !seen.insert(type.name()).second) {
-        check.Fail(type_path + ".name",
-                   absl::StrCat("user type '", type.name(), "' appears twice in the phase"));
+        check.Add(type_path + ".name",
+                  absl::StrCat("user type '", type.name(), "' appears twice in the phase"));
       }
       if (type.ratio() <= 0) {
-        check.Fail(type_path, absl::StrCat("ratio must be > 0, not ", type.ratio()));
+        check.Add(type_path, absl::StrCat("ratio must be > 0, not ", type.ratio()));
       }
       if (type.min_wait_ms() < 0 || type.min_wait_ms() > kMaxWaitMs) {
-        check.Fail(type_path, absl::StrCat("min_wait_ms must be in 0..", kMaxWaitMs, ", not ",
-                                           type.min_wait_ms()));
+        check.Add(type_path, absl::StrCat("min_wait_ms must be in 0..", kMaxWaitMs, ", not ",
+                                          type.min_wait_ms()));
       }
       if (type.max_wait_ms() < 0 || type.max_wait_ms() > kMaxWaitMs) {
-        check.Fail(type_path, absl::StrCat("max_wait_ms must be in 0..", kMaxWaitMs, ", not ",
-                                           type.max_wait_ms()));
+        check.Add(type_path, absl::StrCat("max_wait_ms must be in 0..", kMaxWaitMs, ", not ",
+                                          type.max_wait_ms()));
       }
       if (type.min_wait_ms() > type.max_wait_ms()) {
-        check.Fail(type_path, absl::StrCat("min_wait_ms ", type.min_wait_ms(), " > max_wait_ms ",
-                                           type.max_wait_ms()));
+        check.Add(type_path, absl::StrCat("min_wait_ms ", type.min_wait_ms(), " > max_wait_ms ",
+                                          type.max_wait_ms()));
       }
     }
   }
-  if (check.errors().empty()) return absl::OkStatus();
-  std::vector<std::string> lines;
-  for (const std::string& e : check.errors()) lines.push_back(absl::StrCat(filename, ": ", e));
-  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+  return check.ToStatus(filename);
 }
 
 absl::Duration StopTimeout(const LoadConfig& config) {

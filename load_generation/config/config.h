@@ -35,6 +35,9 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
                                 absl::string_view application,
                                 const std::vector<std::string>& known_user_types);
 
+// The most users a phase, or an override of its user count, may ask for.
+inline constexpr int kMaxUsers = 1000000;
+
 // Settings with their defaults applied.
 absl::Duration StopTimeout(const LoadConfig& config);
 absl::Duration RequestTimeout(const LoadConfig& config);

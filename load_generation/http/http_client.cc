@@ -1,22 +1,14 @@
 #include "load_generation/http/http_client.h"
 
-#include <algorithm>
 #include <chrono>
 #include <tuple>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
-#include "boost/beast/core/error.hpp"
-#include "boost/beast/http/error.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
@@ -31,109 +23,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 absl::string_view View(boost::core::string_view s) { return {s.data(), s.size()}; }
 boost::core::string_view BeastView(absl::string_view s) { return {s.data(), s.size()}; }
 
-bool IsTimeout(const error_code& ec) { return ec == beast::error::timeout; }
-
-bool IsReset(const error_code& ec) {
-  return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::eof || ec == http::error::end_of_stream ||
-         ec == http::error::partial_message || ec == asio::error::connection_aborted ||
-         ec == asio::ssl::error::stream_truncated;
-}
-
-// A kept-alive connection the server had closed: retrying on a new one is safe.
-bool IsStaleConnection(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
-}
-
 }  // namespace
-
-std::string HttpTarget::Url() const {
-  const bool default_port = port == (tls ? "443" : "80");
-  const bool v6 = absl::StrContains(host, ':');
-  return absl::StrCat(tls ? "https://" : "http://", v6 ? "[" : "", host, v6 ? "]" : "",
-                      default_port ? "" : ":", default_port ? "" : port, base_path);
-}
-
-absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
-  HttpTarget target;
-  absl::string_view rest = url;
-  target.tls = absl::ConsumePrefix(&rest, "https://");
-  if (!target.tls && !absl::ConsumePrefix(&rest, "http://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("target '", url, "': must start with http:// or https://"));
-  }
-  size_t slash = rest.find('/');
-  absl::string_view authority = rest.substr(0, slash);
-  if (slash != absl::string_view::npos) {
-    absl::string_view path = rest.substr(slash);
-    while (absl::ConsumeSuffix(&path, "/")) {
-    }
-    target.base_path = std::string(path);
-  }
-  if (absl::StrContains(authority, '@') || absl::StrContains(authority, '?') ||
-      absl::StrContains(authority, '#')) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("target '", url, "': user info, query and fragment are not supported"));
-  }
-  absl::string_view port;
-  if (absl::ConsumePrefix(&authority, "[")) {
-    size_t close = authority.find(']');
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': unclosed '['"));
-    }
-    target.host = std::string(authority.substr(0, close));
-    absl::string_view after = authority.substr(close + 1);
-    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) {
-      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': junk after ']'"));
-    }
-    port = after;
-  } else {
-    size_t colon = authority.rfind(':');
-    target.host = std::string(authority.substr(0, colon));
-    if (colon != absl::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (target.host.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("target '", url, "': no host"));
-  }
-  int port_number = target.tls ? 443 : 80;
-  if (!port.empty() &&
-      (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("target '", url, "': port '", port, "' is not a number in 1..65535"));
-  }
-  target.port = absl::StrCat(port_number);
-  const bool v6 = absl::StrContains(target.host, ':');
-  target.host_header = absl::StrCat(v6 ? "[" : "", target.host, v6 ? "]" : "",
-                                    port.empty() ? "" : ":", port.empty() ? "" : target.port);
-  return target;
-}
-
-std::string UrlEncode(absl::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string FormEncode(
-    std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    if (!body.empty()) body.push_back('&');
-    absl::StrAppend(&body, UrlEncode(name), "=", UrlEncode(value));
-  }
-  return body;
-}
 
 absl::string_view HttpResponse::body() const {
   return message_ ? absl::string_view(message_->body()) : absl::string_view();
@@ -255,18 +145,13 @@ void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std:
   if (path_.empty()) path_ = "/";
   request_.method(method);
   request_.target(path_);
-  if (cookies_changed_) {
-    cookie_header_.clear();
-    for (const auto& [name, value] : cookies_) {
-      if (!cookie_header_.empty()) cookie_header_.append("; ");
-      absl::StrAppend(&cookie_header_, name, "=", value);
-    }
-    if (cookie_header_.empty()) {
+  if (cookie_version_ != cookies_.version()) {
+    cookie_version_ = cookies_.version();
+    if (cookies_.header().empty()) {
       request_.erase(http::field::cookie);
     } else {
-      request_.set(http::field::cookie, cookie_header_);
+      request_.set(http::field::cookie, BeastView(cookies_.header()));
     }
-    cookies_changed_ = false;
   }
   absl::string_view content_type = options.content_type;
   if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
@@ -290,33 +175,7 @@ void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std:
 void HttpSession::StoreCookies() {
   for (auto it = response_.find(http::field::set_cookie);
        it != response_.end() && it->name() == http::field::set_cookie; ++it) {
-    absl::string_view header = View(it->value());
-    std::vector<absl::string_view> parts = absl::StrSplit(header, ';');
-    absl::string_view pair = absl::StripAsciiWhitespace(parts[0]);
-    size_t eq = pair.find('=');
-    if (eq == absl::string_view::npos || eq == 0) continue;
-    absl::string_view name = pair.substr(0, eq), value = pair.substr(eq + 1);
-    bool expired = false;
-    for (size_t i = 1; i < parts.size(); ++i) {
-      absl::string_view attribute = absl::StripAsciiWhitespace(parts[i]);
-      int max_age = 0;
-      if (absl::StartsWithIgnoreCase(attribute, "max-age=") &&
-          absl::SimpleAtoi(attribute.substr(8), &max_age) && max_age <= 0) {
-        expired = true;
-      }
-    }
-    auto existing = std::find_if(cookies_.begin(), cookies_.end(),
-                                 [&](const auto& c) { return c.first == name; });
-    if (expired) {
-      if (existing == cookies_.end()) continue;
-      cookies_.erase(existing);
-    } else if (existing != cookies_.end()) {
-      if (existing->second == value) continue;
-      existing->second.assign(value.data(), value.size());
-    } else {
-      cookies_.emplace_back(std::string(name), std::string(value));
-    }
-    cookies_changed_ = true;
+    cookies_.Store(View(it->value()));
   }
 }
 
@@ -376,23 +235,8 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
         co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
       if (ec) {
         Close();
-        HttpError kind = HttpError::kConnect;
-        std::string text = absl::StrCat("connect: ", ec.message());
-        if (ec.category() == asio::error::get_netdb_category() ||
-            ec.category() == asio::error::get_addrinfo_category()) {
-          kind = HttpError::kResolve;
-          text = absl::StrCat("resolve ", settings_.target.host, ": ", ec.message());
-        } else if (ec == asio::error::connection_refused) {
-          kind = HttpError::kConnectionRefused;
-          text = "connection refused";
-        } else if (IsTimeout(ec)) {
-          text = "connect timeout";
-        } else if (ec.category() == asio::error::get_ssl_category() ||
-                   ec.category() == asio::ssl::error::get_stream_category()) {
-          kind = HttpError::kTls;
-          text = absl::StrCat("TLS handshake: ", ec.message());
-        }
-        co_return Finish(kind, std::move(text), start, method_name, name, options);
+        ClassifiedError failure = ClassifyConnectError(ec, settings_.target.host);
+        co_return Finish(failure.kind, std::move(failure.text), start, method_name, name, options);
       }
     }
     // Plain HTTP talks to the socket itself: past the connect, the stream's timeout layer only
@@ -407,14 +251,8 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
     }
     Close();
     if (reused && attempt == 0 && IsStaleConnection(ec)) continue;  // the server closed it idle
-    if (IsTimeout(ec))
-      co_return Finish(HttpError::kTimeout, "timeout", start, method_name, name, options);
-    if (IsReset(ec)) {
-      co_return Finish(HttpError::kReset, absl::StrCat("connection closed: ", ec.message()), start,
-                       method_name, name, options);
-    }
-    co_return Finish(HttpError::kBadResponse, absl::StrCat("bad response: ", ec.message()), start,
-                     method_name, name, options);
+    ClassifiedError failure = ClassifyExchangeError(ec);
+    co_return Finish(failure.kind, std::move(failure.text), start, method_name, name, options);
   }
 }
 

@@ -4,14 +4,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -27,41 +25,15 @@
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "load_generation/clock/clock.h"
+#include "load_generation/http/cookie_jar.h"
+#include "load_generation/http/http_error.h"
+#include "load_generation/http/target.h"
 #include "load_generation/stats/stats.h"
 
 namespace loadgen {
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-
-// Where requests go: "http://host[:port][/base]" or "https://...". Paths of requests are
-// appended to the base path.
-struct HttpTarget {
-  bool tls = false;
-  std::string host;  // a name, an IPv4 address or an IPv6 address without brackets
-  std::string port;
-  std::string base_path;    // "" or "/something", never ending in '/'
-  std::string host_header;  // the Host header: host[:port] as given
-
-  std::string Url() const;
-};
-
-// Parses a target URL; the error names what is wrong with it.
-absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url);
-
-// Why a request failed. Everything but kNone and kCancelled is counted as a failure.
-enum class HttpError {
-  kNone,
-  kResolve,            // the host name did not resolve
-  kConnectionRefused,  // nothing listens on the port
-  kConnect,            // another error while connecting (unreachable, connect timeout)
-  kTls,                // the TLS handshake failed
-  kReset,              // the connection was reset or closed before the response was complete
-  kTimeout,            // the request did not complete within the request timeout
-  kBadResponse,        // not valid HTTP, or a body over the size limit
-  kStatus,             // a response that the check rejected (by default: status >= 400)
-  kCancelled,          // the session was cancelled (the user was stopped); not recorded
-};
 
 struct HttpSettings {
   HttpTarget target;
@@ -115,12 +87,6 @@ struct RequestOptions {
   std::function<std::string(const HttpResponse&)> check;
 };
 
-// "a=1&b=x%20y": the body of an HTML form post.
-std::string FormEncode(
-    std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields);
-// Percent-encodes everything but unreserved characters (RFC 3986).
-std::string UrlEncode(absl::string_view text);
-
 // One simulated user's HTTP/1.1 connection to the target: kept alive across requests, with
 // its own cookie jar; reconnects when the server closes. Every request is recorded in `stats`
 // (unless cancelled). Use from one executor; co_await each request before the next. Requests
@@ -144,7 +110,9 @@ class HttpSession {
   bool cancelled() const { return cancelled_; }
 
   // The cookies the target has set and not expired, as name=value pairs.
-  const std::vector<std::pair<std::string, std::string>>& cookies() const { return cookies_; }
+  const std::vector<std::pair<std::string, std::string>>& cookies() const {
+    return cookies_.cookies();
+  }
   // Connections opened so far: 1 for a session whose connection was kept alive throughout.
   int64_t connections_opened() const { return connections_opened_; }
 
@@ -175,11 +143,10 @@ class HttpSession {
   http::request<http::string_body> request_;
   http::response<http::string_body> response_;
   std::string path_;  // base path + request path
-  std::string cookie_header_;
-  bool cookies_changed_ = false;
+  CookieJar cookies_;
+  uint64_t cookie_version_ = 0;             // of the cookies in request_'s Cookie header
   std::vector<std::string> extra_headers_;  // set for the last request only
   std::string error_text_;
-  std::vector<std::pair<std::string, std::string>> cookies_;
   int64_t connections_opened_ = 0;
   // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
   // ends (Beast's stream timeouts set a wait for every read and write, and each wait that

@@ -276,39 +276,5 @@ TEST_F(HttpSessionTest, ResolvesHostNames) {
   EXPECT_EQ(server.TakeRequests()[0].headers["host"], "localhost:" + std::to_string(server.port()));
 }
 
-TEST(ParseHttpTarget, AcceptsWhatUsersWrite) {
-  auto plain = ParseHttpTarget("http://frontend");
-  ASSERT_TRUE(plain.ok());
-  EXPECT_EQ(plain->host, "frontend");
-  EXPECT_EQ(plain->port, "80");
-  EXPECT_EQ(plain->host_header, "frontend");
-  EXPECT_EQ(plain->Url(), "http://frontend");
-
-  auto tls = ParseHttpTarget("https://shop.example:8443/base/");
-  ASSERT_TRUE(tls.ok());
-  EXPECT_TRUE(tls->tls);
-  EXPECT_EQ(tls->port, "8443");
-  EXPECT_EQ(tls->base_path, "/base");
-  EXPECT_EQ(tls->host_header, "shop.example:8443");
-
-  auto v6 = ParseHttpTarget("http://[::1]:8080");
-  ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->host_header, "[::1]:8080");
-  EXPECT_EQ(v6->Url(), "http://[::1]:8080");
-}
-
-TEST(ParseHttpTarget, RejectsWithAReason) {
-  auto message = [](absl::string_view url) {
-    return std::string(ParseHttpTarget(url).status().message());
-  };
-  EXPECT_EQ(message("frontend:80"), "target 'frontend:80': must start with http:// or https://");
-  EXPECT_EQ(message("http://"), "target 'http://': no host");
-  EXPECT_EQ(message("http://a:99999"),
-            "target 'http://a:99999': port '99999' is not a number in 1..65535");
-  EXPECT_EQ(message("http://a:b"), "target 'http://a:b': port 'b' is not a number in 1..65535");
-  EXPECT_EQ(message("http://[::1"), "target 'http://[::1': unclosed '['");
-}
-
 }  // namespace
 }  // namespace loadgen

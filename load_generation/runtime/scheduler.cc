@@ -173,8 +173,9 @@ absl::Status Scheduler::Resume() {
 absl::Status Scheduler::OverrideUsers(int users, const std::vector<int>& ratios) {
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
   const PhaseConfig& phase = config_.phases(current_->phase);
-  if (users < 0 || users > 1000000) {
-    return absl::InvalidArgumentError(absl::StrCat("users must be in 0..1000000, not ", users));
+  if (users < 0 || users > kMaxUsers) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("users must be in 0..", kMaxUsers, ", not ", users));
   }
   if (!ratios.empty() && static_cast<int>(ratios.size()) != phase.user_types_size()) {
     return absl::InvalidArgumentError(absl::StrCat("give one ratio per user type of the phase (",

@@ -1,0 +1,98 @@
+#include "load_generation/http/target.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace loadgen {
+
+std::string HttpTarget::Url() const {
+  const bool default_port = port == (tls ? "443" : "80");
+  const bool v6 = absl::StrContains(host, ':');
+  return absl::StrCat(tls ? "https://" : "http://", v6 ? "[" : "", host, v6 ? "]" : "",
+                      default_port ? "" : ":", default_port ? "" : port, base_path);
+}
+
+absl::StatusOr<HttpTarget> ParseHttpTarget(absl::string_view url) {
+  HttpTarget target;
+  absl::string_view rest = url;
+  target.tls = absl::ConsumePrefix(&rest, "https://");
+  if (!target.tls && !absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': must start with http:// or https://"));
+  }
+  size_t slash = rest.find('/');
+  absl::string_view authority = rest.substr(0, slash);
+  if (slash != absl::string_view::npos) {
+    absl::string_view path = rest.substr(slash);
+    while (absl::ConsumeSuffix(&path, "/")) {
+    }
+    target.base_path = std::string(path);
+  }
+  if (absl::StrContains(authority, '@') || absl::StrContains(authority, '?') ||
+      absl::StrContains(authority, '#')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': user info, query and fragment are not supported"));
+  }
+  absl::string_view port;
+  if (absl::ConsumePrefix(&authority, "[")) {
+    size_t close = authority.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': unclosed '['"));
+    }
+    target.host = std::string(authority.substr(0, close));
+    absl::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) {
+      return absl::InvalidArgumentError(absl::StrCat("target '", url, "': junk after ']'"));
+    }
+    port = after;
+  } else {
+    size_t colon = authority.rfind(':');
+    target.host = std::string(authority.substr(0, colon));
+    if (colon != absl::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (target.host.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("target '", url, "': no host"));
+  }
+  int port_number = target.tls ? 443 : 80;
+  if (!port.empty() &&
+      (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target '", url, "': port '", port, "' is not a number in 1..65535"));
+  }
+  target.port = absl::StrCat(port_number);
+  const bool v6 = absl::StrContains(target.host, ':');
+  target.host_header = absl::StrCat(v6 ? "[" : "", target.host, v6 ? "]" : "",
+                                    port.empty() ? "" : ":", port.empty() ? "" : target.port);
+  return target;
+}
+
+std::string UrlEncode(absl::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string FormEncode(
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) body.push_back('&');
+    absl::StrAppend(&body, UrlEncode(name), "=", UrlEncode(value));
+  }
+  return body;
+}
+
+}  // namespace loadgen
