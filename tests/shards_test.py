@@ -89,6 +89,16 @@ class ShardsTest(unittest.TestCase):
             for address in targets:
                 self.assertEqual(get_status(address)[1].state, control_pb2.Status.IDLE)
 
+            # Merged status: the completed phases' percentiles come from merged histograms,
+            # between the smallest and the largest of the shards' own.
+            merged_status = json.loads(self.ctl(targets, "--json", "status"))
+            by_shard = [get_status(a)[1].completed_phases for a in targets]
+            self.assertGreaterEqual(len(merged_status["completed_phases"]), 3)
+            for i, phase in enumerate(merged_status["completed_phases"]):
+                own = [shard[i].p95_ms for shard in by_shard]
+                self.assertGreater(phase["p95_ms"], 0, f"phase {i}: {phase}")
+                self.assertTrue(min(own) <= phase["p95_ms"] <= max(own), f"{phase} vs {own}")
+
             # Merged stats of the finished run: counts summed, buckets summed, and each
             # percentile read from the merged histogram.
             merged = json.loads(self.ctl(targets, "--json", "stats"))["total"]["aggregated"]

@@ -39,6 +39,10 @@ extern "C" const char* __tsan_default_suppressions() {
       "called_from_lib:libabsl_strings_internal.so.20220623\n"
       "called_from_lib:libabsl_synchronization.so.20220623\n"
       "called_from_lib:libabsl_time.so.20220623\n"
+      // The time zone: loaded once by one thread, read by the next that formats a time (the
+      // results writer) under cctz's own lock, which TSan does not see.
+      "called_from_lib:libabsl_time_zone.so.20220623\n"
+      "race:absl::debian3::time_internal::cctz::\n"
       "race:absl::debian3::synchronization_internal::GraphCycles\n"
       "race:grpc_core::\n"
       "race:grpc_event_engine::\n"

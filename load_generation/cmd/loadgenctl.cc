@@ -376,7 +376,9 @@ namespace commands {
 using Stub = control::LoadGenerator::Stub;
 
 absl::Status Status(Ctl& ctl, const std::vector<std::string>&) {
-  return ctl.Call(&Stub::GetStatus, control::GetStatusRequest(), &StatusTable);
+  control::GetStatusRequest request;
+  request.set_histograms(ctl.sharded());
+  return ctl.Call(&Stub::GetStatus, request, &StatusTable);
 }
 
 absl::Status Watch(Ctl& ctl, const std::vector<std::string>&) { return ctl.Watch(); }

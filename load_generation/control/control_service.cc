@@ -103,10 +103,11 @@ grpc::Status ControlService::Stop(grpc::ServerContext* context, const control::S
 }
 
 grpc::Status ControlService::GetStatus(grpc::ServerContext* context,
-                                       const control::GetStatusRequest* /*request*/,
+                                       const control::GetStatusRequest* request,
                                        control::Status* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
-  return Reply(absl::OkStatus(), response);
+  *response = ToProto(control_.Status(), request->histograms());
+  return grpc::Status::OK;
 }
 
 grpc::Status ControlService::WatchStatus(grpc::ServerContext* context,

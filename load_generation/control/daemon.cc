@@ -197,7 +197,8 @@ DaemonStatus Daemon::Status() {
     const std::vector<PhaseRow> rows = PhaseRows(completed, RequestStats());
     summaries_.clear();
     for (size_t i = 0; i < completed.size(); ++i) {
-      summaries_.push_back({completed[i].occurrence, rows[i]});
+      summaries_.push_back(
+          {completed[i].occurrence, rows[i], completed[i].stats.Total().latency_us});
     }
     summarised_ = version;
   }

@@ -1,6 +1,7 @@
 #include "load_generation/control/shard_merge.h"
 
 #include "gtest/gtest.h"
+#include "load_generation/stats/histogram.h"
 #include "load_generation/stats/stats_proto.h"
 
 namespace loadgen {
@@ -69,6 +70,35 @@ TEST(MergeStatus, CompletedPhasesMatchByLoopAndPhase) {
   EXPECT_DOUBLE_EQ(p.failure_percent(), 1.0);
   EXPECT_DOUBLE_EQ(p.duration_s(), 16) << "the longest shard's";
   EXPECT_DOUBLE_EQ(p.requests_per_s(), 40);
+}
+
+TEST(MergeStatus, PercentilesAreThoseOfTheMergedHistograms) {
+  // Two shards with different latencies: one fast (1..100 ms), one slow (101..300 ms).
+  DaemonStatus fast, slow;
+  LatencyHistogram all;
+  for (int ms = 1; ms <= 300; ++ms) {
+    DaemonStatus& shard = ms <= 100 ? fast : slow;
+    shard.recent.latency_us.Record(ms * 1000);
+    all.Record(ms * 1000);
+  }
+  for (DaemonStatus* shard : {&fast, &slow}) {
+    shard->completed.push_back(
+        {.occurrence = {}, .row = {.name = "peak"}, .latency_us = shard->recent.latency_us});
+  }
+  const control::Status merged =
+      MergeStatus({ToProto(fast, /*histograms=*/true), ToProto(slow, /*histograms=*/true)});
+  EXPECT_DOUBLE_EQ(merged.current_p50_ms(), UsToMs(all.ValueAtQuantile(0.5)));
+  EXPECT_DOUBLE_EQ(merged.current_p95_ms(), UsToMs(all.ValueAtQuantile(0.95)));
+  EXPECT_DOUBLE_EQ(merged.current_p99_ms(), UsToMs(all.ValueAtQuantile(0.99)));
+  EXPECT_NEAR(merged.current_p50_ms(), 150, 0.2) << "not the mean of 50 and 200";
+  ASSERT_EQ(merged.completed_phases_size(), 1);
+  EXPECT_DOUBLE_EQ(merged.completed_phases(0).p95_ms(), UsToMs(all.ValueAtQuantile(0.95)));
+  EXPECT_DOUBLE_EQ(merged.completed_phases(0).max_ms(), 300);
+
+  // A shard without histograms: no percentile rather than a wrong one.
+  const control::Status partial = MergeStatus({ToProto(fast, true), ToProto(slow, false)});
+  EXPECT_EQ(partial.current_p50_ms(), 0);
+  EXPECT_EQ(partial.completed_phases(0).p95_ms(), 0);
 }
 
 TEST(MergeStats, OccurrencesMergeByNumberAndTheTotalOverAll) {

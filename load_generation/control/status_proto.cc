@@ -41,7 +41,7 @@ void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* o
 
 }  // namespace
 
-control::Status ToProto(const DaemonStatus& s) {
+control::Status ToProto(const DaemonStatus& s, bool histograms) {
   control::Status out;
   out.set_state(ToProto(s.position.state));
   out.set_config_source(s.config_source);
@@ -76,12 +76,13 @@ control::Status ToProto(const DaemonStatus& s) {
   out.set_current_p50_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.5)));
   out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
   out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
+  if (histograms) FillBuckets(s.recent.latency_us, out.mutable_current_latency());
   out.set_total_requests(s.total.requests);
   out.set_total_failures(s.total.failures);
   out.set_total_requests_per_s(s.total_requests_per_s);
   out.set_phase_requests(s.phase_total.requests);
   out.set_phase_failures(s.phase_total.failures);
-  for (const auto& [occurrence, row] : s.completed) {
+  for (const auto& [occurrence, row, latency] : s.completed) {
     control::Status::PhaseSummary* summary = out.add_completed_phases();
     summary->set_loop(occurrence.loop);
     summary->set_phase(occurrence.phase);
@@ -96,6 +97,7 @@ control::Status ToProto(const DaemonStatus& s) {
     summary->set_p99_ms(row.p99_ms);
     summary->set_max_ms(row.max_ms);
     summary->set_failure_percent(row.failure_percent);
+    if (histograms) FillBuckets(latency, summary->mutable_latency());
   }
   return out;
 }

@@ -14,7 +14,8 @@ namespace loadgen {
 
 namespace control = ::pl::demos::load_generation;
 
-control::Status ToProto(const DaemonStatus& status);
+// With `histograms`, the latencies behind the percentiles too (for merging shards).
+control::Status ToProto(const DaemonStatus& status, bool histograms = false);
 // With `histograms`, each row carries its latency histogram (for merging shards).
 control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms = false);
 

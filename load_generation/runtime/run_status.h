@@ -70,6 +70,7 @@ struct DaemonStatus {
   struct CompletedPhase {
     PhaseOccurrence occurrence;
     PhaseRow row;
+    LatencyHistogram latency_us;  // behind the row's percentiles
   };
   std::vector<CompletedPhase> completed;  // oldest first
   RequestStats phase_total;               // of the phase occurrence under way

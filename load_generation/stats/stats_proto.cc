@@ -10,6 +10,26 @@ namespace loadgen {
 
 namespace control = pl::demos::load_generation;
 
+void FillBuckets(const LatencyHistogram& latency, control::LatencyBuckets* out) {
+  int64_t before = 0;
+  latency.ForEachBucket([&](int64_t low, int64_t /*high*/, int64_t cumulative) {
+    out->add_values_us(low);
+    out->add_counts(cumulative - before);
+    before = cumulative;
+  });
+  out->set_min_us(latency.Min());
+  out->set_max_us(latency.Max());
+  out->set_sum_us(latency.Sum());
+}
+
+LatencyHistogram FromBuckets(const control::LatencyBuckets& b) {
+  std::vector<std::pair<int64_t, int64_t>> buckets;
+  for (int i = 0; i < std::min(b.values_us_size(), b.counts_size()); ++i) {
+    buckets.emplace_back(b.values_us(i), b.counts(i));
+  }
+  return LatencyHistogram::FromBuckets(buckets, b.min_us(), b.max_us(), b.sum_us());
+}
+
 void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
              control::RequestStatsRow* row) {
   row->set_requests(stats.requests);
@@ -30,17 +50,7 @@ void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
   row->set_p999_ms(UsToMs(latency.ValueAtQuantile(0.999)));
   row->set_average_content_bytes(stats.AverageContentBytes());
   row->set_content_bytes(stats.content_bytes);
-  if (!histogram) return;
-  control::LatencyBuckets* buckets = row->mutable_latency();
-  int64_t before = 0;
-  latency.ForEachBucket([&](int64_t low, int64_t /*high*/, int64_t cumulative) {
-    buckets->add_values_us(low);
-    buckets->add_counts(cumulative - before);
-    before = cumulative;
-  });
-  buckets->set_min_us(latency.Min());
-  buckets->set_max_us(latency.Max());
-  buckets->set_sum_us(latency.Sum());
+  if (histogram) FillBuckets(latency, row->mutable_latency());
 }
 
 void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
@@ -68,12 +78,7 @@ RequestStats RowStats(const control::RequestStatsRow& row) {
   stats.requests = row.requests();
   stats.failures = row.failures();
   stats.content_bytes = row.content_bytes();
-  const control::LatencyBuckets& b = row.latency();
-  std::vector<std::pair<int64_t, int64_t>> buckets;
-  for (int i = 0; i < std::min(b.values_us_size(), b.counts_size()); ++i) {
-    buckets.emplace_back(b.values_us(i), b.counts(i));
-  }
-  stats.latency_us = LatencyHistogram::FromBuckets(buckets, b.min_us(), b.max_us(), b.sum_us());
+  stats.latency_us = FromBuckets(row.latency());
   return stats;
 }
 

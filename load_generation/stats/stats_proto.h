@@ -12,6 +12,10 @@ namespace loadgen {
 // Statistics as the control service sends them, and back: what the daemon answers GetStats
 // with, and what `loadgenctl --targets` merges the shards' answers with.
 
+// A histogram as its sparse buckets with exact min, max and sum, and back.
+void FillBuckets(const LatencyHistogram& latency, pl::demos::load_generation::LatencyBuckets* out);
+LatencyHistogram FromBuckets(const pl::demos::load_generation::LatencyBuckets& buckets);
+
 // The row of `stats` over `span` (rates), with its histogram if `histogram`.
 void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
              pl::demos::load_generation::RequestStatsRow* row);
