@@ -2,6 +2,7 @@
 """The daemon end to end: real binary, real HTTP to a loopback delay server."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,34 @@ class DaemonTest(unittest.TestCase):
         rows = parse_phase_table(out)
         self.assertEqual(rows[0]["name"], "low")
         self.assertGreater(rows[0]["requests"], 100)
+
+    def test_batch_runs_do_not_collide_on_the_default_control_port(self):
+        # Another run holds the default port: a batch run takes any free one, in one clear line
+        # and without gRPC's own log lines; a run that waits for a Start call says what to do.
+        holder = socket.socket()
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            holder.bind(("127.0.0.1", 50051))
+        except OSError:
+            pass  # someone else holds it: the same situation
+        holder.listen()
+        with holder, DelayServer(delay_ms=1) as server:
+            run = subprocess.run(
+                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--run_time=1s",
+                 "--status_interval=0"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertIn("127.0.0.1:50051 is in use (another loadgen?); taking any free port",
+                          run.stderr)
+            self.assertRegex(run.stderr, r"control service on 127\.0\.0\.1:\d+")
+            self.assertNotIn(".cc:", run.stderr, "no raw gRPC log lines")
+            waiting = subprocess.run(
+                [LOADGEN, f"--config={TWO_PHASES}", f"--host={server.url}", "--wait_for_start"],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(waiting.returncode, 2)
+            self.assertNotIn(".cc:", waiting.stderr, "no raw gRPC log lines")
+            self.assertIn("cannot serve gRPC on '127.0.0.1:50051'", waiting.stderr)
+            self.assertIn("--grpc_address=127.0.0.1:0 takes any free port", waiting.stderr)
+            self.assertEqual(len(waiting.stderr.strip().splitlines()), 2, waiting.stderr)
 
     def test_failures_are_counted_and_never_fatal(self):
         with DelayServer(status=503) as server:

@@ -1,5 +1,6 @@
 // loadgen: the phased load generator daemon. See README.md.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,7 +11,9 @@
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "grpc/support/log.h"
 #include "load_generation/cmd/loadgen_process.h"
 #include "load_generation/cmd/loadgen_setup.h"
 
@@ -72,7 +75,23 @@ int Fail(const absl::Status& status) {
   return kExitBadInput;
 }
 
-LoadgenFlags Flags() {
+// Which flags the command line names, where a default and the same value given differ.
+struct Given {
+  bool grpc_address = false;
+};
+
+Given GivenFlags(int argc, char** argv) {
+  Given given;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    arg = absl::StripPrefix(absl::StripPrefix(arg, "-"), "-");
+    if (arg.substr(0, arg.find('=')) == "grpc_address") given.grpc_address = true;
+  }
+  return given;
+}
+
+LoadgenFlags Flags(const Given& given) {
   return {.config = absl::GetFlag(FLAGS_config),
           .application = absl::GetFlag(FLAGS_application),
           .host = absl::GetFlag(FLAGS_host),
@@ -83,6 +102,7 @@ LoadgenFlags Flags() {
           .status_interval = absl::GetFlag(FLAGS_status_interval),
           .tls_verify = absl::GetFlag(FLAGS_tls_verify),
           .grpc_address = absl::GetFlag(FLAGS_grpc_address),
+          .grpc_address_given = given.grpc_address,
           .control_token_file = absl::GetFlag(FLAGS_control_token_file),
           .grpc_tls_cert = absl::GetFlag(FLAGS_grpc_tls_cert),
           .grpc_tls_key = absl::GetFlag(FLAGS_grpc_tls_key),
@@ -94,7 +114,12 @@ LoadgenFlags Flags() {
           .wait_for_start = absl::GetFlag(FLAGS_wait_for_start)};
 }
 
+// gRPC's own log lines (e.g. a bind error's dump) stay out of the daemon's output, which says
+// what went wrong in its own words; GRPC_VERBOSITY set in the environment brings them back.
+void Discard(gpr_log_func_args* /*args*/) {}
+
 int Main(int argc, char** argv) {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(&Discard);
   absl::FlagsUsageConfig usage;
   // --help lists the project's own flags, wherever they are defined.
   usage.contains_help_flags = [](absl::string_view file) {
@@ -109,7 +134,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "loadgen: unexpected argument '%s' (flags are --name=value)\n", rest[1]);
     return kExitBadInput;
   }
-  absl::StatusOr<LoadgenSetup> setup = MakeSetup(Flags(), LoadgenEnvironment::OfThisProcess());
+  absl::StatusOr<LoadgenSetup> setup =
+      MakeSetup(Flags(GivenFlags(argc, argv)), LoadgenEnvironment::OfThisProcess());
   if (!setup.ok()) return Fail(setup.status());
   if (setup->check) {
     std::printf("%s\n", CheckSummary(*setup).c_str());

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "load_generation/report/report.h"
 
@@ -57,7 +58,22 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   if (!s.control.address.empty()) {
     absl::StatusOr<std::unique_ptr<ControlServer>> server =
         ControlServer::Start(*p->daemon_, s.control);
-    if (!server.ok()) return server.status();
+    if (!server.ok() && server.status().code() == absl::StatusCode::kUnavailable &&
+        s.control_port_may_move) {
+      const std::string taken = s.control.address;
+      s.control.address = taken.substr(0, taken.rfind(':')) + ":0";
+      server = ControlServer::Start(*p->daemon_, s.control);
+      if (server.ok()) {
+        std::fprintf(stderr, "loadgen: %s is in use (another loadgen?); taking any free port\n",
+                     taken.c_str());
+      }
+    }
+    if (!server.ok()) {
+      return absl::Status(server.status().code(),
+                          absl::StrCat(server.status().message(),
+                                       "; --grpc_address=127.0.0.1:0 takes any free port, "
+                                       "--grpc_address= serves none"));
+    }
     p->control_ = *std::move(server);
     const size_t colon = s.control.address.rfind(':');
     std::fprintf(stderr, "loadgen: control service on %s:%d%s%s\n",

@@ -113,6 +113,7 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
                                        .tls_cert_file = flags.grpc_tls_cert,
                                        .tls_key_file = flags.grpc_tls_key};
   setup.wait_for_start = flags.wait_for_start;
+  setup.control_port_may_move = !flags.grpc_address_given && !flags.wait_for_start;
   if (setup.wait_for_start && setup.control.address.empty()) {
     return absl::InvalidArgumentError(
         "--wait_for_start needs the control service: set --grpc_address");

@@ -30,6 +30,7 @@ struct LoadgenFlags {
   absl::Duration status_interval = absl::Seconds(5);
   bool tls_verify = true;
   std::string grpc_address = "127.0.0.1:50051";
+  bool grpc_address_given = false;  // on the command line, not the default
   std::string control_token_file;
   std::string grpc_tls_cert;
   std::string grpc_tls_key;
@@ -56,6 +57,8 @@ struct LoadgenSetup {
   RunConfig run;
   DaemonOptions daemon;          // without the TLS context and the listener, which the process owns
   ControlServerOptions control;  // address empty: no control service
+  // A batch run on the default address takes any free port when that one is in use.
+  bool control_port_may_move = false;
   std::optional<HostPort> metrics;
   ResultsOptions results;
   absl::Duration run_time;

@@ -81,6 +81,16 @@ TEST(MakeSetup, FlagsWinOverDefaults) {
   EXPECT_EQ(setup->run_time, absl::Minutes(10));
 }
 
+TEST(MakeSetup, OnlyABatchRunOnTheDefaultAddressMayMoveItsControlPort) {
+  LoadgenFlags flags = Flags();
+  EXPECT_TRUE(MakeSetup(flags, Environment())->control_port_may_move);
+  flags.grpc_address_given = true;
+  EXPECT_FALSE(MakeSetup(flags, Environment())->control_port_may_move) << "the user chose it";
+  flags.grpc_address_given = false;
+  flags.wait_for_start = true;
+  EXPECT_FALSE(MakeSetup(flags, Environment())->control_port_may_move) << "clients expect it";
+}
+
 TEST(MakeSetup, TheShardIndexComesFromThePod) {
   LoadgenFlags flags = Flags();
   flags.shard_count = 3;
