@@ -269,15 +269,7 @@ class Ctl {
   absl::Status Call(Method method, const Request& request, std::string (*format)(const Response&)) {
     std::vector<Response> responses(clients_.size());
     std::vector<grpc::Status> statuses(clients_.size());
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < clients_.size(); ++i) {
-      threads.emplace_back([&, i] {
-        grpc::ClientContext context;
-        Prepare(&context);
-        statuses[i] = (clients_[i].stub.get()->*method)(&context, request, &responses[i]);
-      });
-    }
-    for (std::thread& t : threads) t.join();
+    Ask(method, request, responses, statuses);
     if (!sharded()) {
       if (!statuses[0].ok()) return FromGrpc(statuses[0]);
       Print(responses[0], format);
@@ -300,6 +292,52 @@ class Ctl {
     Print(merged ? *merged : answered.front(), format);
     if (!result.ok()) return absl::UnavailableError("not every shard answered");
     return absl::OkStatus();
+  }
+
+  // Asks every daemon at once; an answer and a status each.
+  template <typename Request, typename Response, typename Method>
+  void Ask(Method method, const Request& request, std::vector<Response>& responses,
+           std::vector<grpc::Status>& statuses) {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      threads.emplace_back([&, i] {
+        grpc::ClientContext context;
+        Prepare(&context);
+        statuses[i] = (clients_[i].stub.get()->*method)(&context, request, &responses[i]);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+
+  // Polls every daemon's status until none has a run under way, then prints the status.
+  // DeadlineExceeded after `timeout` (0: none).
+  absl::Status WaitUntilIdle(absl::Duration timeout) {
+    const absl::Time deadline =
+        timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture();
+    control::GetStatusRequest request;
+    request.set_histograms(sharded());
+    while (true) {
+      std::vector<control::Status> responses(clients_.size());
+      std::vector<grpc::Status> statuses(clients_.size());
+      Ask(&control::LoadGenerator::Stub::GetStatus, request, responses, statuses);
+      bool idle = true;
+      for (size_t i = 0; i < clients_.size(); ++i) {
+        if (!statuses[i].ok()) {
+          return absl::Status(FromGrpc(statuses[i]).code(),
+                              absl::StrCat(clients_[i].address, ": ", statuses[i].error_message()));
+        }
+        idle &= responses[i].state() == control::Status::IDLE;
+      }
+      if (idle) {
+        Print(sharded() ? MergeStatus(responses) : responses[0], &StatusTable);
+        return absl::OkStatus();
+      }
+      if (absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("the run is still under way after ", absl::FormatDuration(timeout)));
+      }
+      absl::SleepFor(std::min(absl::Milliseconds(250), deadline - absl::Now()));
+    }
   }
 
   // Follows one daemon's status until the stream ends.
@@ -437,6 +475,12 @@ absl::Status Users(Ctl& ctl, const std::vector<std::string>& args) {
   return ctl.Call(&Stub::OverrideUsers, request, &StatusTable);
 }
 
+absl::Status Wait(Ctl& ctl, const std::vector<std::string>&) {
+  absl::StatusOr<absl::Duration> timeout = DurationOption("timeout", ctl.options().timeout);
+  if (!timeout.ok()) return timeout.status();
+  return ctl.WaitUntilIdle(*timeout);
+}
+
 absl::Status Pause(Ctl& ctl, const std::vector<std::string>&) {
   return ctl.Call(&Stub::Pause, control::PauseRequest(), &StatusTable);
 }
@@ -483,6 +527,10 @@ const std::vector<CtlCommand>& CtlCommands() {
        0, 1, &commands::Start},
       {"stop", "", "end the run (--timeout=DURATION for users to finish their task)", 0, 0,
        &commands::Stop},
+      {"wait", "",
+       "wait until no run is under way, then print the status with its totals;\n"
+       "--timeout=DURATION: exit 1 if the run goes on longer",
+       0, 0, &commands::Wait},
       {"phase", "N", "jump to phase N of the current loop", 1, 1, &commands::Phase},
       {"users", "N [RATIO...]",
        "run N users (split by RATIOs, one per user type) until the next phase;\n"

@@ -22,7 +22,7 @@ struct CtlOptions {
   std::string interval = "1s";  // watch
   std::string at;               // start
   std::string run_time = "0s";  // start
-  std::string timeout = "0s";   // stop
+  std::string timeout = "0s";   // stop, wait
   bool next_phase = false;      // reload
   std::string rpc_timeout = "5m";
 };

@@ -25,7 +25,8 @@ ABSL_FLAG(std::string, at, "",
           "start: when phase 0 begins, RFC 3339 (2026-11-22T10:00:00Z); empty: now.");
 ABSL_FLAG(std::string, run_time, "0s", "start: end the run after this long; 0: the config's.");
 ABSL_FLAG(std::string, timeout, "0s",
-          "stop: how long users get to finish their task; 0: the config's stop timeout.");
+          "stop: how long users get to finish their task; 0: the config's stop timeout. "
+          "wait: how long to wait for the run to end; 0: no limit.");
 ABSL_FLAG(bool, next_phase, false,
           "reload: apply the new config when the phase under way ends, not now.");
 ABSL_FLAG(std::string, rpc_timeout, "5m", "How long to wait for an answer (not for watch).");

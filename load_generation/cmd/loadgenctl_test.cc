@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -116,6 +117,36 @@ TEST_F(LoadgenctlTest, WithTargetsEveryShardIsAskedAndTheAnswersMerged) {
     EXPECT_EQ(shard.calls()[0].verb, "Start");
   }
   EXPECT_EQ(shards_[0].calls()[0].at, shards_[1].calls()[0].at) << "a common start";
+}
+
+TEST_F(LoadgenctlTest, WaitReturnsWhenEveryShardIsIdleWithTheTotals) {
+  DaemonStatus running;
+  running.position = {.state = RunState::kRunning, .run_number = 1};
+  DaemonStatus done;
+  done.position = {.state = RunState::kIdle, .run_number = 1};
+  done.total.requests = 1234;
+  shards_[0].SetStatus(done);
+  shards_[1].SetStatus(running);
+  std::thread ends([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    shards_[1].SetStatus(done);
+  });
+  const Result result = RunLine(both_, {"wait"});
+  ends.join();
+  EXPECT_EQ(result.exit, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("state     idle"));
+  EXPECT_THAT(result.out, HasSubstr("total     2468 requests"));
+}
+
+TEST_F(LoadgenctlTest, WaitGivesUpAfterItsTimeout) {
+  DaemonStatus running;
+  running.position.state = RunState::kRunning;
+  shards_[0].SetStatus(running);
+  CtlOptions options = one_;
+  options.timeout = "300ms";
+  const Result result = RunLine(options, {"wait"});
+  EXPECT_EQ(result.exit, 1);
+  EXPECT_EQ(result.err, "loadgenctl: DEADLINE_EXCEEDED: the run is still under way after 300ms\n");
 }
 
 TEST_F(LoadgenctlTest, AFailedCallExitsOneWithItsCode) {
