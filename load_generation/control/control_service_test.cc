@@ -145,12 +145,15 @@ TEST_F(ControlServiceTest, StartStopAndStartAgain) {
   EXPECT_EQ(status.user_types(0).name(), "Browser");
   EXPECT_EQ(status.user_types(0).target(), 10);
   ASSERT_TRUE(Eventually([&] { return GetStatus().total_requests() > 50; }));
+  EXPECT_GT(GetStatus().current_requests_per_s(), 0) << "as of now, before a second has passed";
 
   control::StopRequest stop;
   stop.set_timeout_ms(2000);
   ASSERT_TRUE(Call(&Stub::Stop, stop, &status).ok());
   EXPECT_EQ(status.state(), control::Status::IDLE) << "Stop returns once the run is over";
   EXPECT_EQ(Active(status), 0);
+  EXPECT_EQ(status.current_requests_per_s(), 0) << "nothing runs";
+  EXPECT_EQ(status.current_p50_ms(), 0);
   ASSERT_EQ(status.completed_phases_size(), 1);
   EXPECT_EQ(status.completed_phases(0).name(), "first");
   EXPECT_GT(status.completed_phases(0).requests(), 50);
@@ -276,6 +279,7 @@ TEST_F(ControlServiceTest, ControlsSteerTheRun) {
   }));
 
   ASSERT_TRUE(Call(&Stub::Pause, control::PauseRequest()).ok());
+  EXPECT_EQ(GetStatus().current_requests_per_s(), 0) << "users idle while paused";
   const double remaining = GetStatus().phase_remaining_s();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(GetStatus().phase_remaining_s(), remaining) << "the phase clock stands still";

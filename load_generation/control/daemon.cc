@@ -191,7 +191,6 @@ DaemonStatus Daemon::Status() {
   const absl::Time now = clock_.Now();
   status.run = engine_->Status();
   status.position = PositionLocked(status.run);
-  status.recent = recent_.Current();
   if (const uint64_t version = engine_->stats().completed_version(); summarised_ != version) {
     const std::vector<PhaseResult> completed = engine_->stats().Completed();
     const std::vector<PhaseRow> rows = PhaseRows(completed, RequestStats());
@@ -205,6 +204,11 @@ DaemonStatus Daemon::Status() {
   status.completed = summaries_;
   status.phase_total = engine_->stats().Current(now).stats.Total();
   status.total = engine_->stats().Total().Total();
+  // Current figures as of now, and none while nothing runs (idle, or paused: users idle).
+  const RunState state = status.position.state;
+  if (state != RunState::kIdle && state != RunState::kPaused) {
+    status.recent = recent_.Current(now, status.total);
+  }
   const absl::Time end = CountedUntilLocked(status.position.state, status.total.last);
   status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);

@@ -114,10 +114,16 @@ void RecentStats::AddSample(absl::Time now, const RequestStats& total) {
 }
 
 RecentStats::Figures RecentStats::Current() const {
+  if (samples_.empty()) return {};
+  return Current(samples_.back().first, samples_.back().second);
+}
+
+RecentStats::Figures RecentStats::Current(absl::Time newest_time,
+                                          const RequestStats& newest) const {
   Figures figures;
-  if (samples_.size() < 2) return figures;
+  if (samples_.empty()) return figures;
   const auto& [oldest_time, oldest] = samples_.front();
-  const auto& [newest_time, newest] = samples_.back();
+  if (newest.requests < oldest.requests) return figures;  // reset since the last sample
   figures.span = newest_time - oldest_time;
   const double seconds = absl::ToDoubleSeconds(figures.span);
   if (seconds <= 0) return figures;

@@ -145,7 +145,11 @@ class RecentStats {
     LatencyHistogram latency_us;  // of the requests completed in the window
     absl::Duration span;          // the time the figures cover: up to the window
   };
+  // From the oldest sample kept to the newest.
   Figures Current() const;
+  // From the oldest sample kept to `total`, the running total at `now` (later than every
+  // sample): figures as of now, also right after a reset, when one sample is all there is.
+  Figures Current(absl::Time now, const RequestStats& total) const;
 
  private:
   absl::Duration window_;

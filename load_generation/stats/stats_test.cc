@@ -161,6 +161,20 @@ TEST(RecentStats, RatesAndLatencyCoverTheLastTenSeconds) {
   EXPECT_NEAR(now.latency_us.ValueAtQuantile(0.5), 50000, 50);  // the histogram's 0.1%
 }
 
+TEST(RecentStats, AsOfNowRightAfterAReset) {
+  RecentStats recent;
+  recent.AddSample(kT0, RequestStats());  // the reset
+  RequestStats live;
+  for (int i = 0; i < 19; ++i) live.Record(Sample("GET", "/", 2000));
+  const RecentStats::Figures now = recent.Current(kT0 + absl::Milliseconds(100), live);
+  EXPECT_DOUBLE_EQ(now.requests_per_s, 190) << "19 requests in the 0.1 s since the reset";
+  EXPECT_EQ(now.span, absl::Milliseconds(100));
+  EXPECT_EQ(now.latency_us.Count(), 19);
+  EXPECT_EQ(recent.Current().requests_per_s, 0) << "the stored samples alone cover no time";
+  RequestStats before_reset;
+  EXPECT_EQ(RecentStats().Current(kT0, live).requests_per_s, 0) << "no sample yet";
+}
+
 TEST(RecentStats, AResetStartsAfresh) {
   RecentStats recent;
   RequestStats total;
