@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fail() { echo "image_test: FAIL: $*" >&2; exit 1; }
+# Every exit says why, including a command that fails where none was expected to.
+trap 'fail "line $LINENO: \"$BASH_COMMAND\" exited $?"' ERR
 for tool in podman debootstrap bazel curl; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (tools/install_deps.sh installs it)"
 done
@@ -35,8 +37,12 @@ cleanup() {
 trap cleanup EXIT
 
 if ! podman image exists docker.io/library/debian:bookworm; then
-  mirror="$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
-  mirror="${mirror:-http://deb.debian.org/debian}"
+  # The machine's own Debian mirror, from its apt sources (deb822 or one-line form).
+  mirror="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | head -1)"
+  [ -n "$mirror" ] ||
+    mirror="$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' \
+      /etc/apt/sources.list 2>/dev/null | head -1)"
+  [ -n "$mirror" ] || fail "no Debian mirror in /etc/apt/sources.list{,.d}: debootstrap needs one"
   echo "image_test: making the debian:bookworm base from $mirror"
   debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
     fail "debootstrap failed: $(tail -3 "$work/debootstrap.log")"
@@ -52,7 +58,8 @@ echo "image_test: image loadgen:test, $((size / 1024 / 1024)) MB"
 [ "$(podman image inspect loadgen:test --format '{{.Config.User}}')" = "10001:10001" ] ||
   fail "the image does not run as the non-root user 10001"
 
-bazel build //applications/hipster_shop:demo_shop //load_generation:loadgenctl >/dev/null 2>&1
+bazel build //applications/hipster_shop:demo_shop //load_generation:loadgenctl \
+  >"$work/bazel.log" 2>&1 || fail "bazel build failed: $(tail -5 "$work/bazel.log")"
 bazel-bin/applications/hipster_shop/demo_shop --error_rate=0 >"$work/shop.out" 2>&1 &
 shop=$!
 for _ in $(seq 50); do grep -q "listening on" "$work/shop.out" && break; sleep 0.1; done
@@ -65,9 +72,11 @@ podman run -d --name "$container" --network=host -e FRONTEND_ADDR="127.0.0.1:$po
   --metrics_address="127.0.0.1:$metrics_port" >/dev/null
 ctl() { bazel-bin/load_generation/loadgenctl --address="127.0.0.1:$grpc_port" "$@"; }
 
+# The daemon in the container takes a moment to listen: until it does, a poll finds nothing.
 requests=0
 for _ in $(seq 60); do
-  requests="$(ctl --json status 2>/dev/null | sed -n 's/.*"total_requests":"\{0,1\}\([0-9]*\).*/\1/p')"
+  status="$(ctl --json status 2>/dev/null)" || status=""
+  requests="$(echo "$status" | sed -n 's/.*"total_requests":"\{0,1\}\([0-9]*\).*/\1/p')"
   [ "${requests:-0}" -ge 200 ] && break
   sleep 1
 done
