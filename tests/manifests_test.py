@@ -139,8 +139,19 @@ class ManifestsTest(unittest.TestCase):
                              "loadgenerator-config")
             token = flag(args, "control_token_file")
             self.assertIn("secret", volumes[mounts[os.path.dirname(token)]])
+            # Results on a writable volume (the root filesystem is read-only).
+            self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+            writable = {m["mountPath"] for m in container["volumeMounts"]
+                        if not m.get("readOnly") and "emptyDir" in volumes[m["name"]]}
+            for result in ("csv", "html"):
+                path = flag(args, result)
+                self.assertIsNotNone(path, f"{name}: --{result}")
+                self.assertIn(os.path.dirname(path), writable, f"{name}: --{result}={path}")
+            # The phases loop: the pod waits for a start instead of loading forever at boot.
+            self.assertIn("--wait_for_start", args, name)
             if w["kind"] == "StatefulSet":
-                self.assertEqual(int(flag(args, "shard_count")), w["spec"]["replicas"])
+                # The shard count is the StatefulSet's replicas, sent by loadgenctl at start.
+                self.assertIsNone(flag(args, "shard_count"), "the count is written twice")
                 service = next(d for d in docs if d["metadata"]["name"] ==
                                w["spec"]["serviceName"])
                 self.assertEqual(service["spec"]["clusterIP"], "None", "headless")

@@ -51,8 +51,10 @@ class ShardsTest(unittest.TestCase):
 
     def test_three_shards_run_as_one(self):
         with ExitStack() as stack:
-            daemons = [stack.enter_context(Daemon(CONFIG, f"--shard_count={SHARDS}",
-                                                  f"--shard_index={i}"))
+            # As a StatefulSet runs them: no --shard_count, each pod's index in its host name;
+            # `loadgenctl --targets start` tells them how many shards it found.
+            daemons = [stack.enter_context(Daemon(CONFIG,
+                                                  env={"HOSTNAME": f"loadgenerator-shards-{i}"}))
                        for i in range(SHARDS)]
             targets = [d.address for d in daemons]
             self.ctl(targets, "start")

@@ -15,25 +15,33 @@
 namespace loadgen {
 namespace {
 
-// --shard_index, else the pod's index: an Indexed Job's JOB_COMPLETION_INDEX, or the ordinal
-// a StatefulSet puts at the end of the host name.
-absl::StatusOr<int> ShardIndex(int flag, int count, const LoadgenEnvironment& env) {
+// This daemon's index among shards: --shard_index, else the pod's, an Indexed Job's
+// JOB_COMPLETION_INDEX or the ordinal a StatefulSet puts at the end of the host name; -1 if
+// none gives one. `source` says where it came from.
+int PodIndex(int flag, const LoadgenEnvironment& env, std::string* source) {
   int index = flag;
-  std::string source = "--shard_index";
-  if (index < 0 && count == 1) return 0;
-  if (index < 0) {
-    if (env.job_completion_index && !env.job_completion_index->empty()) {
-      source = "JOB_COMPLETION_INDEX";
-      if (!absl::SimpleAtoi(*env.job_completion_index, &index)) index = -1;
-    } else if (env.hostname) {
-      source = absl::StrCat("the ordinal of HOSTNAME=", *env.hostname);
-      const absl::string_view name(*env.hostname);
-      const size_t dash = name.rfind('-');
-      if (dash == absl::string_view::npos || !absl::SimpleAtoi(name.substr(dash + 1), &index)) {
-        index = -1;
-      }
+  *source = "--shard_index";
+  if (index >= 0) return index;
+  if (env.job_completion_index && !env.job_completion_index->empty()) {
+    *source = "JOB_COMPLETION_INDEX";
+    if (!absl::SimpleAtoi(*env.job_completion_index, &index) || index < 0) index = -1;
+  } else if (env.hostname) {
+    *source = absl::StrCat("the ordinal of HOSTNAME=", *env.hostname);
+    const absl::string_view name(*env.hostname);
+    const size_t dash = name.rfind('-');
+    if (dash == absl::string_view::npos || !absl::SimpleAtoi(name.substr(dash + 1), &index) ||
+        index < 0) {
+      index = -1;
     }
   }
+  return index;
+}
+
+// The shard index for --shard_count=`count`.
+absl::StatusOr<int> ShardIndex(int flag, int count, const LoadgenEnvironment& env) {
+  if (flag < 0 && count == 1) return 0;
+  std::string source;
+  const int index = PodIndex(flag, env, &source);
   if (index < 0 || index >= count) {
     return absl::InvalidArgumentError(absl::StrCat(
         "with --shard_count=", count, " the shard index must be in 0..", count - 1, "; ", source,
@@ -99,6 +107,10 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
       .tls_verify = flags.tls_verify,
       .shard_index = *shard_index,
       .shard_count = flags.shard_count};
+  std::string source;
+  if (const int pod = PodIndex(flags.shard_index, env, &source); pod >= 0) {
+    setup.daemon.pod_index = pod;
+  }
 
   if (!flags.grpc_address.empty()) {
     if (absl::StatusOr<HostPort> address = ParseHostPort(flags.grpc_address, "--grpc_address");

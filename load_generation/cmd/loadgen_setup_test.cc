@@ -108,6 +108,19 @@ TEST(MakeSetup, TheShardIndexComesFromThePod) {
   EXPECT_EQ(MakeSetup(flags, job)->daemon.shard_index, 0);
 }
 
+TEST(MakeSetup, ThePodIndexIsKeptForAShardCountGivenAtStart) {
+  LoadgenFlags flags = Flags();  // no --shard_count: the count may come with Start
+  LoadgenEnvironment env = Environment();
+  env.hostname = "loadgenerator-shards-2";
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, env);
+  ASSERT_TRUE(setup.ok());
+  EXPECT_EQ(setup->daemon.shard_count, 1);
+  EXPECT_EQ(setup->daemon.shard_index, 0);
+  EXPECT_EQ(setup->daemon.pod_index, 2);
+  env.hostname = "laptop";
+  EXPECT_FALSE(MakeSetup(flags, env)->daemon.pod_index.has_value());
+}
+
 TEST(MakeSetup, AShardIndexThatCannotBeRight) {
   LoadgenFlags flags = Flags();
   flags.shard_count = 3;

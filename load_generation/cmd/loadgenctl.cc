@@ -257,6 +257,7 @@ class Ctl {
 
   const CtlOptions& options() const { return options_; }
   bool sharded() const { return clients_.size() > 1; }
+  int shards() const { return static_cast<int>(clients_.size()); }
 
   void Prepare(grpc::ClientContext* context, bool deadline = true) const {
     if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
@@ -436,6 +437,7 @@ absl::Status Start(Ctl& ctl, const std::vector<std::string>& args) {
   } else if (ctl.sharded()) {  // every shard's phase 0 at the same moment
     request.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Seconds(2)));
   }
+  if (ctl.sharded()) request.set_shard_count(ctl.shards());
   absl::StatusOr<absl::Duration> run_time = DurationOption("run_time", ctl.options().run_time);
   if (!run_time.ok()) return run_time.status();
   request.set_run_time_s(absl::ToDoubleSeconds(*run_time));

@@ -28,6 +28,7 @@ TEST_F(ControlHandlersTest, StartPassesTheConfigTheTimeAndTheRunTime) {
   request.mutable_config()->set_name("mine.pbtxt");
   request.set_start_at_unix_ms(1700000000000);
   request.set_run_time_s(90);
+  request.set_shard_count(3);
   ASSERT_TRUE(service_.Start(&context_, &request, &response_).ok());
   const std::vector<FakeRunControl::Call> calls = control_.calls();
   ASSERT_EQ(calls.size(), 1u);
@@ -37,6 +38,7 @@ TEST_F(ControlHandlersTest, StartPassesTheConfigTheTimeAndTheRunTime) {
   EXPECT_EQ(calls[0].config->config.host(), "the config");
   EXPECT_EQ(calls[0].at, absl::FromUnixMillis(1700000000000));
   EXPECT_EQ(calls[0].duration, absl::Seconds(90));
+  EXPECT_EQ(calls[0].shard_count, 3);
 }
 
 TEST_F(ControlHandlersTest, StartWithoutAConfigRunsTheOneInForce) {
@@ -49,6 +51,10 @@ TEST_F(ControlHandlersTest, StartWithoutAConfigRunsTheOneInForce) {
 TEST_F(ControlHandlersTest, BadNumbersAreRefusedBeforeTheController) {
   control::StartRequest start;
   start.set_run_time_s(-1);
+  EXPECT_EQ(service_.Start(&context_, &start, &response_).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  start.set_run_time_s(0);
+  start.set_shard_count(-2);
   EXPECT_EQ(service_.Start(&context_, &start, &response_).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   control::StopRequest stop;

@@ -86,7 +86,12 @@ grpc::Status ControlService::Start(grpc::ServerContext* context,
     config = *std::move(requested);
   }
   const absl::Time at = absl::FromUnixMillis(std::max<int64_t>(request->start_at_unix_ms(), 0));
-  return Reply(control_.Start(std::move(config), at, absl::Seconds(request->run_time_s())),
+  if (request->shard_count() < 0 || request->shard_count() > 10000) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("shard_count must be in 0..10000, not ", request->shard_count())));
+  }
+  return Reply(control_.Start(std::move(config), at, absl::Seconds(request->run_time_s()),
+                              request->shard_count()),
                response);
 }
 

@@ -542,6 +542,16 @@ TEST_F(ControlServiceTest, ARunThatEndsByItselfIsNotStoppedByACall) {
   EXPECT_TRUE(daemon_->Position().stopped_by_call);
 }
 
+TEST_F(ControlServiceTest, AShardCountAtStartNeedsThePodsIndex) {
+  // This daemon has no pod index: it cannot know its share of 3 shards.
+  control::StartRequest start;
+  start.set_shard_count(3);
+  const grpc::Status refused = Call(&Stub::Start, start);
+  EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("this daemon's index is unknown"));
+  EXPECT_EQ(GetStatus().state(), control::Status::IDLE);
+}
+
 TEST_F(ControlServiceTest, AScheduledStartWaits) {
   control::StartRequest start;
   start.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(1)));

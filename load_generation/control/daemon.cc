@@ -31,7 +31,20 @@ absl::StatusOr<RunConfig> Daemon::ConfigFromFile(const std::string& path) const 
   return LoadRunConfig(path, options_.application);
 }
 
-absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run) const {
+absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
+                                                        int shard_count) const {
+  int shard_index = options_.shard_index;
+  if (shard_count <= 0) {
+    shard_count = options_.shard_count;
+  } else if (!options_.pod_index || *options_.pod_index >= shard_count) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot run as one of ", shard_count, " shards: this daemon's index ",
+        options_.pod_index ? absl::StrCat("is ", *options_.pod_index)
+                           : std::string("is unknown (no --shard_index, JOB_COMPLETION_INDEX or "
+                                         "HOSTNAME ordinal)")));
+  } else {
+    shard_index = *options_.pod_index;
+  }
   const std::string& host = options_.host.empty() ? run.config.host() : options_.host;
   if (host.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -47,8 +60,8 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run) co
                                 .tls_context = options_.tls_context,
                                 .tls_verify = options_.tls_verify},
                        .stop_timeout = StopTimeout(run.config),
-                       .shard_index = options_.shard_index,
-                       .shard_count = options_.shard_count};
+                       .shard_index = shard_index,
+                       .shard_count = shard_count};
 }
 
 RunState Daemon::StateLocked(const RunStatus& run) const {
@@ -76,15 +89,15 @@ absl::Status Daemon::RequireRun() const {
   return absl::OkStatus();
 }
 
-absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at,
-                           absl::Duration run_time) {
+absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
+                           int shard_count) {
   std::lock_guard<std::mutex> lock(mu_);
   if (engine_ && (!engine_->done() || listener_pending_)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a run is under way (", RunStateName(StateLocked(engine_->Status())), "); stop it first"));
   }
   const RunConfig& run = config ? *config : config_;
-  absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run);
+  absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run, shard_count);
   if (!engine_options.ok()) return engine_options.status();
   if (run_time < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("the run time must not be negative");

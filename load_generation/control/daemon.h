@@ -31,6 +31,8 @@ struct DaemonOptions {
   bool tls_verify = true;
   int shard_index = 0;
   int shard_count = 1;
+  // The pod's index, if it has one: this daemon's shard when a Start gives the shard count.
+  std::optional<int> pod_index;
   RunListener* listener = nullptr;  // not owned
 };
 
@@ -48,7 +50,7 @@ class Daemon final : public RunControl {
   absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const override;
   RunConfig config() const override;
   absl::Status Start(std::optional<RunConfig> config, absl::Time at,
-                     absl::Duration run_time = absl::ZeroDuration()) override;
+                     absl::Duration run_time = absl::ZeroDuration(), int shard_count = 0) override;
   absl::Status Stop(std::optional<absl::Duration> timeout = std::nullopt) override;
   absl::Status Control(const RunCommand& command) override;
   absl::Status Reload(RunConfig config, bool at_boundary) override;
@@ -64,7 +66,9 @@ class Daemon final : public RunControl {
   void Tick();
 
  private:
-  absl::StatusOr<EngineOptions> MakeEngineOptions(const RunConfig& config) const;
+  // `shard_count` 0: the daemon's own shards.
+  absl::StatusOr<EngineOptions> MakeEngineOptions(const RunConfig& config,
+                                                  int shard_count = 0) const;
   // mu_ held. The run's state; kIdle when there is none.
   RunState StateLocked(const RunStatus& run) const;
   RunPosition PositionLocked(const RunStatus& run) const;  // mu_ held

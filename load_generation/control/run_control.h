@@ -32,10 +32,11 @@ class RunControl {
 
   // Starts a run of `config` (which becomes the config in force), else of the config in force.
   // Phase 0 begins at `at` (now if past); the run ends after `run_time` (0: the config's
-  // run_time_s; 0 there too: no limit). FailedPrecondition while a run is under way;
-  // InvalidArgument if the config has no target.
+  // run_time_s; 0 there too: no limit). With `shard_count` > 0 the run is this daemon's share
+  // of that many shards, by its pod's index. FailedPrecondition while a run is under way or when
+  // the daemon's index does not fit `shard_count`; InvalidArgument if the config has no target.
   virtual absl::Status Start(std::optional<RunConfig> config, absl::Time at,
-                             absl::Duration run_time) = 0;
+                             absl::Duration run_time, int shard_count) = 0;
   // Ends the run and returns once it is over; users get `timeout` (else the config's stop
   // timeout) to finish their task. FailedPrecondition when idle.
   virtual absl::Status Stop(std::optional<absl::Duration> timeout) = 0;

@@ -24,6 +24,7 @@ class FakeRunControl : public RunControl {
     absl::Duration duration;  // Start's run time, Stop's timeout
     std::optional<RunCommand> command;
     bool at_boundary = false;
+    int shard_count = 0;  // Start's
   };
 
   // Every verb answers `status` from now on (OK by default).
@@ -68,9 +69,13 @@ class FakeRunControl : public RunControl {
     std::lock_guard<std::mutex> lock(mu_);
     return config_;
   }
-  absl::Status Start(std::optional<RunConfig> config, absl::Time at,
-                     absl::Duration run_time) override {
-    return Record({.verb = "Start", .config = std::move(config), .at = at, .duration = run_time});
+  absl::Status Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
+                     int shard_count) override {
+    return Record({.verb = "Start",
+                   .config = std::move(config),
+                   .at = at,
+                   .duration = run_time,
+                   .shard_count = shard_count});
   }
   absl::Status Stop(std::optional<absl::Duration> timeout) override {
     return Record({.verb = "Stop", .duration = timeout.value_or(absl::ZeroDuration())});
