@@ -149,8 +149,10 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
       check.Add(path,
                 absl::StrCat("hatch_rate_per_s must be >= 0, not ", phase.hatch_rate_per_s()));
     }
-    if (phase.user_types().empty()) {
-      check.Add(path, "the phase has no user_types; add at least one");
+    if (phase.user_types().empty() && phase.num_users() > 0) {
+      check.Add(path,
+                "the phase has num_users but no user_types; add at least one (a phase "
+                "with num_users: 0 and no user types is an idle one, a cooldown)");
     }
     absl::flat_hash_set<std::string> seen;
     for (int u = 0; u < phase.user_types_size(); ++u) {

@@ -102,9 +102,19 @@ TEST(ValidateLoadConfig, NoPhases) {
   EXPECT_EQ(ValidationError(""), "load.pbtxt: phases: the config has no phases; add at least one");
 }
 
-TEST(ValidateLoadConfig, PhaseWithoutUserTypes) {
+TEST(ValidateLoadConfig, PhaseWithUsersButNoUserTypes) {
   EXPECT_EQ(ValidationError(Phase("duration: 5 num_users: 1 hatch_rate_per_s: 1")),
-            "load.pbtxt: phases[0]: the phase has no user_types; add at least one");
+            "load.pbtxt: phases[0]: the phase has num_users but no user_types; add at least one "
+            "(a phase with num_users: 0 and no user types is an idle one, a cooldown)");
+}
+
+TEST(ValidateLoadConfig, AnIdlePhaseNeedsNoUserTypes) {
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(
+      Phase(std::string(kNormal) + " duration: 5 num_users: 3 hatch_rate_per_s: 1") +
+          Phase("name: \"cooldown\" duration: 15"),
+      "load.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "app", {"Normal"}).ok());
 }
 
 TEST(ValidateLoadConfig, DurationMustBePositive) {

@@ -6,10 +6,25 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
 #include "load_generation/report/locust_csv.h"
 
 namespace loadgen {
 namespace {
+
+// A latency cell: "N/A" for a row without requests, as Locust writes it.
+std::string Ms(const PhaseRow& r, double ms) {
+  return r.requests == 0 ? "N/A" : absl::StrFormat("%.3f", ms);
+}
+std::string ConsoleMs(const PhaseRow& r, double ms) {
+  return r.requests == 0 ? "N/A" : absl::StrFormat("%.1f", ms);
+}
+
+// ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T10:00:00.000Z; "" when unknown.
+std::string Iso8601(absl::Time t) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
 
 // A row's cells, as the CSV and Markdown tables show them.
 std::vector<std::string> Cells(const PhaseRow& r) {
@@ -21,11 +36,23 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           absl::StrCat(r.requests),
           absl::StrCat(r.failures),
           absl::StrFormat("%.3f", r.requests_per_s),
-          absl::StrFormat("%.3f", r.median_ms),
-          absl::StrFormat("%.3f", r.p95_ms),
-          absl::StrFormat("%.3f", r.p99_ms),
-          absl::StrFormat("%.3f", r.max_ms),
-          absl::StrFormat("%.3f", r.failure_percent)};
+          Ms(r, r.median_ms),
+          Ms(r, r.p95_ms),
+          Ms(r, r.p99_ms),
+          Ms(r, r.max_ms),
+          absl::StrFormat("%.3f", r.failure_percent),
+          Iso8601(r.start),
+          Iso8601(r.end),
+          absl::StrCat(r.idle)};
+}
+
+// A line under the tables when the total covers idle phases.
+std::string IdleNote(const std::vector<PhaseRow>& rows) {
+  const int idle = rows.empty() ? 0 : rows.back().idle;
+  if (idle == 0) return "";
+  return absl::StrFormat(
+      "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
+      idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
 }
 
 }  // namespace
@@ -35,19 +62,19 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
                                     "loop", "phase", "name", "users", "duration", "requests",
                                     "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%");
   for (const PhaseRow& r : rows) {
-    absl::StrAppendFormat(&out,
-                          "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9.1f %9.1f %9.1f %9.1f %6.2f%%\n",
+    absl::StrAppendFormat(&out, "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9s %9s %9s %9s %6.2f%%\n",
                           r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
                           absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
-                          r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+                          ConsoleMs(r, r.median_ms), ConsoleMs(r, r.p95_ms), ConsoleMs(r, r.p99_ms),
+                          ConsoleMs(r, r.max_ms), r.failure_percent);
   }
-  return out;
+  return out + IdleNote(rows);
 }
 
 std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
-  std::string out =
-      CsvLine({"loop", "phase", "name", "users", "duration_s", "requests", "failures",
-               "requests_per_s", "median_ms", "p95_ms", "p99_ms", "max_ms", "failure_percent"});
+  std::string out = CsvLine({"loop", "phase", "name", "users", "duration_s", "requests", "failures",
+                             "requests_per_s", "median_ms", "p95_ms", "p99_ms", "max_ms",
+                             "failure_percent", "start", "end", "idle"});
   for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
   return out;
 }
@@ -55,15 +82,17 @@ std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
 std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
   std::string out =
       "| loop | phase | name | users | duration (s) | requests | failures | req/s | p50 (ms) "
-      "| p95 (ms) | p99 (ms) | max (ms) | failures (%) |\n"
-      "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "| p95 (ms) | p99 (ms) | max (ms) | failures (%) | start (UTC) |\n"
+      "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|\n";
   for (const PhaseRow& row : rows) {
     std::vector<std::string> cells = Cells(row);
+    cells.resize(14);  // without the end and idle columns of the CSV
     cells[2] = absl::StrReplaceAll(cells[2], {{"|", "\\|"}});
     if (row.loop.empty()) cells[2] = absl::StrCat("**", cells[2], "**");
     absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
   }
-  return out;
+  const std::string note = IdleNote(rows);
+  return note.empty() ? out : absl::StrCat(out, "\n", note);
 }
 
 StatusLine StatusLineOf(const DaemonStatus& status) {

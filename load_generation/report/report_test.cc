@@ -51,10 +51,13 @@ TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
   // 3.001: the histogram keeps 3 ms within its 0.1%.
   EXPECT_EQ(PhasesCsv(Rows()),
             "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
-            "p99_ms,max_ms,failure_percent\r\n"
-            "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000\r\n"
-            "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000\r\n"
-            ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667\r\n");
+            "p99_ms,max_ms,failure_percent,start,end,idle\r\n"
+            "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000,"
+            "2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0\r\n"
+            "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000,"
+            "2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0\r\n"
+            ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667,"
+            "2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0\r\n");
 }
 
 TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
@@ -62,14 +65,33 @@ TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
   ASSERT_EQ(lines.size(), 6u);
   EXPECT_EQ(lines[0],
             "| loop | phase | name | users | duration (s) | requests | failures | req/s | p50 (ms) "
-            "| p95 (ms) | p99 (ms) | max (ms) | failures (%) |");
+            "| p95 (ms) | p99 (ms) | max (ms) | failures (%) | start (UTC) |");
   EXPECT_EQ(lines[3],
             "| 0 | 1 | peak\\|high | 20 | 5.000 | 2 | 0 | 0.400 | 10.000 | 20.000 | 20.000 | "
-            "20.000 | 0.000 |");
+            "20.000 | 0.000 | 2023-11-14T22:13:30.000Z |");
   EXPECT_EQ(lines[4],
             "|  |  | **Total** |  | 15.000 | 6 | 1 | 0.400 | 3.001 | 20.000 | 20.000 | 20.000 | "
-            "16.667 |");
+            "16.667 | 2023-11-14T22:13:20.000Z |");
   EXPECT_EQ(lines[5], "");
+}
+
+TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
+  std::vector<PhaseResult> phases = {
+      Phase(0, 0, "load", 10, absl::ZeroDuration(), absl::Seconds(10), {1, 2, 3, 4}, 0),
+      Phase(0, 1, "cooldown", 0, absl::Seconds(10), absl::Seconds(10), {}, 0)};
+  const std::vector<PhaseRow> rows = PhaseRows(phases, phases[0].stats.Total());
+  EXPECT_EQ(rows[1].idle, 1);
+  EXPECT_EQ(rows[2].idle, 1) << "the total covers one idle phase";
+  const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
+  EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",1"));
+  const std::string table = FormatPhaseTable(rows);
+  EXPECT_THAT(table, ::testing::HasSubstr("N/A"));
+  EXPECT_THAT(table, ::testing::EndsWith(
+                         "Total includes 1 idle phase (no users): its time counts in its duration "
+                         "and req/s.\n"));
+  EXPECT_THAT(PhasesMarkdown(rows), ::testing::HasSubstr("\nTotal includes 1 idle phase"));
+  EXPECT_THAT(FormatPhaseTable(Rows()), ::testing::Not(::testing::HasSubstr("idle")));
 }
 
 TEST(FormatPhaseTable, AlignsTheSameRows) {

@@ -128,6 +128,30 @@ TEST_F(SchedulerTest, EachPhaseReachesItsExactSplitAndUsersThatStayStay) {
   EXPECT_EQ(pool_->users_started(), 100 + 133 + 8 + 225);
 }
 
+TEST_F(SchedulerTest, AnIdlePhaseStopsEveryUserAndTheNextStartsThemAgain) {
+  Start(R"pb(
+    phases {
+      user_types { name: "Normal" ratio: 1 min_wait_ms: 1000 max_wait_ms: 1000 }
+      duration: 10
+      num_users: 20
+      hatch_rate_per_s: 1000
+    }
+    phases { name: "cooldown" duration: 5 }
+    loops: 2
+  )pb");
+  AdvanceTo(absl::Seconds(9));
+  EXPECT_EQ(Active("Normal"), 20);
+  AdvanceTo(absl::Seconds(14));
+  EXPECT_EQ(Active("Normal"), 0) << "no users in the cooldown";
+  EXPECT_EQ(scheduler_->current()->phase, 1);
+  AdvanceTo(absl::Seconds(24));
+  EXPECT_EQ(Active("Normal"), 20) << "the next loop's phase 0";
+  const std::vector<PhaseResult> done = stats_.Completed();
+  ASSERT_GE(done.size(), 2u);
+  EXPECT_EQ(done[1].name, "cooldown");
+  EXPECT_EQ(done[1].target_users, 0);
+}
+
 TEST_F(SchedulerTest, RampsFollowEachPhasesHatchRate) {
   Start(kHipsterShop);
   AdvanceTo(absl::Seconds(1.5));

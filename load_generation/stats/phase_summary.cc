@@ -27,6 +27,7 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
 
 std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const RequestStats& total) {
   std::vector<PhaseRow> rows;
+  int total_idle = 0;
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
   for (const PhaseResult& phase : phases) {
     PhaseRow row = Row(phase.stats.Total(), phase.end - phase.occurrence.start);
@@ -34,12 +35,19 @@ std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const Re
     row.phase = absl::StrCat(phase.occurrence.phase);
     row.name = phase.name;
     row.users = phase.target_users;
+    row.start = phase.occurrence.start;
+    row.end = phase.end;
+    row.idle = phase.target_users == 0 ? 1 : 0;
+    total_idle += row.idle;
     rows.push_back(row);
     first = std::min(first, phase.occurrence.start);
     last = std::max(last, phase.end);
   }
   PhaseRow total_row = Row(total, phases.empty() ? absl::ZeroDuration() : last - first);
   total_row.name = "Total";
+  total_row.start = phases.empty() ? absl::InfinitePast() : first;
+  total_row.end = phases.empty() ? absl::InfinitePast() : last;
+  total_row.idle = total_idle;
   rows.push_back(total_row);
   return rows;
 }

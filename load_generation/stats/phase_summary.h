@@ -28,10 +28,15 @@ struct PhaseRow {
   double p99_ms = 0;
   double max_ms = 0;
   double failure_percent = 0;
+  absl::Time start;  // of the occurrence; of the first one on the total row
+  absl::Time end;    // when it ended; when the last one did on the total row
+  // Phase rows: the phase had no users (a cooldown). The total row: how many such rows it
+  // covers, whose time counts in its duration and rate.
+  int idle = 0;
 };
 
-// A row per phase occurrence (including `current` if it has started), then a total row over
-// `total` and the whole time from the first phase's start to the last's end.
+// A row per phase occurrence, then a total row over `total` and the whole time from the first
+// phase's start to the last's end.
 std::vector<PhaseRow> PhaseRows(const std::vector<PhaseResult>& phases, const RequestStats& total);
 
 }  // namespace loadgen
