@@ -41,6 +41,10 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           Ms(r, r.p99_ms),
           Ms(r, r.max_ms),
           absl::StrFormat("%.3f", r.failure_percent),
+          Ms(r, r.average_ms),
+          Ms(r, r.min_ms),
+          Ms(r, r.p90_ms),
+          Ms(r, r.p999_ms),
           Iso8601(r.start),
           Iso8601(r.end),
           absl::StrCat(r.idle)};
@@ -72,9 +76,26 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
 }
 
 std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
-  std::string out = CsvLine({"loop", "phase", "name", "users", "duration_s", "requests", "failures",
-                             "requests_per_s", "median_ms", "p95_ms", "p99_ms", "max_ms",
-                             "failure_percent", "start", "end", "idle"});
+  std::string out = CsvLine({"loop",
+                             "phase",
+                             "name",
+                             "users",
+                             "duration_s",
+                             "requests",
+                             "failures",
+                             "requests_per_s",
+                             "median_ms",
+                             "p95_ms",
+                             "p99_ms",
+                             "max_ms",
+                             "failure_percent",
+                             "average_ms",
+                             "min_ms",
+                             "p90_ms",
+                             "p999_ms",
+                             "start",
+                             "end",
+                             "idle"});
   for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
   return out;
 }
@@ -86,7 +107,8 @@ std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
       "|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|\n";
   for (const PhaseRow& row : rows) {
     std::vector<std::string> cells = Cells(row);
-    cells.resize(14);  // without the end and idle columns of the CSV
+    cells[13] = cells[17];  // the start; not the CSV's further latencies, end and idle
+    cells.resize(14);
     cells[2] = absl::StrReplaceAll(cells[2], {{"|", "\\|"}});
     if (row.loop.empty()) cells[2] = absl::StrCat("**", cells[2], "**");
     absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");

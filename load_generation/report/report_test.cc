@@ -51,13 +51,13 @@ TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
   // 3.001: the histogram keeps 3 ms within its 0.1%.
   EXPECT_EQ(PhasesCsv(Rows()),
             "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
-            "p99_ms,max_ms,failure_percent,start,end,idle\r\n"
+            "p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,end,idle\r\n"
             "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000,"
-            "2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0\r\n"
+            "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0\r\n"
             "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000,"
-            "2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0\r\n"
+            "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0\r\n"
             ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667,"
-            "2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0\r\n");
+            "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0\r\n");
 }
 
 TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
@@ -83,7 +83,7 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
   EXPECT_EQ(rows[1].idle, 1);
   EXPECT_EQ(rows[2].idle, 1) << "the total covers one idle phase";
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
-  EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,"));
+  EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,N/A,N/A,N/A,N/A,"));
   EXPECT_THAT(csv[2], ::testing::EndsWith(",1"));
   const std::string table = FormatPhaseTable(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("N/A"));

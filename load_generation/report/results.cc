@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -81,6 +82,7 @@ RunResults::RunResults(const ResultsOptions& options, int64_t run_number)
 }
 
 RunResults::~RunResults() {
+  FlushHistoryRow();
   if (history_ != nullptr) std::fclose(history_);
 }
 
@@ -103,16 +105,27 @@ void RunResults::Write(const std::string& path, const std::string& content) {
   if (std::rename(aside.c_str(), path.c_str()) != 0) Report(path, std::strerror(errno));
 }
 
-void RunResults::WriteHistoryRow(absl::Time now, const DaemonStatus& status,
-                                 const StatsTotals& totals) {
+void RunResults::Begin(absl::Time now) {
+  AddHistoryRow(now, 0, RecentStats::Figures(), RequestStats());
+}
+
+void RunResults::AddHistoryRow(absl::Time now, int users, const RecentStats::Figures& recent,
+                               const RequestStats& total) {
   if (history_ == nullptr) return;
-  const std::string row =
-      LocustHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
+  const int64_t second = absl::ToUnixSeconds(now);
+  if (!pending_row_.empty() && second != pending_second_) FlushHistoryRow();
+  pending_row_ = LocustHistoryRow(now, users, recent, total);
+  pending_second_ = second;
+}
+
+void RunResults::FlushHistoryRow() {
+  if (history_ == nullptr || pending_row_.empty()) return;
   // One write of the whole row, then a flush: a reader sees whole rows only.
-  if (std::fwrite(row.data(), 1, row.size(), history_) != row.size() ||
+  if (std::fwrite(pending_row_.data(), 1, pending_row_.size(), history_) != pending_row_.size() ||
       std::fflush(history_) != 0) {
     Report(csv_prefix_ + "_stats_history.csv", std::strerror(errno));
   }
+  pending_row_.clear();
 }
 
 void RunResults::WriteStats(const StatsTotals& totals) {
@@ -123,7 +136,7 @@ void RunResults::WriteStats(const StatsTotals& totals) {
 
 void RunResults::Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals) {
   last_sample_ = now;
-  WriteHistoryRow(now, status, totals);
+  AddHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
   WriteStats(totals);
   AddTimelinePoint(now, status, totals);
 }
@@ -160,7 +173,8 @@ void RunResults::AddTimelinePoint(absl::Time now, const DaemonStatus& status,
 void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
                         const std::vector<PhaseRow>& rows,
                         const std::vector<PhaseResult>& completed) {
-  WriteHistoryRow(now, status, totals);
+  AddHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
+  FlushHistoryRow();
   WriteStats(totals);
   if (!csv_prefix_.empty()) {
     Write(csv_prefix_ + "_phases.csv", PhasesCsv(rows));
@@ -194,9 +208,10 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
   Write(html_path_, HtmlReport(input));
 }
 
-RunResults& ResultsWriter::For(int64_t run_number) {
+RunResults& ResultsWriter::For(int64_t run_number, absl::Time start) {
   if (!run_ || run_->run_number() != run_number) {
     run_ = std::make_unique<RunResults>(options_, run_number);
+    run_->Begin(start);
   }
   return *run_;
 }
@@ -204,14 +219,14 @@ RunResults& ResultsWriter::For(int64_t run_number) {
 void ResultsWriter::RunSample(absl::Time now, const DaemonStatus& status,
                               const StatsTotals& totals) {
   std::lock_guard<std::mutex> lock(mu_);
-  RunResults& results = For(status.position.run_number);
+  RunResults& results = For(status.position.run_number, std::min(now, status.run.start));
   if (results.Due(now)) results.Sample(now, status, totals);
 }
 
 void ResultsWriter::RunEnded(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
                              const StatsSnapshot& stats) {
   std::lock_guard<std::mutex> lock(mu_);
-  RunResults& results = For(status.position.run_number);
+  RunResults& results = For(status.position.run_number, std::min(now, status.run.start));
   results.Finish(now, status, totals, PhaseRows(stats.completed, stats.total.Total()),
                  stats.completed);
   std::vector<std::string> written;

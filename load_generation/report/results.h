@@ -34,11 +34,12 @@ absl::Status CheckResultsOptions(const ResultsOptions& options);
 // writes to the names given; run N > 1 of the same daemon adds "_runN" to the prefix and
 // before the HTML file's extension, so no run overwrites another's.
 //
-// While the run is under way, Sample (about once a second) appends a history row, rewrites the
-// stats and failures files and adds a point to the timeline; Finish writes every file as of
-// the end. Each file but the history is replaced whole (written aside, then renamed), and
-// history rows are written whole and flushed, so a reader never sees a truncated row. A file
-// that cannot be written is reported once on stderr; the run goes on.
+// While the run is under way, Sample (about once a second) adds a history row (the file gets it
+// when the next second's comes, so that no two rows share a timestamp), rewrites the stats and
+// failures files and adds a point to the timeline; Finish writes every file as of the end. Each
+// file but the history is replaced whole (written aside, then renamed), and history rows are
+// written whole and flushed, so a reader never sees a truncated row. A file that cannot be written
+// is reported once on stderr; the run goes on.
 class RunResults {
  public:
   RunResults(const ResultsOptions& options, int64_t run_number);
@@ -48,6 +49,8 @@ class RunResults {
 
   // Whether a second has passed since the last sample.
   bool Due(absl::Time now) const { return now - last_sample_ >= absl::Seconds(1); }
+  // The history's first row, as Locust writes it when a test starts: 0 users, no requests.
+  void Begin(absl::Time now);
   void Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
   // `rows` is the per-phase summary (PhaseRows) and `completed` the run's completed phases.
   void Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
@@ -58,7 +61,10 @@ class RunResults {
   int64_t run_number() const { return run_number_; }
 
  private:
-  void WriteHistoryRow(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
+  // A history row; one of the same second (timestamps are whole seconds) replaces it.
+  void AddHistoryRow(absl::Time now, int users, const RecentStats::Figures& recent,
+                     const RequestStats& total);
+  void FlushHistoryRow();
   void WriteStats(const StatsTotals& totals);
   void AddTimelinePoint(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
   void Write(const std::string& path, const std::string& content);
@@ -68,6 +74,10 @@ class RunResults {
   std::string html_path_;
   int64_t run_number_;
   std::FILE* history_ = nullptr;
+  // The newest history row, written once a row of a later second comes (or at the end), so that
+  // the file has one row per second and the last row is the run's final figures.
+  std::string pending_row_;
+  int64_t pending_second_ = 0;
   absl::Time last_sample_ = absl::InfinitePast();
   std::set<std::string> reported_;  // paths whose write failure is on stderr already
   // For the HTML report.
@@ -85,8 +95,8 @@ class ResultsWriter : public RunListener {
                 const StatsSnapshot& stats) override;
 
  private:
-  // mu_ held. The files of run `run_number`, begun if they are not yet.
-  RunResults& For(int64_t run_number);
+  // mu_ held. The files of run `run_number`, begun at `start` if they are not yet.
+  RunResults& For(int64_t run_number, absl::Time start);
 
   const ResultsOptions options_;
   std::mutex mu_;

@@ -19,6 +19,10 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   row.p95_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.95));
   row.p99_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.99));
   row.max_ms = UsToMs(stats.latency_us.Max());
+  row.average_ms = stats.latency_us.Mean() / 1000.0;
+  row.min_ms = UsToMs(stats.latency_us.Min());
+  row.p90_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.9));
+  row.p999_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.999));
   row.failure_percent = stats.requests ? 100.0 * stats.failures / stats.requests : 0;
   return row;
 }

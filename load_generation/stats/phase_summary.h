@@ -28,6 +28,10 @@ struct PhaseRow {
   double p99_ms = 0;
   double max_ms = 0;
   double failure_percent = 0;
+  double average_ms = 0;
+  double min_ms = 0;
+  double p90_ms = 0;
+  double p999_ms = 0;
   absl::Time start;  // of the occurrence; of the first one on the total row
   absl::Time end;    // when it ended; when the last one did on the total row
   // Phase rows: the phase had no users (a cooldown). The total row: how many such rows it
