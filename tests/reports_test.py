@@ -32,12 +32,13 @@ HISTORY_HEADER = ("Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,
                   "Response Time,Total Average Content Size")
 FAILURES_HEADER = "Method,Name,Error,Occurrences,First Seen,Last Seen"
 PHASES_HEADER = ("loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,"
-                 "p95_ms,p99_ms,max_ms,failure_percent")
+                 "p95_ms,p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,"
+                 "end,idle")
 
 # The HTML report's colours (html_report.cc): one per series, and the phase-change lines.
 SERIES_COLOURS = {"users": (0x1f, 0x77, 0xb4), "req/s": (0x2c, 0xa0, 0x2c),
                   "p50": (0xff, 0x7f, 0x0e), "p95": (0xd6, 0x27, 0x28),
-                  "failures/s": (0x94, 0x67, 0xbd)}
+                  "p99": (0x8c, 0x56, 0x4b), "failures/s": (0x94, 0x67, 0xbd)}
 PHASE_CHANGE_COLOUR = (0x17, 0xbe, 0xcf)
 
 
@@ -121,7 +122,7 @@ def screenshot(html, png, profile):
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-background-networking", "--disable-component-update",
                     "--no-first-run", f"--user-data-dir={profile}", "--hide-scrollbars",
-                    "--force-device-scale-factor=1", "--window-size=1000,1500",
+                    "--force-device-scale-factor=1", "--window-size=1000,2400",
                     f"--screenshot={png}", "file://" + html],
                    check=True, capture_output=True, timeout=120)
     return decode_png(png)
@@ -205,15 +206,16 @@ class ReportsTest(unittest.TestCase):
         self.assertEqual(len(markdown), 2 + 4)
         self.assertIn("| **Total** |", markdown[-1])
 
-        self.check_html(html, phase_changes=2)
+        self.check_html(html, phase_starts=3)
 
-    def check_html(self, html, phase_changes):
+    def check_html(self, html, phase_starts):
         with open(html) as f:
             page = f.read()
         self.assertTrue(page.rstrip().endswith("</html>"))
         self.assertNotIn("<script", page)
         self.assertEqual(page.count('class="series"'), len(SERIES_COLOURS))
-        self.assertEqual(page.count('class="phase-change"'), 4 * phase_changes)
+        self.assertEqual(page.count('class="phase-change"'), 4 * phase_starts)
+        self.assertIn("<td>Aggregated</td>", page, "the requests table")
 
         width, height, pixels = screenshot(html, os.path.join(self.dir, "shot.png"),
                                            os.path.join(self.dir, "chromium"))
@@ -226,11 +228,11 @@ class ReportsTest(unittest.TestCase):
         for name, colour in SERIES_COLOURS.items():
             # A legend swatch is 42 pixels; a drawn series is a line across the chart.
             self.assertGreater(counts.get(colour, 0), 300, f"series {name} is not drawn")
-        # Phase changes: runs of adjacent columns that hold the phase-change colour.
+        # Phase starts, phase 0's too: runs of adjacent columns that hold the phase-change colour.
         columns = [x for x in range(width)
                    if sum(1 for y in range(height) if pixels[y][x] == PHASE_CHANGE_COLOUR) >= 20]
         runs = sum(1 for i, x in enumerate(columns) if i == 0 or x != columns[i - 1] + 1)
-        self.assertEqual(runs, phase_changes, f"columns with phase-change lines: {columns}")
+        self.assertEqual(runs, phase_starts, f"columns with phase-change lines: {columns}")
 
     def test_files_are_final_when_stop_returns(self):
         prefix = os.path.join(self.dir, "stopped")

@@ -317,15 +317,19 @@ class Ctl {
         timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture();
     control::GetStatusRequest request;
     request.set_histograms(sharded());
-    while (true) {
+    for (bool first = true;; first = false) {
       std::vector<control::Status> responses(clients_.size());
       std::vector<grpc::Status> statuses(clients_.size());
       Ask(&control::LoadGenerator::Stub::GetStatus, request, responses, statuses);
       bool idle = true;
       for (size_t i = 0; i < clients_.size(); ++i) {
         if (!statuses[i].ok()) {
+          const std::string why =
+              first ? statuses[i].error_message()
+                    : "went away while its run was under way (a daemon whose run ends by itself "
+                      "exits; its results are in its output and files)";
           return absl::Status(FromGrpc(statuses[i]).code(),
-                              absl::StrCat(clients_[i].address, ": ", statuses[i].error_message()));
+                              absl::StrCat(clients_[i].address, ": ", why));
         }
         idle &= responses[i].state() == control::Status::IDLE;
       }

@@ -15,6 +15,7 @@ constexpr int kLeft = 64, kRight = 24, kTop = 28, kBottom = 30;
 constexpr int kPlotWidth = kWidth - kLeft - kRight, kPlotHeight = kHeight - kTop - kBottom;
 constexpr size_t kMaxPoints = 1200;  // longer timelines are averaged down to this many points
 constexpr const char* kPhaseChangeColour = "#17becf";
+constexpr const char* kControlActionColour = "#e377c2";
 
 std::string Escape(absl::string_view text) {
   std::string out;
@@ -60,7 +61,7 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
   for (size_t i = 0; i < points.size(); i += group) {
     const size_t end = std::min(points.size(), i + group);
     TimelinePoint sum{.at = points[end - 1].at};
-    double users = 0, p50 = 0, p95 = 0;
+    double users = 0, p50 = 0, p95 = 0, p99 = 0;
     int latencies = 0;
     for (size_t j = i; j < end; ++j) {
       users += points[j].users;
@@ -69,6 +70,7 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
       if (points[j].p50_ms) {
         p50 += *points[j].p50_ms;
         p95 += *points[j].p95_ms;
+        p99 += points[j].p99_ms.value_or(*points[j].p95_ms);
         ++latencies;
       }
     }
@@ -79,6 +81,7 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
     if (latencies > 0) {
       sum.p50_ms = p50 / latencies;
       sum.p95_ms = p95 / latencies;
+      sum.p99_ms = p99 / latencies;
     }
     out.push_back(sum);
   }
@@ -93,10 +96,11 @@ struct Series {
 
 std::string Chart(const std::string& figure, const std::string& title,
                   const std::vector<Series>& series, const std::vector<TimelinePoint>& points,
-                  const std::vector<PhaseChange>& changes) {
+                  const HtmlReportInput& input) {
   absl::Duration span = absl::Seconds(1);
   for (const TimelinePoint& p : points) span = std::max(span, p.at);
-  for (const PhaseChange& c : changes) span = std::max(span, c.at);
+  for (const ChartMarker& m : input.phase_starts) span = std::max(span, m.at);
+  for (const ChartMarker& m : input.control_actions) span = std::max(span, m.at);
   double top = 0;
   for (const Series& s : series) {
     for (const TimelinePoint& p : points) top = std::max(top, s.value(p).value_or(0));
@@ -141,17 +145,6 @@ std::string Chart(const std::string& figure, const std::string& title,
         at, at, kTop + kPlotHeight, kTop + kPlotHeight + 4, at, kTop + kPlotHeight + 18,
         absl::FormatDuration(absl::Seconds(t)));
   }
-  for (const PhaseChange& c : changes) {
-    const double at = std::round(x(c.at));
-    absl::StrAppendFormat(
-        &svg,
-        "<line class=\"phase-change\" x1=\"%.0f\" x2=\"%.0f\" y1=\"%d\" y2=\"%d\" "
-        "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"6 3\">"
-        "<title>phase %s</title></line>"
-        "<text x=\"%.0f\" y=\"%d\" class=\"phase-label\">%s</text>\n",
-        at, at, kTop, kTop + kPlotHeight, kPhaseChangeColour, Escape(c.label), at + 4, kTop + 10,
-        Escape(c.label));
-  }
   for (const Series& s : series) {
     std::string path;
     bool pen_down = false;
@@ -172,7 +165,74 @@ std::string Chart(const std::string& figure, const std::string& title,
   absl::StrAppendFormat(&svg,
                         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n",
                         kLeft, kTop, kPlotWidth, kPlotHeight);
+  // Markers over the frame, so that one at the very start (phase 0) shows.
+  auto mark = [&](const ChartMarker& m, const char* kind, const char* colour, const char* dashes,
+                  int label_y) {
+    const double at = std::round(x(m.at)) + 1;
+    const bool near_end = at > kLeft + kPlotWidth - 80;  // the label goes left of the line
+    absl::StrAppendFormat(&svg,
+                          "<line class=\"%s\" x1=\"%.0f\" x2=\"%.0f\" y1=\"%d\" y2=\"%d\" "
+                          "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\">"
+                          "<title>%s</title></line>"
+                          "<text x=\"%.0f\" y=\"%d\" class=\"marker-label\"%s>%s</text>\n",
+                          kind, at, at, kTop, kTop + kPlotHeight, colour, dashes, Escape(m.label),
+                          near_end ? at - 4 : at + 4, label_y,
+                          near_end ? " text-anchor=\"end\"" : "", Escape(m.label));
+  };
+  for (const ChartMarker& m : input.phase_starts) {
+    mark(m, "phase-change", kPhaseChangeColour, "6 3", kTop + 10);
+  }
+  for (const ChartMarker& m : input.control_actions) {
+    mark(m, "control-action", kControlActionColour, "2 2", kTop + kPlotHeight - 4);
+  }
   return svg + "</svg>\n";
+}
+
+// Milliseconds with two decimals, or N/A without requests.
+std::string Ms(int64_t requests, double ms) {
+  return requests == 0 ? "N/A" : absl::StrFormat("%.2f", ms);
+}
+
+std::string RequestRow(const std::string& method, const std::string& name, const RequestStats& r,
+                       double seconds, bool total) {
+  const LatencyHistogram& l = r.latency_us;
+  auto ms = [&](double q) { return Ms(r.requests, UsToMs(l.ValueAtQuantile(q))); };
+  return absl::StrFormat(
+      "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>"
+      "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f</td><td>%.2f</td></tr>\n",
+      total ? " class=\"total\"" : "", Escape(method), Escape(name), r.requests, r.failures,
+      ms(0.5), ms(0.9), ms(0.95), ms(0.99), ms(0.999), Ms(r.requests, UsToMs(l.Max())),
+      Ms(r.requests, l.Mean() / 1000), seconds > 0 ? r.requests / seconds : 0.0,
+      seconds > 0 ? r.failures / seconds : 0.0);
+}
+
+// Locust's statistics table: a row per (method, name), then the Aggregated row.
+std::string RequestsTable(const StatsTable& table, absl::Duration counted) {
+  const double seconds = absl::ToDoubleSeconds(counted);
+  std::string html =
+      "<table class=\"requests\">\n<tr><th>method</th><th>name</th><th>requests</th>"
+      "<th>failures</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th>"
+      "<th>p99.9 ms</th><th>max ms</th><th>average ms</th><th>req/s</th><th>failures/s</th>"
+      "</tr>\n";
+  for (const auto& [key, stats] : table.Entries()) {
+    html += RequestRow(key.method, key.name, *stats, seconds, false);
+  }
+  html += RequestRow("", "Aggregated", table.Total(), seconds, true);
+  return html + "</table>\n";
+}
+
+std::string FailuresTable(const StatsTable& table) {
+  const auto failures = table.Failures();
+  if (failures.empty()) return "<p>No failures.</p>\n";
+  std::string html =
+      "<table class=\"failures\">\n<tr><th>method</th><th>name</th><th>error</th>"
+      "<th>occurrences</th></tr>\n";
+  for (const auto& [key, failure] : failures) {
+    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>\n",
+                          Escape(key.method), Escape(key.name), Escape(key.error),
+                          failure->occurrences);
+  }
+  return html + "</table>\n";
 }
 
 std::string Table(const std::vector<PhaseRow>& rows) {
@@ -184,12 +244,17 @@ std::string Table(const std::vector<PhaseRow>& rows) {
     absl::StrAppendFormat(
         &html,
         "<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td><td>%d</td><td>%d</td>"
-        "<td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+        "<td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td></tr>\n",
         r.loop.empty() ? " class=\"total\"" : "", Escape(r.loop), Escape(r.phase), Escape(r.name),
         r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration), r.requests,
-        r.failures, r.requests_per_s, r.median_ms, r.p95_ms, r.p99_ms, r.max_ms, r.failure_percent);
+        r.failures, r.requests_per_s, Ms(r.requests, r.median_ms), Ms(r.requests, r.p95_ms),
+        Ms(r.requests, r.p99_ms), Ms(r.requests, r.max_ms), r.failure_percent);
   }
-  return html + "</table>\n";
+  html += "</table>\n";
+  if (const std::string note = IdleNote(rows); !note.empty()) {
+    absl::StrAppend(&html, "<p>", Escape(note), "</p>\n");
+  }
+  return html;
 }
 
 }  // namespace
@@ -210,7 +275,9 @@ std::string HtmlReport(const HtmlReportInput& input) {
                    "svg.chart { display: block; margin: 8px 0 16px; }\n"
                    ".title { font: bold 14px sans-serif; fill: #222; }\n"
                    ".legend, .tick { font: 12px sans-serif; fill: #444; }\n"
-                   ".phase-label { font: 11px sans-serif; fill: #444; }\n"
+                   ".marker-label { font: 11px sans-serif; fill: #444; }\n"
+                   "table.requests td:nth-child(2), table.requests th:nth-child(2), "
+                   "table.failures td, table.failures th { text-align: left; }\n"
                    ".grid { stroke: #e4e4e4; } .axis { stroke: #888; }\n"
                    ".frame { fill: none; stroke: #888; }\n"
                    "</style>\n</head>\n<body>\n<h1>",
@@ -218,27 +285,34 @@ std::string HtmlReport(const HtmlReportInput& input) {
   for (const auto& [what, value] : input.facts) {
     absl::StrAppend(&html, "<dt>", Escape(what), "</dt><dd>", Escape(value), "</dd>\n");
   }
-  absl::StrAppend(&html, "</dl>\n<h2>Phases</h2>\n", Table(input.rows), "<h2>Over time</h2>\n");
+  absl::StrAppend(&html, "</dl>\n<h2>Phases</h2>\n", Table(input.rows), "<h2>Requests</h2>\n",
+                  RequestsTable(input.requests, input.counted), "<h2>Failures</h2>\n",
+                  FailuresTable(input.requests), "<h2>Over time</h2>\n");
   if (points.empty()) html += "<p>The run was too short for a timeline (under a second).</p>\n";
-  const auto& changes = input.phase_changes;
+  if (!input.control_actions.empty()) {
+    html +=
+        "<p>Dotted pink lines mark control actions (at the second the status showed them); "
+        "dashed blue ones, phase starts.</p>\n";
+  }
   html += Chart("users", "Users running",
                 {{"users", "#1f77b4",
                   [](const TimelinePoint& p) -> std::optional<double> { return p.users; }}},
-                points, changes);
+                points, input);
   html +=
       Chart("requests", "Requests per second",
             {{"req/s", "#2ca02c",
               [](const TimelinePoint& p) -> std::optional<double> { return p.requests_per_s; }}},
-            points, changes);
+            points, input);
   html += Chart("latency", "Response time (ms)",
                 {{"p50", "#ff7f0e", [](const TimelinePoint& p) { return p.p50_ms; }},
-                 {"p95", "#d62728", [](const TimelinePoint& p) { return p.p95_ms; }}},
-                points, changes);
+                 {"p95", "#d62728", [](const TimelinePoint& p) { return p.p95_ms; }},
+                 {"p99", "#8c564b", [](const TimelinePoint& p) { return p.p99_ms; }}},
+                points, input);
   html +=
       Chart("failures", "Failures per second",
             {{"failures/s", "#9467bd",
               [](const TimelinePoint& p) -> std::optional<double> { return p.failures_per_s; }}},
-            points, changes);
+            points, input);
   return html + "</body>\n</html>\n";
 }
 

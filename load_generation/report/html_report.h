@@ -18,29 +18,34 @@ struct TimelinePoint {
   double requests_per_s = 0;
   double failures_per_s = 0;
   // Of the requests completed in that second; none when there were none.
-  std::optional<double> p50_ms, p95_ms;
+  std::optional<double> p50_ms, p95_ms, p99_ms;
 };
 
-// Where a phase began, after the first.
-struct PhaseChange {
+// Something that happened at a moment of the run, marked on every chart.
+struct ChartMarker {
   absl::Duration at;  // since phase 0 began
-  std::string label;  // e.g. "1 weekend"
+  std::string label;  // e.g. "1 weekend", "users 50"
 };
 
 struct HtmlReportInput {
   std::string title;
   std::vector<std::pair<std::string, std::string>> facts;  // (what, value), listed at the top
   std::vector<PhaseRow> rows;                              // the per-phase table
-  std::vector<TimelinePoint> timeline;                     // oldest first
-  std::vector<PhaseChange> phase_changes;
+  StatsTable requests;                    // the run's figures per (method, name), and its failures
+  absl::Duration counted;                 // the time `requests` covers (for rates)
+  std::vector<TimelinePoint> timeline;    // oldest first
+  std::vector<ChartMarker> phase_starts;  // every phase occurrence, phase 0 included
+  std::vector<ChartMarker> control_actions;  // pause, resume, users N, ...: what steered the run
 };
 
-// A self-contained HTML page: the facts, the per-phase table and four charts over time (users;
-// requests/s; p50 and p95 latency; failures/s) drawn as inline SVG, each phase change marked
-// by a vertical line on every chart. No script, no fetched resource.
+// A self-contained HTML page: the facts, the per-phase table, the per-(method, name) table with
+// percentiles, the failures table and four charts over time (users; requests/s; p50, p95 and p99
+// latency; failures/s) drawn as inline SVG, each phase start and each control action marked by a
+// vertical line on every chart. No script, no fetched resource.
 //
 // For checks and styling, each chart is an <svg class="chart" data-figure=...>, each series a
-// <path class="series" data-series=...> and each phase change a <line class="phase-change">.
+// <path class="series" data-series=...>, each phase start a <line class="phase-change"> and each
+// control action a <line class="control-action">.
 std::string HtmlReport(const HtmlReportInput& input);
 
 }  // namespace loadgen

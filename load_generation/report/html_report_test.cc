@@ -51,29 +51,52 @@ HtmlReportInput Input(int seconds) {
     if (s != 3) {  // no request completed in second 3
       p.p50_ms = 5;
       p.p95_ms = 9;
+      p.p99_ms = 12;
     }
     input.timeline.push_back(p);
   }
-  input.phase_changes = {{absl::Seconds(4), "1 peak"}, {absl::Seconds(8), "2 \"cool\""}};
+  input.phase_starts = {{absl::ZeroDuration(), "0 <warm>"},
+                        {absl::Seconds(4), "1 peak"},
+                        {absl::Seconds(8), "2 \"cool\""}};
+  input.control_actions = {{absl::Seconds(5), "users 50"}, {absl::Seconds(6), "pause"}};
+  input.requests.Record({"GET", "/cart", 2000, 10, "", absl::UnixEpoch()});
+  input.requests.Record({"POST", "/cart", 8000, 10, "HTTP 503", absl::UnixEpoch()});
+  input.counted = absl::Seconds(2);
   return input;
 }
 
-TEST(HtmlReport, FourChartsWithTheirSeriesAndEveryPhaseChangeOnEach) {
+TEST(HtmlReport, FourChartsWithTheirSeriesAndEveryPhaseStartAndActionOnEach) {
   const std::string html = HtmlReport(Input(10));
   EXPECT_EQ(Count(html, "<svg class=\"chart\""), 4);
   EXPECT_EQ(Count(ChartOf(html, "users"), "class=\"series\""), 1);
   EXPECT_EQ(Count(ChartOf(html, "requests"), "class=\"series\""), 1);
-  EXPECT_EQ(Count(ChartOf(html, "latency"), "class=\"series\""), 2);
+  EXPECT_EQ(Count(ChartOf(html, "latency"), "class=\"series\""), 3) << "p50, p95 and p99";
   EXPECT_EQ(Count(ChartOf(html, "failures"), "class=\"series\""), 1);
   for (const char* figure : {"users", "requests", "latency", "failures"}) {
-    EXPECT_EQ(Count(ChartOf(html, figure), "class=\"phase-change\""), 2) << figure;
+    EXPECT_EQ(Count(ChartOf(html, figure), "class=\"phase-change\""), 3) << "phase 0 too";
+    EXPECT_EQ(Count(ChartOf(html, figure), "class=\"control-action\""), 2) << figure;
   }
+  EXPECT_THAT(ChartOf(html, "users"), HasSubstr(">users 50</text>"));
   // 10 points; the latency lines break where a second had no requests.
   EXPECT_EQ(Points(Paths(ChartOf(html, "users"))[0]), 10);
   for (const std::string& path : Paths(ChartOf(html, "latency"))) {
     EXPECT_EQ(Points(path), 9);
     EXPECT_EQ(Count(path, "M"), 2) << "each latency line starts again after the gap";
   }
+}
+
+TEST(HtmlReport, RequestsAndFailuresTablesAsLocustShowsThem) {
+  const std::string html = HtmlReport(Input(3));
+  EXPECT_THAT(html, HasSubstr("<th>p99.9 ms</th>"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>GET</td><td>/cart</td><td>1</td><td>0</td><td>2.00</td>"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>POST</td><td>/cart</td><td>1</td><td>1</td><td>8.00</td>"));
+  EXPECT_THAT(html, HasSubstr("<tr class=\"total\"><td></td><td>Aggregated</td><td>2</td>"
+                              "<td>1</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>1.0</td><td>0.50</td></tr>")) << "rates over 2 s";
+  EXPECT_THAT(html, HasSubstr("<tr><td>POST</td><td>/cart</td><td>HTTP 503</td><td>1</td></tr>"));
+  EXPECT_THAT(HtmlReport(HtmlReportInput()), HasSubstr("<p>No failures.</p>"));
+  EXPECT_THAT(HtmlReport(HtmlReportInput()), HasSubstr("<td>Aggregated</td><td>0</td><td>0</td>"
+                                                       "<td>N/A</td>"));
 }
 
 TEST(HtmlReport, IsSelfContainedAndEscapesText) {
@@ -99,7 +122,8 @@ TEST(HtmlReport, LongRunsAreAveragedDownToABoundedNumberOfPoints) {
 
 TEST(HtmlReport, ARunWithoutTimelineStillHasItsTable) {
   HtmlReportInput input = Input(0);
-  input.phase_changes.clear();
+  input.phase_starts.clear();
+  input.control_actions.clear();
   const std::string html = HtmlReport(input);
   EXPECT_THAT(html, HasSubstr("too short for a timeline"));
   EXPECT_EQ(Count(html, "<svg class=\"chart\""), 4);

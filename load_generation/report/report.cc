@@ -50,7 +50,8 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           absl::StrCat(r.idle)};
 }
 
-// A line under the tables when the total covers idle phases.
+}  // namespace
+
 std::string IdleNote(const std::vector<PhaseRow>& rows) {
   const int idle = rows.empty() ? 0 : rows.back().idle;
   if (idle == 0) return "";
@@ -58,8 +59,6 @@ std::string IdleNote(const std::vector<PhaseRow>& rows) {
       "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
       idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
 }
-
-}  // namespace
 
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
   std::string out = absl::StrFormat("%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s\n",

@@ -13,6 +13,10 @@
 
 namespace loadgen {
 
+// A line for under the tables when the total row covers idle phases, e.g. "Total includes 1 idle
+// phase (no users): its time counts in its duration and req/s.\n"; "" otherwise.
+std::string IdleNote(const std::vector<PhaseRow>& rows);
+
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);
 

@@ -145,12 +145,14 @@ void RunResults::AddTimelinePoint(absl::Time now, const DaemonStatus& status,
                                   const StatsTotals& totals) {
   const absl::Time start = status.run.start;
   if (html_path_.empty() || now <= start) return;
-  if (const std::optional<PhaseOccurrence>& o = status.run.occurrence; o && status.run.running) {
+  const std::optional<PhaseOccurrence>& o = status.run.occurrence;
+  if (o && status.run.running) {
     phases_.try_emplace(
         o->number,
-        PhaseChange{o->start - start, absl::StrFormat("%d %s", o->phase, status.run.phase_name)});
+        ChartMarker{o->start - start, absl::StrFormat("%d %s", o->phase, status.run.phase_name)});
   }
   const RequestStats total = totals.total.Total();
+  NoteControlActions(now - start, status, total);
   if (!previous_ || total.requests < previous_->second.requests) {
     previous_.emplace(start, RequestStats());  // the start, or the last ResetStats
   }
@@ -165,9 +167,30 @@ void RunResults::AddTimelinePoint(absl::Time now, const DaemonStatus& status,
   if (latency.Count() > 0) {
     point.p50_ms = UsToMs(latency.ValueAtQuantile(0.5));
     point.p95_ms = UsToMs(latency.ValueAtQuantile(0.95));
+    point.p99_ms = UsToMs(latency.ValueAtQuantile(0.99));
   }
   timeline_.push_back(point);
   previous_.emplace(now, total);
+}
+
+void RunResults::NoteControlActions(absl::Duration at, const DaemonStatus& status,
+                                    const RequestStats& total) {
+  const RunStatus& run = status.run;
+  const std::optional<int64_t> occurrence =
+      run.occurrence ? std::optional<int64_t>(run.occurrence->number) : std::nullopt;
+  if (seen_) {
+    if (run.paused != seen_->paused) {
+      control_actions_.push_back({at, run.paused ? "pause" : "resume"});
+    }
+    // A new phase ends an override by itself; only a change within a phase was a call.
+    if (run.override_users != seen_->override_users &&
+        (run.override_users || occurrence == seen_->occurrence)) {
+      control_actions_.push_back(
+          {at, run.override_users ? absl::StrCat("users ", *run.override_users) : "users clear"});
+    }
+    if (total.requests < seen_->requests) control_actions_.push_back({at, "stats reset"});
+  }
+  seen_ = Seen{run.paused, run.override_users, occurrence, total.requests};
 }
 
 void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
@@ -186,7 +209,7 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
   for (const PhaseResult& phase : completed) {
     phases_.insert_or_assign(
         phase.occurrence.number,
-        PhaseChange{phase.occurrence.start - status.run.start,
+        ChartMarker{phase.occurrence.start - status.run.start,
                     absl::StrFormat("%d %s", phase.occurrence.phase, phase.name)});
   }
   HtmlReportInput input;
@@ -201,10 +224,11 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
       {"requests", absl::StrCat(status.total.requests)},
       {"failures", absl::StrCat(status.total.failures)}};
   input.rows = rows;
+  input.requests = totals.total;
+  input.counted = totals.counted;
   input.timeline = timeline_;
-  for (const auto& [number, change] : phases_) {
-    if (number != phases_.begin()->first) input.phase_changes.push_back(change);
-  }
+  for (const auto& [number, start] : phases_) input.phase_starts.push_back(start);
+  input.control_actions = control_actions_;
   Write(html_path_, HtmlReport(input));
 }
 

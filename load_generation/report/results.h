@@ -67,6 +67,8 @@ class RunResults {
   void FlushHistoryRow();
   void WriteStats(const StatsTotals& totals);
   void AddTimelinePoint(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
+  // Pause, resume, a user count set or cleared, a stats reset: marked on the charts at `at`.
+  void NoteControlActions(absl::Duration at, const DaemonStatus& status, const RequestStats& total);
   void Write(const std::string& path, const std::string& content);
   void Report(const std::string& path, const std::string& error);
 
@@ -83,7 +85,16 @@ class RunResults {
   // For the HTML report.
   std::vector<TimelinePoint> timeline_;
   std::optional<std::pair<absl::Time, RequestStats>> previous_;  // the last sample's total
-  std::map<int64_t, PhaseChange> phases_;                        // each occurrence seen, by number
+  std::map<int64_t, ChartMarker> phases_;                        // each occurrence seen, by number
+  // What the status showed at the last sample, to see control actions between samples.
+  struct Seen {
+    bool paused = false;
+    std::optional<int> override_users;
+    std::optional<int64_t> occurrence;
+    int64_t requests = 0;
+  };
+  std::optional<Seen> seen_;
+  std::vector<ChartMarker> control_actions_;
 };
 
 // Writes the files of each of the daemon's runs (a RunResults per run) as its listener.

@@ -60,5 +60,56 @@ TEST(RunResults, HistoryStartsAtZeroUsersAndHasOneRowPerSecond) {
   EXPECT_EQ(seconds, std::vector<std::string>({"1700000000", "1700000001", "1700000002"}));
 }
 
+TEST(RunResults, TheReportMarksControlActionsAndEveryPhaseStart) {
+  const std::string html = ::testing::TempDir() + "/actions.html";
+  {
+    RunResults results({.html_path = html}, 1);
+    DaemonStatus status = Running(5);
+    status.run.running = true;
+    status.run.occurrence = PhaseOccurrence{.number = 0, .phase = 0, .start = kT0};
+    int second = 0;
+    auto sample = [&](int requests) {
+      results.Sample(kT0 + absl::Seconds(++second), status, Totals(requests));
+    };
+    sample(10);
+    status.run.paused = true;
+    sample(20);  // pause
+    status.run.paused = false;
+    sample(30);  // resume
+    status.run.override_users = 50;
+    sample(40);  // users 50
+    status.run.override_users.reset();
+    sample(50);  // users clear
+    sample(5);   // stats reset
+    status.run.override_users = 7;
+    sample(10);  // users 7
+    status.run.override_users.reset();
+    status.run.occurrence =
+        PhaseOccurrence{.number = 1, .phase = 1, .start = kT0 + absl::Seconds(8)};
+    sample(20);  // a new phase ended the override: no action
+    results.Finish(kT0 + absl::Seconds(++second), status, Totals(25), {}, {});
+  }
+  std::ifstream in(html);
+  std::stringstream page;
+  page << in.rdbuf();
+  const std::string text = page.str();
+  const size_t chart = text.find("data-figure=\"users\"");
+  const std::string users_chart = text.substr(chart, text.find("</svg>", chart) - chart);
+  std::vector<std::string> labels;
+  for (size_t at = users_chart.find("class=\"control-action\""); at != std::string::npos;
+       at = users_chart.find("class=\"control-action\"", at + 1)) {
+    const size_t title = users_chart.find("<title>", at) + 7;
+    labels.push_back(users_chart.substr(title, users_chart.find("</title>", title) - title));
+  }
+  EXPECT_EQ(labels, std::vector<std::string>(
+                        {"pause", "resume", "users 50", "users clear", "stats reset", "users 7"}));
+  size_t phases = 0;
+  for (size_t at = users_chart.find("class=\"phase-change\""); at != std::string::npos;
+       at = users_chart.find("class=\"phase-change\"", at + 1)) {
+    ++phases;
+  }
+  EXPECT_EQ(phases, 2u) << "phase 0 and phase 1";
+}
+
 }  // namespace
 }  // namespace loadgen
