@@ -138,6 +138,16 @@ class CheckTest(unittest.TestCase):
         self.assertIn("unknown application 'nope' (compiled in: hipster_shop, inference, mubench)",
                       run.stderr)
 
+    def test_a_fifo_or_a_device_as_config_is_refused_at_once(self):
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        fifo = os.path.join(directory.name, "config.fifo")
+        os.mkfifo(fifo)
+        for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a device")):
+            run = self.check(f"--config={path}")  # a hang would be the subprocess timeout
+            self.assertEqual(run.returncode, 2, run.stderr)
+            self.assertIn(f"{path}: cannot read config: is {kind}, not a regular file", run.stderr)
+
     def test_unknown_user_type_lists_the_applications_types(self):
         path = self.write('application: "hipster_shop" phases { duration: 5 user_types { '
                           'name: "Weeknd" ratio: 1 } }')
@@ -169,15 +179,34 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(run.returncode, 2)
         self.assertIn("/nonexistent.pbtxt: cannot read config: No such file or directory",
                       run.stderr)
-        run = self.check(f"--config={LOADGEN}")
+        with open(LOADGEN, "rb") as binary:
+            head = binary.read(4096)  # an ELF header: binary bytes
+        path = self.write("")
+        with open(path, "wb") as f:
+            f.write(head)
+        run = self.check(f"--config={path}")
         self.assertEqual(run.returncode, 2)
         self.assertIn("not a text-format config", run.stderr)
+        run = self.check(f"--config={LOADGEN}")  # tens of MB: over the 16 MiB limit
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("cannot read config: is ", run.stderr)
+        self.assertIn("bytes, over the limit of 16777216 bytes", run.stderr)
 
     def test_bad_host_is_a_usage_error(self):
         run = subprocess.run([LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", "--host=ftp://x"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(run.returncode, 2)
         self.assertIn("must start with http:// or https://", run.stderr)
+
+    def test_check_refuses_a_host_that_a_run_would(self):
+        run = self.check(f"--config={TWO_PHASES}", "--host=ftp://x")
+        self.assertEqual(run.returncode, 2, run.stdout)
+        self.assertIn("--host: target 'ftp://x': must start with http:// or https://", run.stderr)
+        path = self.write('host: "ftp://x" ' + open(TWO_PHASES).read())
+        run = self.check(f"--config={path}")
+        self.assertEqual(run.returncode, 2, run.stdout)
+        self.assertIn(f"{path}: host: target 'ftp://x': must start with http:// or https://",
+                      run.stderr)
 
 
 if __name__ == "__main__":

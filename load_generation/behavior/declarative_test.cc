@@ -151,6 +151,72 @@ TEST(Declarative, ExpectStatusDecidesSuccess) {
   }
 }
 
+TEST(Declarative, CrLfInLiteralsIsRejectedByTheCheck) {
+  absl::StatusOr<RunConfig> run = Resolve(R"pb(
+    user_type_definitions {
+      name: "Smuggler"
+      tasks {
+        weight: 1
+        requests {
+          path: "/a HTTP/1.1\r\nHost: x\r\n\r\nGET /b"
+          headers { name: "X-A\r\nX-B" value: "1" }
+          headers { name: "X-Note" value: "ok\r\nX-Admin: 1" }
+          headers { name: "X-Tab" value: "a\tb" }
+        }
+      }
+    }
+    phases {
+      user_types { name: "Smuggler" ratio: 1 }
+      duration: 1
+    }
+  )pb");
+  ASSERT_FALSE(run.ok());
+  const std::string message = Message(run.status());
+  const std::string request =
+      ::testing::TempDir() + "/load.pbtxt: user_type_definitions[0].tasks[0].requests[0]";
+  EXPECT_THAT(message,
+              HasSubstr(request + ".path: has a space, CR, LF or other control character"));
+  EXPECT_THAT(message, HasSubstr(request + ".headers[0].name: is not an HTTP token"));
+  EXPECT_THAT(message,
+              HasSubstr(request + ".headers[1].value: has a CR, LF or other control character"));
+  EXPECT_THAT(message, Not(HasSubstr("headers[2]"))) << "a tab is fine in a value";
+}
+
+TEST(Declarative, AGeneratedValueWithCrLfFailsItsRequestUnsent) {
+  absl::StatusOr<RunConfig> run = Resolve(R"pb(
+    user_type_definitions {
+      name: "Drawn"
+      values {
+        name: "note"
+        one_of { values: [ "fine", "evil\r\nX-Admin: 1" ] }
+      }
+      tasks {
+        weight: 1
+        requests {
+          path: "/n"
+          headers { name: "X-Note" value: "{{note}}" }
+        }
+      }
+    }
+    phases {
+      user_types { name: "Drawn" ratio: 1 }
+      duration: 1
+    }
+  )pb");
+  ASSERT_TRUE(run.ok()) << run.status();
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
+  Stats stats(1);
+  testing::RunUsers(server.url(), run->Behaviors(), "Drawn", 2, 40, stats);
+  const StatsTable table = stats.shard(0).Snapshot();
+  const RequestStats total = table.Total();
+  EXPECT_GT(total.failures, 0);
+  EXPECT_LT(total.failures, total.requests);
+  EXPECT_EQ(server.requests(), total.requests - total.failures) << "the bad ones were not sent";
+  for (const auto& [key, failure] : table.Failures()) {
+    EXPECT_EQ(key.error, "bad request: a control character in the value of header X-Note");
+  }
+}
+
 TEST(Declarative, BadTemplatesAreRejectedWithTheFieldPath) {
   absl::StatusOr<RunConfig> run = Resolve(R"pb(
     user_type_definitions {

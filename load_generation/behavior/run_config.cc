@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "load_generation/behavior/behavior.h"
+#include "load_generation/http/target.h"
 
 namespace loadgen {
 
@@ -67,6 +68,12 @@ absl::StatusOr<RunConfig> ResolveRunConfig(LoadConfig config, const std::string&
   if (absl::Status valid = ValidateLoadConfig(config, path, run.application, run.UserTypes());
       !valid.ok()) {
     return valid;
+  }
+  // The target is checked as a run will parse it, so that --check refuses what a run would.
+  if (!config.host().empty()) {
+    if (absl::StatusOr<HttpTarget> target = ParseHttpTarget(config.host()); !target.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": host: ", target.status().message()));
+    }
   }
   run.config = std::move(config);
   return run;

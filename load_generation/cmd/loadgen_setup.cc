@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "load_generation/config/config.h"
+#include "load_generation/http/target.h"
 
 namespace loadgen {
 namespace {
@@ -85,6 +86,11 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
   absl::StatusOr<RunConfig> run = LoadRunConfig(flags.config, flags.application);
   if (!run.ok()) return run.status();
   setup.run = *std::move(run);
+  if (!flags.host.empty()) {
+    if (absl::StatusOr<HttpTarget> target = ParseHttpTarget(flags.host); !target.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--host: ", target.status().message()));
+    }
+  }
   setup.check = flags.check;
   if (flags.check) return setup;
 

@@ -1,6 +1,7 @@
 #include "load_generation/config/config.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -80,9 +81,24 @@ absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_
   return config;
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below).
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return absl::NotFoundError(std::strerror(errno));
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    const char* kind = S_ISDIR(info.st_mode)    ? "a directory"
+                       : S_ISFIFO(info.st_mode) ? "a FIFO"
+                       : S_ISSOCK(info.st_mode) ? "a socket"
+                                                : "a device";
+    return absl::FailedPreconditionError(absl::StrCat("is ", kind, ", not a regular file"));
+  }
+  if (info.st_size > max_bytes) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("is ", info.st_size, " bytes, over the limit of ", max_bytes, " bytes"));
+  }
   std::string content;
   char buffer[64 * 1024];
   for (;;) {
@@ -95,6 +111,11 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
       return absl::UnavailableError(std::strerror(err));
     }
     content.append(buffer, n);
+    if (static_cast<int64_t>(content.size()) > max_bytes) {  // it grew while being read
+      close(fd);
+      return absl::FailedPreconditionError(
+          absl::StrCat("grew over the limit of ", max_bytes, " bytes while being read"));
+    }
   }
   close(fd);
   return content;

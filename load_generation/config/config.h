@@ -1,6 +1,7 @@
 #ifndef LOAD_GENERATION_CONFIG_CONFIG_H_
 #define LOAD_GENERATION_CONFIG_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,15 @@ using UserTypeConfig = ::pl::demos::load_generation::UserType;
 // binary content is rejected before parsing. No semantic checks (see ValidateLoadConfig).
 absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename);
 
-// The content of the file at `path`; if it cannot be read, an error saying why (strerror).
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+// The most a config (and a token or PEM file) may hold, and a file of lines for `file_lines`.
+inline constexpr int64_t kMaxConfigBytes = 16 << 20;
+inline constexpr int64_t kMaxValueFileBytes = 256 << 20;
+
+// The content of the regular file at `path`, at most `max_bytes`; if it cannot be read, an error
+// saying why (strerror, "is a FIFO, not a regular file", "is N bytes, over the limit of M"),
+// never quoting the content. Never blocks on a FIFO or device, never reads without bound.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                             int64_t max_bytes = kMaxConfigBytes);
 
 // Reads and parses the file at `path`; an unreadable file is an error naming it and why.
 absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path);

@@ -1,5 +1,7 @@
 #include "load_generation/config/config.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -87,7 +89,27 @@ TEST(ReadLoadConfig, UnreadableFileIsNamed) {
   EXPECT_THAT(Message(config.status()),
               HasSubstr("/nonexistent/load.pbtxt: cannot read config: No such file"));
   auto directory = ReadLoadConfig("/");
-  EXPECT_EQ(Message(directory.status()), "/: cannot read config: Is a directory");
+  EXPECT_EQ(Message(directory.status()),
+            "/: cannot read config: is a directory, not a regular file");
+}
+
+TEST(ReadFileToString, NeverBlocksOnAFifoNorReadsADeviceForever) {
+  const std::string fifo = ::testing::TempDir() + "/config.fifo";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(Message(ReadFileToString(fifo).status()), "is a FIFO, not a regular file");
+  EXPECT_EQ(Message(ReadFileToString("/dev/zero").status()), "is a device, not a regular file");
+  EXPECT_EQ(Message(ReadLoadConfig(fifo).status()),
+            fifo + ": cannot read config: is a FIFO, not a regular file");
+}
+
+TEST(ReadFileToString, RefusesAFileOverItsLimit) {
+  const std::string path = ::testing::TempDir() + "/big.txt";
+  std::ofstream(path) << std::string(1000, 'x');
+  EXPECT_EQ(ReadFileToString(path, 1000)->size(), 1000u);
+  EXPECT_EQ(Message(ReadFileToString(path, 999).status()),
+            "is 1000 bytes, over the limit of 999 bytes");
+  EXPECT_EQ(ReadFileToString(path, 999).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ReadLoadConfig, ReadsAFile) {

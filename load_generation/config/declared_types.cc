@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -24,6 +25,15 @@ bool ValidName(absl::string_view name) {
     if (!absl::ascii_isalnum(c) && c != '_') return false;
   }
   return true;
+}
+
+// Whether `text` holds a CR, LF or other control character (a tab too, unless `tab_ok`):
+// in a path or header it would smuggle headers or whole requests.
+bool HasControlCharacter(absl::string_view text, bool tab_ok) {
+  for (unsigned char c : text) {
+    if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f) return true;
+  }
+  return false;
 }
 
 Template ParseTemplate(absl::string_view text, const ValueNames& values, const std::string& path,
@@ -61,7 +71,7 @@ Template ParseTemplate(absl::string_view text, const ValueNames& values, const s
 }
 
 absl::StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
-  absl::StatusOr<std::string> content = ReadFileToString(path);
+  absl::StatusOr<std::string> content = ReadFileToString(path, kMaxValueFileBytes);
   if (!content.ok()) return content.status();
   std::vector<std::string> lines;
   for (absl::string_view line : absl::StrSplit(*content, '\n')) {
@@ -132,11 +142,22 @@ CompiledRequest CompileRequest(const proto::RequestTemplate& r, const ValueNames
   if (r.path().empty() || r.path()[0] != '/') {
     errors.Add(path + ".path", absl::StrCat("must start with '/', not '", r.path(), "'"));
   }
+  if (HasControlCharacter(r.path(), false) || absl::StrContains(r.path(), ' ')) {
+    errors.Add(path + ".path", "has a space, CR, LF or other control character");
+  }
   out.path = ParseTemplate(r.path(), values, path + ".path", errors);
   out.body = ParseTemplate(r.body(), values, path + ".body", errors);
   for (int h = 0; h < r.headers_size(); ++h) {
     const std::string header_path = absl::StrCat(path, ".headers[", h, "]");
-    if (r.headers(h).name().empty()) errors.Add(header_path + ".name", "is empty");
+    const std::string& name = r.headers(h).name();
+    if (name.empty()) errors.Add(header_path + ".name", "is empty");
+    if (HasControlCharacter(name, false) || absl::StrContains(name, ' ') ||
+        absl::StrContains(name, ':')) {
+      errors.Add(header_path + ".name", "is not an HTTP token (a space, ':' or control character)");
+    }
+    if (HasControlCharacter(r.headers(h).value(), true)) {
+      errors.Add(header_path + ".value", "has a CR, LF or other control character");
+    }
     out.headers.emplace_back(r.headers(h).name(), ParseTemplate(r.headers(h).value(), values,
                                                                 header_path + ".value", errors));
   }

@@ -1,5 +1,7 @@
 // The gRPC handlers against a fake RunControl, called directly: what each request becomes, how
 // errors map to gRPC codes, and the token check. No engine, no threads, no network.
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -50,9 +52,12 @@ TEST_F(ControlHandlersTest, StartWithoutAConfigRunsTheOneInForce) {
 
 TEST_F(ControlHandlersTest, BadNumbersAreRefusedBeforeTheController) {
   control::StartRequest start;
-  start.set_run_time_s(-1);
-  EXPECT_EQ(service_.Start(&context_, &start, &response_).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  for (double bad : {-1.0, std::nan(""), std::numeric_limits<double>::infinity(), 2e9}) {
+    start.set_run_time_s(bad);
+    EXPECT_EQ(service_.Start(&context_, &start, &response_).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
   start.set_run_time_s(0);
   start.set_shard_count(-2);
   EXPECT_EQ(service_.Start(&context_, &start, &response_).error_code(),

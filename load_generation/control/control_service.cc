@@ -75,7 +75,8 @@ grpc::Status ControlService::Start(grpc::ServerContext* context,
                                    const control::StartRequest* request,
                                    control::Status* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
-  if (request->run_time_s() < 0 || request->run_time_s() > 1e9) {
+  // Written so that NaN fails too: every comparison with it is false.
+  if (!(request->run_time_s() >= 0 && request->run_time_s() <= 1e9)) {
     return ToGrpc(absl::InvalidArgumentError(
         absl::StrCat("run_time_s must be in 0..1e9, not ", request->run_time_s())));
   }

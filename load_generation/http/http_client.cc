@@ -225,6 +225,9 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   const auto start = std::chrono::steady_clock::now();
   if (cancelled_)
     co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
+  if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
+    co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
+  }
   PrepareRequest(method, path, std::move(body), options);
 
   for (int attempt = 0;; ++attempt) {

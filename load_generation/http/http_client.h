@@ -71,11 +71,6 @@ class HttpResponse {
   absl::Duration latency_;
 };
 
-struct HttpHeader {
-  absl::string_view name;
-  absl::string_view value;
-};
-
 // Options of one request.
 struct RequestOptions {
   // The group the request is counted under, e.g. "/product/[id]"; the path when empty.

@@ -157,6 +157,24 @@ TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwi
   EXPECT_EQ(failures[1].first.error, "error in body");
 }
 
+TEST_F(HttpSessionTest, CrLfInAPathOrHeaderIsAFailureAndNothingIsSent) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; });
+  StartSession(server.url());
+  const HttpHeader smuggling[] = {{"X-Note", "a\r\nX-Admin: 1"}};
+  Seen header = Get("/", {.name = "header", .headers = smuggling});
+  EXPECT_EQ(header.error, HttpError::kBadRequest);
+  EXPECT_EQ(header.error_text, "bad request: a control character in the value of header X-Note");
+  Seen path = Get("/a HTTP/1.1\r\nHost: x\r\n\r\nGET /b", {.name = "path"});
+  EXPECT_EQ(path.error, HttpError::kBadRequest);
+  const HttpHeader bad_name[] = {{"X-A\r\nX-B", "1"}};
+  EXPECT_EQ(Get("/", {.name = "name", .headers = bad_name}).error, HttpError::kBadRequest);
+  EXPECT_EQ(server.requests(), 0) << "nothing went on the wire";
+  EXPECT_EQ(stats_.Snapshot().Total().failures, 3) << "each counted as a failure";
+  const HttpHeader tab[] = {{"X-Note", "a\tb"}};
+  EXPECT_EQ(Get("/", {.headers = tab}).error, HttpError::kNone) << "a tab is allowed in a value";
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST_F(HttpSessionTest, ConnectionRefusedIsAFailureNotAnException) {
   int port;
   {

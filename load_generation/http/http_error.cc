@@ -1,5 +1,6 @@
 #include "load_generation/http/http_error.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/error.hpp"
 #include "boost/asio/ssl/error.hpp"
@@ -44,6 +45,28 @@ ClassifiedError ClassifyExchangeError(const error_code& ec) {
   if (IsTimeout(ec)) return {HttpError::kTimeout, "timeout"};
   if (IsReset(ec)) return {HttpError::kReset, absl::StrCat("connection closed: ", ec.message())};
   return {HttpError::kBadResponse, absl::StrCat("bad response: ", ec.message())};
+}
+
+std::string UnsafeRequestText(absl::string_view path, absl::Span<const HttpHeader> headers) {
+  auto control = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
+  for (unsigned char c : path) {
+    if (control(c) || c == ' ') return "bad request: a control character or space in the path";
+  }
+  for (const HttpHeader& h : headers) {
+    if (h.name.empty()) return "bad request: an empty header name";
+    for (unsigned char c : h.name) {
+      if (control(c) || c == ' ' || c == ':' || c >= 0x80) {
+        return absl::StrCat("bad request: header name '", absl::CEscape(h.name),
+                            "' is not an HTTP token");
+      }
+    }
+    for (unsigned char c : h.value) {
+      if (control(c) && c != '\t') {
+        return absl::StrCat("bad request: a control character in the value of header ", h.name);
+      }
+    }
+  }
+  return "";
 }
 
 bool IsStaleConnection(const error_code& ec) {
