@@ -129,11 +129,10 @@ StatusLine StatusLineOf(const control::Status& s) {
                   .failures_per_s = s.current_failures_per_s(),
                   .phase_requests = s.phase_requests(),
                   .phase_failures = s.phase_failures()};
-  if (s.state() == control::Status::RUNNING || s.state() == control::Status::PAUSED) {
-    if (!s.phase_name().empty()) {
-      line.occurrence =
-          PhaseOccurrence{.number = s.occurrence(), .loop = s.loop(), .phase = s.phase()};
-    }
+  // The daemon names the phase only while one is under way, as the daemon's own line shows it.
+  if (!s.phase_name().empty()) {
+    line.occurrence =
+        PhaseOccurrence{.number = s.occurrence(), .loop = s.loop(), .phase = s.phase()};
   }
   for (const auto& t : s.user_types()) {
     line.users.push_back(

@@ -135,7 +135,6 @@ void RunResults::WriteStats(const StatsTotals& totals) {
 }
 
 void RunResults::Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals) {
-  last_sample_ = now;
   AddHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
   WriteStats(totals);
   AddTimelinePoint(now, status, totals);
@@ -244,7 +243,7 @@ void ResultsWriter::RunSample(absl::Time now, const DaemonStatus& status,
                               const StatsTotals& totals) {
   std::lock_guard<std::mutex> lock(mu_);
   RunResults& results = For(status.position.run_number, std::min(now, status.run.start));
-  if (results.Due(now)) results.Sample(now, status, totals);
+  results.Sample(now, status, totals);  // the daemon samples once a second
 }
 
 void ResultsWriter::RunEnded(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,

@@ -47,8 +47,6 @@ class RunResults {
   RunResults(const RunResults&) = delete;
   RunResults& operator=(const RunResults&) = delete;
 
-  // Whether a second has passed since the last sample.
-  bool Due(absl::Time now) const { return now - last_sample_ >= absl::Seconds(1); }
   // The history's first row, as Locust writes it when a test starts: 0 users, no requests.
   void Begin(absl::Time now);
   void Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
@@ -80,7 +78,6 @@ class RunResults {
   // the file has one row per second and the last row is the run's final figures.
   std::string pending_row_;
   int64_t pending_second_ = 0;
-  absl::Time last_sample_ = absl::InfinitePast();
   std::set<std::string> reported_;  // paths whose write failure is on stderr already
   // For the HTML report.
   std::vector<TimelinePoint> timeline_;
