@@ -110,9 +110,12 @@ void HttpSession::ArmWatchdog() {
     // has its own deadline.
     if (std::chrono::steady_clock::now() < deadline_) return ArmWatchdog();
     timed_out_ = true;
-    error_code ignored;  // the exchange's operations end with operation_aborted
-    if (tls_) beast::get_lowest_layer(*tls_).socket().cancel(ignored);
-    if (tcp_) tcp_->socket().cancel(ignored);
+    // Closed, not just cancelled: a cancel reaches only the operation pending at that moment,
+    // and a body that streams without pause keeps starting new reads that complete at once. On
+    // a closed socket the read under way ends with operation_aborted and any next one fails.
+    error_code ignored;
+    if (tls_) beast::get_lowest_layer(*tls_).socket().close(ignored);
+    if (tcp_) tcp_->socket().close(ignored);
   });
 }
 

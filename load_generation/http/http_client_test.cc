@@ -1,14 +1,18 @@
 #include "load_generation/http/http_client.h"
 
+#include <atomic>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_future.hpp"
+#include "boost/asio/write.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "load_generation/http/http_server.h"
@@ -200,6 +204,65 @@ TEST_F(HttpSessionTest, SlowResponseTimesOut) {
   RequestStats total = stats_.Snapshot().Total();
   EXPECT_GE(total.latency_us.Max(), 100000);
   EXPECT_LT(total.latency_us.Max(), 700000);
+}
+
+// A server that answers every connection with a chunked body that never ends, as fast as it
+// can write, until the client goes away or `stop`.
+class EndlessChunkedServer {
+ public:
+  EndlessChunkedServer() {
+    acceptor_.open(asio::ip::tcp::v4());
+    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    thread_ = std::thread([this] {
+      boost::system::error_code ec;
+      while (!stop_) {
+        asio::ip::tcp::socket socket(io_);
+        acceptor_.accept(socket, ec);
+        if (ec || stop_) return;
+        char request[4096];
+        socket.read_some(asio::buffer(request), ec);
+        std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        asio::write(socket, asio::buffer(head), ec);
+        const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
+        for (int i = 0; !ec && !stop_ && i < 200000; ++i)
+          asio::write(socket, asio::buffer(chunk), ec);
+      }
+    });
+  }
+  ~EndlessChunkedServer() {
+    stop_ = true;
+    boost::system::error_code ignored;
+    asio::ip::tcp::socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_{io_};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(HttpSessionTest, TheTimeoutHoldsWhileABodyStreamsWithoutPause) {
+  EndlessChunkedServer server;
+  settings_.request_timeout = absl::Milliseconds(200);
+  settings_.max_body_bytes = uint64_t{1} << 40;  // only the timeout can end it
+  StartSession(server.url());
+  EXPECT_EQ(Get("/").error, HttpError::kTimeout);
+}
+
+TEST_F(HttpSessionTest, TheBodyLimitHoldsForChunkedBodies) {
+  EndlessChunkedServer server;
+  settings_.max_body_bytes = 1 << 20;
+  StartSession(server.url());
+  const Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kBadResponse);
+  EXPECT_THAT(seen.error_text, ::testing::HasSubstr("body limit"));
 }
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
