@@ -187,10 +187,13 @@ class CheckTest(unittest.TestCase):
         run = self.check(f"--config={path}")
         self.assertEqual(run.returncode, 2)
         self.assertIn("not a text-format config", run.stderr)
-        run = self.check(f"--config={LOADGEN}")  # tens of MB: over the 16 MiB limit
+        big = self.write("")
+        with open(big, "wb") as f:
+            f.truncate((16 << 20) + 1)  # one byte over the 16 MiB limit (sparse: no disk used)
+        run = self.check(f"--config={big}")
         self.assertEqual(run.returncode, 2)
-        self.assertIn("cannot read config: is ", run.stderr)
-        self.assertIn("bytes, over the limit of 16777216 bytes", run.stderr)
+        self.assertIn(f"{big}: cannot read config: is 16777217 bytes, over the limit of 16777216 "
+                      "bytes", run.stderr)
 
     def test_bad_host_is_a_usage_error(self):
         run = subprocess.run([LOADGEN, ANY_PORT, f"--config={TWO_PHASES}", "--host=ftp://x"],
