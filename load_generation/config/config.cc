@@ -23,6 +23,7 @@ namespace {
 
 constexpr int kDefaultStopTimeoutMs = 5000;
 constexpr int kDefaultRequestTimeoutMs = 10000;
+constexpr int kDefaultMaxResponseHeaderBytes = 64 << 10;
 constexpr int kDefaultConnectTimeoutMs = 5000;
 constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 constexpr int kMaxWaitMs = 24 * 3600 * 1000;
@@ -145,6 +146,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
   if (config.has_request_timeout_ms() && config.request_timeout_ms() <= 0) {
     check.Add("request_timeout_ms", absl::StrCat("must be > 0, not ", config.request_timeout_ms()));
   }
+  if (config.has_max_response_header_bytes() && (config.max_response_header_bytes() < 1024 ||
+                                                 config.max_response_header_bytes() > (16 << 20))) {
+    check.Add("max_response_header_bytes",
+              absl::StrCat("must be in 1024..16777216, not ", config.max_response_header_bytes()));
+  }
   if (config.has_connect_timeout_ms() && config.connect_timeout_ms() <= 0) {
     check.Add("connect_timeout_ms", absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
   }
@@ -215,6 +221,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
 absl::Duration StopTimeout(const LoadConfig& config) {
   return absl::Milliseconds(config.has_stop_timeout_ms() ? config.stop_timeout_ms()
                                                          : kDefaultStopTimeoutMs);
+}
+
+int MaxResponseHeaderBytes(const LoadConfig& config) {
+  return config.has_max_response_header_bytes() ? config.max_response_header_bytes()
+                                                : kDefaultMaxResponseHeaderBytes;
 }
 
 absl::Duration RequestTimeout(const LoadConfig& config) {

@@ -49,6 +49,7 @@ inline constexpr int kMaxUsers = 1000000;
 // Settings with their defaults applied.
 absl::Duration StopTimeout(const LoadConfig& config);
 absl::Duration RequestTimeout(const LoadConfig& config);
+int MaxResponseHeaderBytes(const LoadConfig& config);
 absl::Duration ConnectTimeout(const LoadConfig& config);
 // The phase's name for reports: its `name`, or "phase<index>".
 std::string PhaseName(const LoadConfig& config, int phase);

@@ -120,6 +120,16 @@ TEST(ReadLoadConfig, ReadsAFile) {
   EXPECT_EQ(config->phases(0).num_users(), 100);
 }
 
+TEST(ValidateLoadConfig, ResponseHeaderLimit) {
+  const std::string phase = Phase(std::string(kNormal) + " duration: 5");
+  EXPECT_THAT(
+      ValidationError("max_response_header_bytes: 100 " + phase),
+      HasSubstr("load.pbtxt: max_response_header_bytes: must be in 1024..16777216, not 100"));
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(phase, "load.pbtxt");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(MaxResponseHeaderBytes(*config), 65536);
+}
+
 TEST(ValidateLoadConfig, NoPhases) {
   EXPECT_EQ(ValidationError(""), "load.pbtxt: phases: the config has no phases; add at least one");
 }

@@ -52,16 +52,18 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
   }
   absl::StatusOr<HttpTarget> target = ParseHttpTarget(host);
   if (!target.ok()) return target.status();
-  return EngineOptions{.threads = options_.threads,
-                       .seed = options_.seed,
-                       .http = {.target = *target,
-                                .connect_timeout = ConnectTimeout(run.config),
-                                .request_timeout = RequestTimeout(run.config),
-                                .tls_context = options_.tls_context,
-                                .tls_verify = options_.tls_verify},
-                       .stop_timeout = StopTimeout(run.config),
-                       .shard_index = shard_index,
-                       .shard_count = shard_count};
+  return EngineOptions{
+      .threads = options_.threads,
+      .seed = options_.seed,
+      .http = {.target = *target,
+               .connect_timeout = ConnectTimeout(run.config),
+               .request_timeout = RequestTimeout(run.config),
+               .tls_context = options_.tls_context,
+               .tls_verify = options_.tls_verify,
+               .max_header_bytes = static_cast<uint32_t>(MaxResponseHeaderBytes(run.config))},
+      .stop_timeout = StopTimeout(run.config),
+      .shard_index = shard_index,
+      .shard_count = shard_count};
 }
 
 RunState Daemon::StateLocked(const RunStatus& run) const {

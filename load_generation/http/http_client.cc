@@ -127,15 +127,24 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   ArmWatchdog();
   auto [write_error, written] = co_await http::async_write(stream, request_, kNoThrow);
   error_code error = write_error;
-  http::response_parser<http::string_body> parser;
-  if (!error) {
-    parser.body_limit(settings_.max_body_bytes);
-    auto [read_error, read] = co_await http::async_read(stream, buffer_, parser, kNoThrow);
+  std::optional<http::response_parser<http::string_body>> parser;
+  // Interim responses (1xx but 101) come before the one that answers the request.
+  auto interim = [&] {
+    const int status = parser->get().result_int();
+    return status >= 100 && status < 200 && status != 101;
+  };
+  do {
+    if (error) break;
+    parser.emplace();
+    parser->header_limit(settings_.max_header_bytes);
+    parser->body_limit(settings_.max_body_bytes);
+    auto [read_error, read] = co_await http::async_read(stream, buffer_, *parser, kNoThrow);
     error = read_error;
-  }
+  } while (!error && interim());
   watchdog_.cancel();
   if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
-  response_ = parser.release();
+  response_ = parser->release();
+  stray_bytes_ = buffer_.size() > 0;  // requests are never pipelined: nothing may follow
   co_return error_code();
 }
 
@@ -251,7 +260,9 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
     if (cancelled_)
       co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
     if (!ec) {
-      if (!response_.keep_alive()) Close();
+      // A connection that sent more than the response is out of step: the next request gets a
+      // new one rather than those bytes as its answer.
+      if (!response_.keep_alive() || stray_bytes_) Close();
       StoreCookies();
       co_return Finish(HttpError::kNone, "", start, method_name, name, options);
     }

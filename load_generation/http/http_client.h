@@ -44,6 +44,7 @@ struct HttpSettings {
   // Check the server's certificate chain and that it names the target's host.
   bool tls_verify = true;
   uint64_t max_body_bytes = 64 << 20;
+  uint32_t max_header_bytes = 64 << 10;  // the status line and headers of a response
   std::string user_agent = "loadgen/1.0";
 };
 
@@ -114,6 +115,8 @@ class HttpSession {
  private:
   asio::awaitable<boost::system::error_code> Connect();
   template <typename Stream>
+  // Sends the request and reads its response, past interim (1xx) ones. Leftover bytes after it
+  // (a body on a 204 or 304, say) are not the answer to anything: `stray_bytes_` says so.
   asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
   void Close();
   // Times the exchange in flight out at deadline_.
@@ -149,6 +152,7 @@ class HttpSession {
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
   bool timed_out_ = false;
+  bool stray_bytes_ = false;                              // bytes came after the last response
   std::shared_ptr<int> alive_ = std::make_shared<int>();  // the watchdog's handler checks it
 };
 

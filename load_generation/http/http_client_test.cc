@@ -1,6 +1,7 @@
 #include "load_generation/http/http_client.h"
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -263,6 +264,108 @@ TEST_F(HttpSessionTest, TheBodyLimitHoldsForChunkedBodies) {
   const Seen seen = Get("/");
   EXPECT_EQ(seen.error, HttpError::kBadResponse);
   EXPECT_THAT(seen.error_text, ::testing::HasSubstr("body limit"));
+}
+
+TEST_F(HttpSessionTest, LargeResponseHeadersAreAcceptedUpToTheLimit) {
+  const std::string cookie(40 << 10, 'c');  // 40 KB: over Beast's 8 KB default
+  HttpServer server([&](const ServerRequest&) {
+    return ServerResponse{.headers = {{"Set-Cookie", "token=" + cookie}}};
+  });
+  StartSession(server.url());
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  settings_.max_header_bytes = 16 << 10;
+  StartSession(server.url());
+  const Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kBadResponse);
+  EXPECT_THAT(seen.error_text, ::testing::HasSubstr("header limit"));
+}
+
+TEST_F(HttpSessionTest, InterimResponsesAreReadPast) {
+  HttpServer server([](const ServerRequest&) {
+    return ServerResponse{.raw =
+                              "HTTP/1.1 100 Continue\r\n\r\n"
+                              "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                              "HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone"};
+  });
+  StartSession(server.url());
+  const Seen seen = Get("/");
+  EXPECT_EQ(seen.error, HttpError::kNone);
+  EXPECT_EQ(seen.status, 201);
+  EXPECT_EQ(seen.body, "done");
+}
+
+// A keep-alive server that answers each request head with the raw bytes `answer` gives for its
+// target, misbehaving as the test needs; one connection at a time.
+class RawKeepAliveServer {
+ public:
+  explicit RawKeepAliveServer(std::function<std::string(const std::string&)> answer)
+      : answer_(std::move(answer)) {
+    acceptor_.open(asio::ip::tcp::v4());
+    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    thread_ = std::thread([this] {
+      boost::system::error_code ec;
+      while (!stop_) {
+        asio::ip::tcp::socket socket(io_);
+        acceptor_.accept(socket, ec);
+        if (ec || stop_) return;
+        ++connections_;
+        std::string buffer;
+        while (!ec) {
+          const size_t end = buffer.find("\r\n\r\n");
+          if (end == std::string::npos) {
+            char chunk[4096];
+            const size_t n = socket.read_some(asio::buffer(chunk), ec);
+            buffer.append(chunk, n);
+            continue;
+          }
+          const size_t space = buffer.find(' ');
+          const std::string target =
+              buffer.substr(space + 1, buffer.find(' ', space + 1) - space - 1);
+          buffer.erase(0, end + 4);
+          asio::write(socket, asio::buffer(answer_(target)), ec);
+        }
+      }
+    });
+  }
+  ~RawKeepAliveServer() {
+    stop_ = true;
+    boost::system::error_code ignored;
+    asio::ip::tcp::socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  int connections() const { return connections_; }
+
+ private:
+  std::function<std::string(const std::string&)> answer_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_{io_};
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+TEST_F(HttpSessionTest, ABodyOnA204IsNotTheNextRequestsAnswer) {
+  // A 204 must not carry a body; this server sends one anyway and keeps the connection.
+  RawKeepAliveServer server([](const std::string& target) -> std::string {
+    if (target == "/empty") return "HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\noops";
+    return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  });
+  StartSession(server.url());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Get("/empty").status, 204);
+    const Seen next = Get("/next");
+    EXPECT_EQ(next.error, HttpError::kNone) << next.error_text;
+    EXPECT_EQ(next.body, "ok");
+  }
+  EXPECT_EQ(Get("/next").body, "ok");
+  EXPECT_EQ(Get("/next").body, "ok");
+  EXPECT_EQ(server.connections(), 6) << "a new connection after each 204 only";
+  session_.reset();  // closes the connection the server reads from, before the server ends
 }
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
