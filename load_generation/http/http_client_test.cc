@@ -207,31 +207,27 @@ TEST_F(HttpSessionTest, SlowResponseTimesOut) {
   EXPECT_LT(total.latency_us.Max(), 700000);
 }
 
-// A server that answers every connection with a chunked body that never ends, as fast as it
-// can write, until the client goes away or `stop`.
-class EndlessChunkedServer {
+// A loopback server that hands each connection, one at a time, to `serve`, which misbehaves
+// as a test needs on the raw socket; it should return once `stop` is set or the client is gone.
+class RawServer {
  public:
-  EndlessChunkedServer() {
+  using Serve = std::function<void(asio::ip::tcp::socket&, const std::atomic<bool>& stop)>;
+  explicit RawServer(Serve serve) : serve_(std::move(serve)) {
     acceptor_.open(asio::ip::tcp::v4());
     acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
     acceptor_.listen();
     thread_ = std::thread([this] {
-      boost::system::error_code ec;
       while (!stop_) {
         asio::ip::tcp::socket socket(io_);
+        boost::system::error_code ec;
         acceptor_.accept(socket, ec);
         if (ec || stop_) return;
-        char request[4096];
-        socket.read_some(asio::buffer(request), ec);
-        std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-        asio::write(socket, asio::buffer(head), ec);
-        const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
-        for (int i = 0; !ec && !stop_ && i < 200000; ++i)
-          asio::write(socket, asio::buffer(chunk), ec);
+        ++connections_;
+        serve_(socket, stop_);
       }
     });
   }
-  ~EndlessChunkedServer() {
+  ~RawServer() {
     stop_ = true;
     boost::system::error_code ignored;
     asio::ip::tcp::socket wake(io_);
@@ -241,16 +237,30 @@ class EndlessChunkedServer {
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
   }
+  int connections() const { return connections_; }
 
  private:
+  Serve serve_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_{io_};
   std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
   std::thread thread_;
 };
 
+// Answers a request with a chunked body that never ends, as fast as it can write.
+void EndlessChunkedBody(asio::ip::tcp::socket& socket, const std::atomic<bool>& stop) {
+  boost::system::error_code ec;
+  char request[4096];
+  socket.read_some(asio::buffer(request), ec);
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  asio::write(socket, asio::buffer(head), ec);
+  const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
+  for (int i = 0; !ec && !stop && i < 200000; ++i) asio::write(socket, asio::buffer(chunk), ec);
+}
+
 TEST_F(HttpSessionTest, TheTimeoutHoldsWhileABodyStreamsWithoutPause) {
-  EndlessChunkedServer server;
+  RawServer server(&EndlessChunkedBody);
   settings_.request_timeout = absl::Milliseconds(200);
   settings_.max_body_bytes = uint64_t{1} << 40;  // only the timeout can end it
   StartSession(server.url());
@@ -258,7 +268,7 @@ TEST_F(HttpSessionTest, TheTimeoutHoldsWhileABodyStreamsWithoutPause) {
 }
 
 TEST_F(HttpSessionTest, TheBodyLimitHoldsForChunkedBodies) {
-  EndlessChunkedServer server;
+  RawServer server(&EndlessChunkedBody);
   settings_.max_body_bytes = 1 << 20;
   StartSession(server.url());
   const Seen seen = Get("/");
@@ -294,67 +304,34 @@ TEST_F(HttpSessionTest, InterimResponsesAreReadPast) {
   EXPECT_EQ(seen.body, "done");
 }
 
-// A keep-alive server that answers each request head with the raw bytes `answer` gives for its
-// target, misbehaving as the test needs; one connection at a time.
-class RawKeepAliveServer {
- public:
-  explicit RawKeepAliveServer(std::function<std::string(const std::string&)> answer)
-      : answer_(std::move(answer)) {
-    acceptor_.open(asio::ip::tcp::v4());
-    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
-    acceptor_.listen();
-    thread_ = std::thread([this] {
-      boost::system::error_code ec;
-      while (!stop_) {
-        asio::ip::tcp::socket socket(io_);
-        acceptor_.accept(socket, ec);
-        if (ec || stop_) return;
-        ++connections_;
-        std::string buffer;
-        while (!ec) {
-          const size_t end = buffer.find("\r\n\r\n");
-          if (end == std::string::npos) {
-            char chunk[4096];
-            const size_t n = socket.read_some(asio::buffer(chunk), ec);
-            buffer.append(chunk, n);
-            continue;
-          }
-          const size_t space = buffer.find(' ');
-          const std::string target =
-              buffer.substr(space + 1, buffer.find(' ', space + 1) - space - 1);
-          buffer.erase(0, end + 4);
-          asio::write(socket, asio::buffer(answer_(target)), ec);
-        }
+// Keeps the connection and answers each request head with the raw bytes `answer` gives for its
+// target.
+RawServer::Serve KeepAliveAnswers(std::function<std::string(const std::string&)> answer) {
+  return [answer](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
+    boost::system::error_code ec;
+    std::string buffer;
+    while (!ec) {
+      const size_t end = buffer.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        char chunk[4096];
+        const size_t n = socket.read_some(asio::buffer(chunk), ec);
+        buffer.append(chunk, n);
+        continue;
       }
-    });
-  }
-  ~RawKeepAliveServer() {
-    stop_ = true;
-    boost::system::error_code ignored;
-    asio::ip::tcp::socket wake(io_);
-    wake.connect(acceptor_.local_endpoint(), ignored);
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-  }
-  int connections() const { return connections_; }
-
- private:
-  std::function<std::string(const std::string&)> answer_;
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_{io_};
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::thread thread_;
-};
+      const size_t space = buffer.find(' ');
+      const std::string target = buffer.substr(space + 1, buffer.find(' ', space + 1) - space - 1);
+      buffer.erase(0, end + 4);
+      asio::write(socket, asio::buffer(answer(target)), ec);
+    }
+  };
+}
 
 TEST_F(HttpSessionTest, ABodyOnA204IsNotTheNextRequestsAnswer) {
   // A 204 must not carry a body; this server sends one anyway and keeps the connection.
-  RawKeepAliveServer server([](const std::string& target) -> std::string {
+  RawServer server(KeepAliveAnswers([](const std::string& target) -> std::string {
     if (target == "/empty") return "HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\noops";
     return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-  });
+  }));
   StartSession(server.url());
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(Get("/empty").status, 204);
