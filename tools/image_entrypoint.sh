@@ -1,6 +1,9 @@
 #!/bin/bash
 # The image's entry point: the daemon on the config in /etc/loadgen, against $FRONTEND_ADDR,
-# with its control service and metrics on every interface of the pod. Later flags win, so
-# arguments given to the container override these.
+# with its control service (token from /etc/loadgen-token/token, when mounted) and metrics on
+# every interface of the pod. Later flags win, so arguments given to the container override
+# these.
+token=()
+[ -f /etc/loadgen-token/token ] && token=(--control_token_file=/etc/loadgen-token/token)
 exec /usr/local/bin/loadgen --config=/etc/loadgen/load.pbtxt --host="http://${FRONTEND_ADDR}" \
-  --grpc_address=0.0.0.0:50051 --metrics_address=0.0.0.0:9464 "$@"
+  --grpc_address=0.0.0.0:50051 --metrics_address=0.0.0.0:9464 "${token[@]}" "$@"

@@ -115,9 +115,9 @@ class DeclarativeBehavior : public UserBehavior {
 
 absl::StatusOr<DeclarativeTypes> DeclarativeTypes::Compile(const LoadConfig& config,
                                                            absl::string_view filename,
-                                                           absl::string_view config_dir) {
+                                                           const FileRoot& files) {
   absl::StatusOr<std::vector<std::shared_ptr<const CompiledUserType>>> types =
-      CompileDeclaredTypes(config, filename, config_dir);
+      CompileDeclaredTypes(config, filename, files);
   if (!types.ok()) return types.status();
   DeclarativeTypes result;
   result.types_ = *std::move(types);

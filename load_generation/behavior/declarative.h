@@ -20,7 +20,7 @@ class DeclarativeTypes {
   // CompileDeclaredTypes, with its errors.
   static absl::StatusOr<DeclarativeTypes> Compile(const LoadConfig& config,
                                                   absl::string_view filename,
-                                                  absl::string_view config_dir);
+                                                  const FileRoot& files);
 
   std::vector<std::string> names() const;
   // A behaviour for `type`, or null if the config does not define it.

@@ -1,5 +1,6 @@
 #include "load_generation/behavior/declarative.h"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -23,7 +24,8 @@ std::string Message(const absl::Status& status) { return std::string(status.mess
 absl::StatusOr<RunConfig> Resolve(const std::string& text) {
   absl::StatusOr<LoadConfig> config = ParseLoadConfig(text, "load.pbtxt");
   if (!config.ok()) return config.status();
-  return ResolveRunConfig(*config, ::testing::TempDir() + "/load.pbtxt", "");
+  return ResolveRunConfig(*config, ::testing::TempDir() + "/load.pbtxt", "",
+                          {.dir = ::testing::TempDir()});
 }
 
 RunConfig MustResolveFile(const std::string& path) {
@@ -254,8 +256,10 @@ TEST(Declarative, BadTemplatesAreRejectedWithTheFieldPath) {
   const std::string file = ::testing::TempDir() + "/load.pbtxt: user_type_definitions[0]";
   EXPECT_THAT(message, HasSubstr(file + ".values[1].one_of: has no values"));
   EXPECT_THAT(message, HasSubstr(file + ".values[2].int_range: min 5 > max 1"));
-  EXPECT_THAT(message, HasSubstr(file + ".values[3].file_lines.path: cannot read '" +
-                                 ::testing::TempDir() + "/missing.jsonl'"));
+  EXPECT_THAT(
+      message,
+      HasSubstr(file + ".values[3].file_lines.path: cannot read '" +
+                (std::filesystem::path(::testing::TempDir()) / "missing.jsonl").string() + "'"));
   EXPECT_THAT(message, HasSubstr(file + ".values[4]: has no kind"));
   EXPECT_THAT(message, HasSubstr(file + ".tasks[0]: weight must be > 0, not 0"));
   EXPECT_THAT(message, HasSubstr(file + ".tasks[0].requests[0].method: 'FETCH' is not one of"));

@@ -26,14 +26,24 @@ BehaviorSource RunConfig::Behaviors() const {
   };
 }
 
-absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path, const std::string& application) {
-  absl::StatusOr<LoadConfig> config = ReadLoadConfig(path);
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path, const std::string& application,
+                                        const std::optional<std::string>& confined_to) {
+  std::string file = path;
+  if (confined_to) {
+    absl::StatusOr<std::string> inside =
+        FileRoot{.dir = *confined_to, .confined_to = confined_to}.Resolve(path);
+    if (!inside.ok()) return inside.status();
+    file = *std::move(inside);
+  }
+  absl::StatusOr<LoadConfig> config =
+      ReadLoadConfig(file, confined_to ? Quote::kPlaceOnly : Quote::kContent);
+  const FileRoot files{.dir = DirectoryOf(file), .confined_to = confined_to};
   if (!config.ok()) return config.status();
-  return ResolveRunConfig(*std::move(config), path, application);
+  return ResolveRunConfig(*std::move(config), path, application, files);
 }
 
 absl::StatusOr<RunConfig> ResolveRunConfig(LoadConfig config, const std::string& path,
-                                           const std::string& application) {
+                                           const std::string& application, const FileRoot& files) {
   RunConfig run;
   run.path = path;
   run.application = application.empty() ? config.application() : application;
@@ -52,9 +62,7 @@ absl::StatusOr<RunConfig> ResolveRunConfig(LoadConfig config, const std::string&
     return absl::InvalidArgumentError(absl::StrCat("unknown application '", run.application,
                                                    "' (compiled in: ", compiled_in, ")"));
   }
-  const size_t slash = path.rfind('/');
-  absl::StatusOr<DeclarativeTypes> declared = DeclarativeTypes::Compile(
-      config, path, slash == std::string::npos ? "." : path.substr(0, slash));
+  absl::StatusOr<DeclarativeTypes> declared = DeclarativeTypes::Compile(config, path, files);
   if (!declared.ok()) return declared.status();
   run.declared = std::make_shared<const DeclarativeTypes>(*std::move(declared));
   for (int t = 0; t < config.user_type_definitions_size(); ++t) {

@@ -2,6 +2,7 @@
 #define LOAD_GENERATION_BEHAVIOR_RUN_CONFIG_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/behavior/declarative.h"
 #include "load_generation/config/config.h"
+#include "load_generation/config/file_root.h"
 
 namespace loadgen {
 
@@ -28,11 +30,15 @@ struct RunConfig {
 
 // Reads `path`, resolves the application (`application`, else the config's), compiles the
 // declarative types and validates everything. InvalidArgument with the messages of
-// ReadLoadConfig, DeclarativeTypes::Compile and ValidateLoadConfig otherwise.
-absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path, const std::string& application);
-// The same for a config already parsed; `path` names it in messages and anchors relative files.
-absl::StatusOr<RunConfig> ResolveRunConfig(LoadConfig config, const std::string& path,
-                                           const std::string& application);
+// ReadLoadConfig, DeclarativeTypes::Compile and ValidateLoadConfig otherwise. Relative paths,
+// `path` and those in the config (from the config's directory), stay inside `confined_to` when
+// it is given (a config named by a control call), and the file is then not quoted in errors.
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path, const std::string& application,
+                                        const std::optional<std::string>& confined_to = {});
+// The same for a config already parsed: `name` names it in messages, the files it names come
+// from `files`.
+absl::StatusOr<RunConfig> ResolveRunConfig(LoadConfig config, const std::string& name,
+                                           const std::string& application, const FileRoot& files);
 
 }  // namespace loadgen
 

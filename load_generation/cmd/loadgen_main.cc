@@ -18,6 +18,10 @@
 #include "load_generation/cmd/loadgen_setup.h"
 
 ABSL_FLAG(std::string, config, "load.pbtxt", "Path of the load.pbtxt that describes the phases.");
+ABSL_FLAG(std::string, config_dir, "",
+          "The only directory control calls may read files from: configs named by ReloadConfig or "
+          "Start, and the files (file_lines) of any config they give. Empty: the directory of "
+          "--config.");
 ABSL_FLAG(std::string, application, "",
           "Application whose behaviours play the user types (overrides the config's).");
 ABSL_FLAG(std::string, host, "",
@@ -42,6 +46,9 @@ ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
 ABSL_FLAG(std::string, control_token_file, "",
           "A file holding a token: then every control RPC but health needs metadata "
           "'authorization: Bearer <token>'.");
+ABSL_FLAG(bool, insecure_control, false,
+          "Allow a --grpc_address beyond loopback without --control_token_file: anyone who can "
+          "reach the port may then start load against any target.");
 ABSL_FLAG(std::string, grpc_tls_cert, "",
           "PEM certificate chain for the control service; with --grpc_tls_key it serves TLS.");
 ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key for --grpc_tls_cert.");
@@ -93,6 +100,7 @@ Given GivenFlags(int argc, char** argv) {
 
 LoadgenFlags Flags(const Given& given) {
   return {.config = absl::GetFlag(FLAGS_config),
+          .config_dir = absl::GetFlag(FLAGS_config_dir),
           .application = absl::GetFlag(FLAGS_application),
           .host = absl::GetFlag(FLAGS_host),
           .threads = absl::GetFlag(FLAGS_threads),
@@ -104,6 +112,7 @@ LoadgenFlags Flags(const Given& given) {
           .grpc_address = absl::GetFlag(FLAGS_grpc_address),
           .grpc_address_given = given.grpc_address,
           .control_token_file = absl::GetFlag(FLAGS_control_token_file),
+          .insecure_control = absl::GetFlag(FLAGS_insecure_control),
           .grpc_tls_cert = absl::GetFlag(FLAGS_grpc_tls_cert),
           .grpc_tls_key = absl::GetFlag(FLAGS_grpc_tls_key),
           .csv = absl::GetFlag(FLAGS_csv),

@@ -1,5 +1,7 @@
 #include "load_generation/cmd/loadgen_setup.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "load_generation/config/config.h"
+#include "load_generation/config/file_root.h"
 #include "load_generation/http/target.h"
 
 namespace loadgen {
@@ -108,6 +111,7 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
   setup.daemon = DaemonOptions{
       .application = flags.application,
       .host = flags.host,
+      .config_dir = flags.config_dir.empty() ? DirectoryOf(flags.config) : flags.config_dir,
       .threads = flags.threads == 0 ? std::max(env.cores, 1) : flags.threads,
       .seed = flags.seed != 0 ? flags.seed : static_cast<uint64_t>(absl::ToUnixNanos(env.now)) | 1,
       .tls_verify = flags.tls_verify,
@@ -118,14 +122,24 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
     setup.daemon.pod_index = pod;
   }
 
-  if (!flags.grpc_address.empty()) {
-    if (absl::StatusOr<HostPort> address = ParseHostPort(flags.grpc_address, "--grpc_address");
-        !address.ok()) {
-      return address.status();
-    }
+  if (struct stat info{};
+      stat(setup.daemon.config_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--config_dir ", setup.daemon.config_dir, " is not a directory"));
   }
   absl::StatusOr<std::string> token = Token(flags.control_token_file);
   if (!token.ok()) return token.status();
+  if (!flags.grpc_address.empty()) {
+    absl::StatusOr<HostPort> address = ParseHostPort(flags.grpc_address, "--grpc_address");
+    if (!address.ok()) return address.status();
+    // Whoever reaches the control service can start load against any target.
+    if (!address->IsLoopback() && token->empty() && !flags.insecure_control) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--grpc_address=", flags.grpc_address,
+          " lets other machines steer this daemon: give --control_token_file (callers then need "
+          "the token), or --insecure_control to allow anyone who can reach the port"));
+    }
+  }
   setup.control = ControlServerOptions{.address = flags.grpc_address,
                                        .token = *std::move(token),
                                        .tls_cert_file = flags.grpc_tls_cert,

@@ -21,6 +21,7 @@ namespace loadgen {
 // The flags as given (see loadgen_main.cc for their help), with their defaults.
 struct LoadgenFlags {
   std::string config = "load.pbtxt";
+  std::string config_dir;  // empty: the directory of `config`
   std::string application;
   std::string host;
   int threads = 0;
@@ -32,6 +33,7 @@ struct LoadgenFlags {
   std::string grpc_address = "127.0.0.1:50051";
   bool grpc_address_given = false;  // on the command line, not the default
   std::string control_token_file;
+  bool insecure_control = false;
   std::string grpc_tls_cert;
   std::string grpc_tls_key;
   std::string csv;

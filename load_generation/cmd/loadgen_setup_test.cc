@@ -150,6 +150,38 @@ TEST(MakeSetup, TheTokenFileIsReadAndStripped) {
   EXPECT_THAT(Error(flags), HasSubstr("cannot read --control_token_file"));
 }
 
+TEST(MakeSetup, AControlServiceBeyondLoopbackNeedsATokenOrInsecureControl) {
+  LoadgenFlags flags = Flags();
+  for (const char* address : {"0.0.0.0:50051", "[::]:50051", "10.1.2.3:50051", ":50051"}) {
+    flags.grpc_address = address;
+    EXPECT_THAT(Error(flags), HasSubstr("give --control_token_file")) << address;
+  }
+  flags.grpc_address = "0.0.0.0:50051";
+  flags.control_token_file = WriteFile("beyond_token", "s3cret\n");
+  EXPECT_TRUE(MakeSetup(flags, Environment()).ok());
+  flags.control_token_file.clear();
+  flags.insecure_control = true;
+  EXPECT_TRUE(MakeSetup(flags, Environment()).ok());
+  for (const char* address : {"127.0.0.1:0", "[::1]:50051", "localhost:50051"}) {
+    flags = Flags();
+    flags.grpc_address = address;
+    EXPECT_TRUE(MakeSetup(flags, Environment()).ok()) << address;
+  }
+}
+
+TEST(MakeSetup, TheConfigDirectoryIsTheConfigsUnlessGiven) {
+  LoadgenFlags flags = Flags();
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->daemon.config_dir + "/setup.pbtxt", flags.config);
+  flags.config_dir = "/etc";
+  setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->daemon.config_dir, "/etc");
+  flags.config_dir = flags.config;
+  EXPECT_THAT(Error(flags), HasSubstr("--config_dir " + flags.config + " is not a directory"));
+}
+
 TEST(MakeSetup, BadFlagsAreNamed) {
   LoadgenFlags flags = Flags();
   flags.threads = -1;

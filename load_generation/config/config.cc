@@ -31,16 +31,19 @@ constexpr int kMaxWaitMs = 24 * 3600 * 1000;
 // Keeps the parser's first error with its position, 1-based as editors show it.
 class FirstError : public google::protobuf::io::ErrorCollector {
  public:
-  explicit FirstError(absl::string_view filename) : filename_(filename) {}
+  FirstError(absl::string_view filename, Quote quote) : filename_(filename), quote_(quote) {}
   void AddError(int line, int column, const std::string& message) override {
-    if (message_.empty())
-      message_ = absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ", message);
+    if (!message_.empty()) return;
+    // The parser's messages quote the tokens they stumble on.
+    message_ = absl::StrCat(filename_, ":", line + 1, ":", column + 1, ": ",
+                            quote_ == Quote::kContent ? message : "not a valid load config");
   }
   void AddWarning(int, int, const std::string&) override {}
   const std::string& message() const { return message_; }
 
  private:
   std::string filename_;
+  Quote quote_;
   std::string message_;
 };
 
@@ -65,14 +68,17 @@ size_t FirstNonTextByte(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename) {
+absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename,
+                                           Quote quote) {
   if (size_t bad = FirstNonTextByte(text); bad != absl::string_view::npos) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("%s: not a text-format config (binary byte 0x%02x at offset %d)", filename,
-                        static_cast<unsigned char>(text[bad]), bad));
+        quote == Quote::kContent
+            ? absl::StrFormat("%s: not a text-format config (binary byte 0x%02x at offset %d)",
+                              filename, static_cast<unsigned char>(text[bad]), bad)
+            : absl::StrFormat("%s: not a text-format config (binary at offset %d)", filename, bad));
   }
   LoadConfig config;
-  FirstError errors(filename);
+  FirstError errors(filename, quote);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &config)) {
@@ -122,13 +128,13 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t ma
   return content;
 }
 
-absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path) {
+absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path, Quote quote) {
   absl::StatusOr<std::string> content = ReadFileToString(path);
   if (!content.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot read config: ", content.status().message()));
   }
-  return ParseLoadConfig(*content, path);
+  return ParseLoadConfig(*content, path, quote);
 }
 
 absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,

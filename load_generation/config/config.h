@@ -17,10 +17,15 @@ using LoadConfig = ::pl::demos::load_generation::LocustConfigFile;
 using PhaseConfig = ::pl::demos::load_generation::LocustPhaseConfig;
 using UserTypeConfig = ::pl::demos::load_generation::UserType;
 
+// Whether errors about a file may quote its content. A file named by a control call may be any
+// file the daemon can read: its errors give the place and not the content.
+enum class Quote { kContent, kPlaceOnly };
+
 // Parses `text` as a text-format LoadConfig. A syntax error, an unknown field, a value of the
 // wrong type or out of range is an InvalidArgument error "FILE:LINE:COLUMN: what is wrong";
 // binary content is rejected before parsing. No semantic checks (see ValidateLoadConfig).
-absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename);
+absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename,
+                                           Quote quote = Quote::kContent);
 
 // The most a config (and a token or PEM file) may hold, and a file of lines for `file_lines`.
 inline constexpr int64_t kMaxConfigBytes = 16 << 20;
@@ -33,7 +38,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
                                              int64_t max_bytes = kMaxConfigBytes);
 
 // Reads and parses the file at `path`; an unreadable file is an error naming it and why.
-absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path);
+absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path, Quote quote = Quote::kContent);
 
 // Checks the rules a config must follow before anything runs. Each broken rule is reported as
 // "FILE: FIELD PATH: rule", e.g. "load.pbtxt: phases[1].user_types[0]: min_wait_ms 900 >

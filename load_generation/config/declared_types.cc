@@ -82,7 +82,7 @@ absl::StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
 }
 
 // The value step: one generator, its file read.
-ValueSource CompileValue(const proto::ValueGenerator& value, absl::string_view config_dir,
+ValueSource CompileValue(const proto::ValueGenerator& value, const FileRoot& files,
                          const std::string& path, FieldErrors& errors) {
   switch (value.kind_case()) {
     case proto::ValueGenerator::kOneOf:
@@ -101,18 +101,20 @@ ValueSource CompileValue(const proto::ValueGenerator& value, absl::string_view c
       }
       return {ValueSource::RandomId{value.random_id().length()}};
     case proto::ValueGenerator::kFileLines: {
-      std::string file = value.file_lines().path();
-      if (!file.empty() && file[0] != '/' && !config_dir.empty()) {
-        file = absl::StrCat(config_dir, "/", file);
-      }
+      const std::string& named = value.file_lines().path();
       ValueSource::FileLines lines;
       lines.sequential = value.file_lines().order() == proto::FileLines::SEQUENTIAL;
-      absl::StatusOr<std::vector<std::string>> read = ReadLines(file);
+      absl::StatusOr<std::string> file = files.Resolve(named);
+      if (!file.ok()) {
+        errors.Add(path + ".file_lines.path", std::string(file.status().message()));
+        return {std::move(lines)};
+      }
+      absl::StatusOr<std::vector<std::string>> read = ReadLines(*file);
       if (!read.ok()) {
         errors.Add(path + ".file_lines.path",
-                   absl::StrCat("cannot read '", file, "': ", read.status().message()));
+                   absl::StrCat("cannot read '", *file, "': ", read.status().message()));
       } else if (read->empty()) {
-        errors.Add(path + ".file_lines.path", absl::StrCat("'", file, "' has no lines"));
+        errors.Add(path + ".file_lines.path", absl::StrCat("'", *file, "' has no lines"));
       } else {
         lines.lines = *std::move(read);
       }
@@ -183,9 +185,8 @@ std::vector<CompiledRequest> CompileRequests(
 }
 
 // The user-type step: its values, then its requests and tasks, which refer to them.
-CompiledUserType CompileUserType(const proto::DeclarativeUserType& def,
-                                 absl::string_view config_dir, const std::string& path,
-                                 FieldErrors& errors) {
+CompiledUserType CompileUserType(const proto::DeclarativeUserType& def, const FileRoot& files,
+                                 const std::string& path, FieldErrors& errors) {
   CompiledUserType type;
   type.name = def.name();
   ValueNames values;
@@ -198,7 +199,7 @@ CompiledUserType CompileUserType(const proto::DeclarativeUserType& def,
     } else if (!values.emplace(value.name(), v).second) {
       errors.Add(value_path + ".name", absl::StrCat("value '", value.name(), "' is defined twice"));
     }
-    type.values.push_back(CompileValue(value, config_dir, value_path, errors));
+    type.values.push_back(CompileValue(value, files, value_path, errors));
   }
   type.on_start = CompileRequests(def.on_start(), values, path + ".on_start", errors);
   type.on_stop = CompileRequests(def.on_stop(), values, path + ".on_stop", errors);
@@ -220,7 +221,7 @@ CompiledUserType CompileUserType(const proto::DeclarativeUserType& def,
 }  // namespace
 
 absl::StatusOr<std::vector<std::shared_ptr<const CompiledUserType>>> CompileDeclaredTypes(
-    const LoadConfig& config, absl::string_view filename, absl::string_view config_dir) {
+    const LoadConfig& config, absl::string_view filename, const FileRoot& files) {
   FieldErrors errors;
   std::vector<std::shared_ptr<const CompiledUserType>> types;
   std::map<std::string, int> seen;
@@ -234,7 +235,7 @@ absl::StatusOr<std::vector<std::shared_ptr<const CompiledUserType>>> CompileDecl
       errors.Add(path + ".name", absl::StrCat("user type '", def.name(), "' is defined twice"));
     }
     types.push_back(
-        std::make_shared<const CompiledUserType>(CompileUserType(def, config_dir, path, errors)));
+        std::make_shared<const CompiledUserType>(CompileUserType(def, files, path, errors)));
   }
   if (!errors.empty()) return errors.ToStatus(filename);
   return types;

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "load_generation/config/config.h"
+#include "load_generation/config/file_root.h"
 
 namespace loadgen {
 
@@ -69,12 +70,11 @@ struct CompiledUserType {
   std::vector<CompiledTask> tasks;
 };
 
-// Compiles every definition and reads the files its value generators name (relative paths from
-// `config_dir`). All errors together, each naming the file and the field path, e.g.
-// "load.pbtxt: user_type_definitions[0].tasks[1].requests[0].path: unknown value {{prodct}}
-// (defined: product)".
+// Compiles every definition and reads the files its value generators name (from `files`). All
+// errors together, each naming the file and the field path, e.g. "load.pbtxt:
+// user_type_definitions[0].tasks[1].requests[0].path: unknown value {{prodct}} (defined: product)".
 absl::StatusOr<std::vector<std::shared_ptr<const CompiledUserType>>> CompileDeclaredTypes(
-    const LoadConfig& config, absl::string_view filename, absl::string_view config_dir);
+    const LoadConfig& config, absl::string_view filename, const FileRoot& files);
 
 }  // namespace loadgen
 

@@ -32,7 +32,38 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view w
   return text;
 }
 
+// The client's address without its port: "ipv4:10.0.0.1" for "ipv4:10.0.0.1:5555".
+absl::string_view HostOf(absl::string_view peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == absl::string_view::npos || colon < peer.find(':') + 1 ? peer
+                                                                        : peer.substr(0, colon);
+}
+
 }  // namespace
+
+absl::Status WatchSlots::Take(absl::string_view peer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (taken_ >= total_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("at most ", total_, " status watchers at once"));
+  }
+  int& from_host = by_host_[HostOf(peer)];
+  if (from_host >= per_address_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "at most ", per_address_, " status watchers from one address (", HostOf(peer), ")"));
+  }
+  ++from_host;
+  ++taken_;
+  return absl::OkStatus();
+}
+
+void WatchSlots::Release(absl::string_view peer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_host_.find(HostOf(peer));
+  if (it == by_host_.end()) return;
+  if (--it->second == 0) by_host_.erase(it);
+  --taken_;
+}
 
 ControlService::ControlService(RunControl& control, ControlToken token)
     : control_(control), token_(std::move(token)) {}
@@ -125,14 +156,13 @@ grpc::Status ControlService::WatchStatus(grpc::ServerContext* context,
     return ToGrpc(absl::InvalidArgumentError(
         absl::StrCat("interval_ms must be in 100..3600000, not ", request->interval_ms())));
   }
+  const std::string peer = context->peer();
+  if (absl::Status slot = watchers_.Take(peer); !slot.ok()) return ToGrpc(slot);
   struct Slot {
-    std::atomic<int>& count;
-    ~Slot() { --count; }
-  } slot{watchers_};
-  if (++watchers_ > kMaxWatchers) {
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("at most ", kMaxWatchers, " status watchers at once"));
-  }
+    WatchSlots& slots;
+    const std::string& peer;
+    ~Slot() { slots.Release(peer); }
+  } slot{watchers_, peer};
   auto next = std::chrono::steady_clock::now();
   while (true) {
     if (!writer->Write(ToProto(control_.Status()))) return grpc::Status::OK;  // client gone

@@ -7,7 +7,9 @@
 #include <mutex>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
 #include "load_generation/control/control_token.h"
 #include "load_generation/control/run_control.h"
@@ -15,6 +17,26 @@
 #include "proto/control.grpc.pb.h"
 
 namespace loadgen {
+
+// The WatchStatus streams open at once: at most `total`, and at most `per_address` from one
+// client address, so that no one client can take them all. Thread-safe.
+class WatchSlots {
+ public:
+  WatchSlots(int total, int per_address) : total_(total), per_address_(per_address) {}
+
+  // A slot for a stream from `peer`, gRPC's name of the client ("ipv4:10.0.0.1:5555"), or
+  // ResourceExhausted naming the limit reached.
+  absl::Status Take(absl::string_view peer);
+  // Gives back a slot that Take gave.
+  void Release(absl::string_view peer);
+
+ private:
+  const int total_;
+  const int per_address_;
+  std::mutex mu_;
+  int taken_ = 0;                                  // guarded by mu_
+  absl::flat_hash_map<std::string, int> by_host_;  // guarded by mu_; addresses with a slot
+};
 
 // The gRPC face of the run controller: each RPC checks the caller's token, turns the request into
 // a RunControl call and the result into a Status message. Handlers stay thin: the controller does
@@ -57,8 +79,10 @@ class ControlService final : public control::LoadGenerator::Service {
                                 const control::ListApplicationsRequest* request,
                                 control::ApplicationList* response) override;
 
-  // At most this many WatchStatus streams at once; more get RESOURCE_EXHAUSTED.
+  // At most this many WatchStatus streams at once, and from one address; more get
+  // RESOURCE_EXHAUSTED.
   static constexpr int kMaxWatchers = 256;
+  static constexpr int kMaxWatchersPerAddress = 64;
 
  private:
   grpc::Status Authorize(const grpc::ServerContext& context) const;
@@ -72,7 +96,7 @@ class ControlService final : public control::LoadGenerator::Service {
   std::mutex mu_;
   std::condition_variable shutdown_cv_;
   bool shutdown_ = false;  // guarded by mu_
-  std::atomic<int> watchers_{0};
+  WatchSlots watchers_{kMaxWatchers, kMaxWatchersPerAddress};
 };
 
 struct ControlServerOptions {

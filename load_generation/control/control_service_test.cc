@@ -3,6 +3,8 @@
 #include "load_generation/control/control_service.h"
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -24,6 +26,7 @@ using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::loadgen::testing::Eventually;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Long phases, so that only control calls move the run.
 constexpr char kConfig[] = R"pb(
@@ -74,15 +77,32 @@ class ControlServiceTest : public ::testing::Test {
     auto config =
         ParseLoadConfig(absl::StrCat(kConfig, "host: \"", http_.url(), "\""), "control.pbtxt");
     ASSERT_TRUE(config.ok()) << config.status();
-    auto run = ResolveRunConfig(*config, "control.pbtxt", "");
+    auto run = ResolveRunConfig(*config, "control.pbtxt", "", {});
     ASSERT_TRUE(run.ok()) << run.status();
-    daemon_ = std::make_unique<Daemon>(*run, DaemonOptions{.threads = 2, .seed = 1}, clock_);
+    daemon_ = std::make_unique<Daemon>(
+        *run, DaemonOptions{.config_dir = ConfigDir(), .threads = 2, .seed = 1}, clock_);
     auto server = ControlServer::Start(*daemon_, {.address = "127.0.0.1:0", .token = token});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = control::LoadGenerator::NewStub(channel_);
+  }
+
+  // The daemon's --config_dir: a config, a file of lines and a link out; a secret beside it.
+  static std::string ConfigDir() {
+    static const std::string dir = [] {
+      const std::filesystem::path base =
+          std::filesystem::path(::testing::TempDir()) / "control_service_test";
+      std::filesystem::remove_all(base);
+      std::filesystem::create_directories(base / "configs");
+      std::ofstream(base / "secret.txt") << "root:x:0:0:s3cret\n";
+      std::ofstream(base / "configs" / "users.txt") << "alice\nbob\n";
+      std::ofstream(base / "configs" / "not_a_config.txt") << "root:x:0:0:s3cret\n";
+      std::filesystem::create_symlink(base / "secret.txt", base / "configs" / "link.txt");
+      return (base / "configs").string();
+    }();
+    return dir;
   }
 
   void TearDown() override {
@@ -200,10 +220,10 @@ TEST_F(ControlServiceTest, BadRequestsFailWithInvalidArgumentAndChangeNothing) {
               HasSubstr("inline: phases[0]: duration must be in 1..31622400 seconds, not 0"));
 
   control::StartRequest missing;
-  missing.mutable_config()->set_path("/no/such/load.pbtxt");
+  missing.mutable_config()->set_path("no_such_load.pbtxt");
   status = Call(&Stub::Start, missing);
   EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("/no/such/load.pbtxt"));
+  EXPECT_THAT(status.error_message(), HasSubstr("no_such_load.pbtxt: cannot read config"));
 
   control::StartRequest no_host;
   no_host.mutable_config()->set_text(kConfig);
@@ -315,6 +335,71 @@ TEST_F(ControlServiceTest, ReloadWhenIdleReplacesTheConfigOfTheNextStart) {
   ASSERT_TRUE(Call(&Stub::ReloadConfig, reload).ok());
   ASSERT_TRUE(Call(&Stub::Start, control::StartRequest()).ok());
   ASSERT_TRUE(Eventually([&] { return Active(GetStatus()) == 7; }));
+}
+
+// A caller of the control service may name configs and files of lines, but only in --config_dir,
+// and no answer quotes a file it read.
+TEST_F(ControlServiceTest, ControlCallsReadFilesOnlyInTheConfigDirectory) {
+  const std::string config = absl::StrCat(kConfig, "host: \"", http_.url(), "\"");
+  std::ofstream(ConfigDir() + "/good.pbtxt") << config;
+  control::ReloadConfigRequest reload;
+  for (const std::string& path : {std::string("/etc/passwd"), std::string("../secret.txt"),
+                                  std::string("link.txt"), ConfigDir() + "/../secret.txt"}) {
+    reload.mutable_config()->set_path(path);
+    grpc::Status refused = Call(&Stub::ReloadConfig, reload);
+    EXPECT_EQ(refused.error_code(), StatusCode::PERMISSION_DENIED) << path;
+    EXPECT_THAT(refused.error_message(), HasSubstr("outside the config directory")) << path;
+    EXPECT_THAT(refused.error_message(), Not(HasSubstr("root:"))) << path;
+  }
+  reload.mutable_config()->set_path("not_a_config.txt");
+  grpc::Status unparsable = Call(&Stub::ReloadConfig, reload);
+  EXPECT_EQ(unparsable.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unparsable.error_message(), HasSubstr("not_a_config.txt:1:"));
+  EXPECT_THAT(unparsable.error_message(), Not(HasSubstr("s3cret"))) << "no content quoted";
+
+  // A config given as text may use files of lines inside the directory, and none outside.
+  const std::string declared = R"pb(
+    user_type_definitions {
+      name: "Named"
+      values {
+        name: "user"
+        file_lines { path: "FILE" }
+      }
+      tasks {
+        weight: 1
+        requests { path: "/u/{{user}}" }
+      }
+    }
+    phases {
+      user_types { name: "Named" ratio: 1 }
+      duration: 60
+      num_users: 1
+      hatch_rate_per_s: 1
+    }
+  )pb";
+  for (const std::string& file : {std::string("/etc/passwd"), std::string("../secret.txt")}) {
+    std::string text = absl::StrCat(declared, "host: \"", http_.url(), "\"");
+    text.replace(text.find("FILE"), 4, file);
+    reload.mutable_config()->set_text(text);
+    grpc::Status refused = Call(&Stub::ReloadConfig, reload);
+    EXPECT_EQ(refused.error_code(), StatusCode::INVALID_ARGUMENT) << file;
+    EXPECT_THAT(refused.error_message(),
+                HasSubstr("file_lines.path: '" + file + "' is outside the config directory"));
+    control::StartRequest start;
+    start.mutable_config()->set_text(text);
+    EXPECT_EQ(Call(&Stub::Start, start).error_code(), StatusCode::INVALID_ARGUMENT) << file;
+  }
+  EXPECT_EQ(daemon_->Position().run_number, 0) << "nothing started";
+
+  std::string inside = absl::StrCat(declared, "host: \"", http_.url(), "\"");
+  inside.replace(inside.find("FILE"), 4, "users.txt");
+  reload.mutable_config()->set_text(inside);
+  grpc::Status inside_reload = Call(&Stub::ReloadConfig, reload);
+  EXPECT_TRUE(inside_reload.ok()) << inside_reload.error_message();
+  reload.mutable_config()->set_path("good.pbtxt");
+  control::Status status;
+  ASSERT_TRUE(Call(&Stub::ReloadConfig, reload, &status).ok());
+  EXPECT_EQ(status.config_source(), "good.pbtxt");
 }
 
 TEST_F(ControlServiceTest, StatsPerPhaseAndTotalAndReset) {
@@ -506,6 +591,44 @@ TEST_F(ControlServiceTest, FiftyWatchersEachGetTheirUpdates) {
   ASSERT_TRUE(all_done);
   for (int i = 0; i < kWatchers; ++i) EXPECT_EQ(updates[i], kUpdates) << "watcher " << i;
   EXPECT_EQ(GetStatus().total_failures(), 0);
+}
+
+TEST(WatchSlots, NoOneAddressTakesEverySlot) {
+  WatchSlots slots(/*total=*/5, /*per_address=*/2);
+  EXPECT_TRUE(slots.Take("ipv4:10.0.0.1:1000").ok());
+  EXPECT_TRUE(slots.Take("ipv4:10.0.0.1:1001").ok());
+  const absl::Status third = slots.Take("ipv4:10.0.0.1:1002");
+  EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(third.message(), "at most 2 status watchers from one address (ipv4:10.0.0.1)");
+  EXPECT_TRUE(slots.Take("ipv6:[::1]:1000").ok());
+  EXPECT_TRUE(slots.Take("ipv6:[::1]:1001").ok());
+  EXPECT_TRUE(slots.Take("ipv4:10.0.0.2:1000").ok());
+  EXPECT_EQ(slots.Take("ipv4:10.0.0.3:1000").message(), "at most 5 status watchers at once");
+  slots.Release("ipv4:10.0.0.1:1000");
+  EXPECT_TRUE(slots.Take("ipv4:10.0.0.1:1003").ok()) << "a slot given back is free again";
+}
+
+TEST_F(ControlServiceTest, OneClientCannotTakeEveryWatchSlot) {
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<control::Status>>> readers;
+  control::WatchStatusRequest request;
+  request.set_interval_ms(3'600'000);
+  control::Status status;
+  for (int i = 0; i < ControlService::kMaxWatchersPerAddress; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub_->WatchStatus(contexts.back().get(), request));
+    ASSERT_TRUE(readers.back()->Read(&status)) << "watcher " << i;
+  }
+  grpc::ClientContext one_more;
+  auto refused = stub_->WatchStatus(&one_more, request);
+  EXPECT_FALSE(refused->Read(&status));
+  const grpc::Status end = refused->Finish();
+  EXPECT_EQ(end.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(end.error_message(), HasSubstr("from one address"));
+  EXPECT_TRUE(Call(&Stub::GetStatus, control::GetStatusRequest(), &status).ok())
+      << "other calls still answer";
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& reader : readers) reader->Finish();
 }
 
 TEST_F(ControlServiceTest, WatchIntervalsAreChecked) {

@@ -24,11 +24,12 @@ absl::StatusOr<RunConfig> Daemon::ConfigFromText(const std::string& text,
                                                  const std::string& name) const {
   absl::StatusOr<LoadConfig> parsed = ParseLoadConfig(text, name);
   if (!parsed.ok()) return parsed.status();
-  return ResolveRunConfig(*std::move(parsed), name, options_.application);
+  return ResolveRunConfig(*std::move(parsed), name, options_.application,
+                          {.dir = options_.config_dir, .confined_to = options_.config_dir});
 }
 
 absl::StatusOr<RunConfig> Daemon::ConfigFromFile(const std::string& path) const {
-  return LoadRunConfig(path, options_.application);
+  return LoadRunConfig(path, options_.application, options_.config_dir);
 }
 
 absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,

@@ -25,6 +25,8 @@ namespace loadgen {
 struct DaemonOptions {
   std::string application;  // overrides every config's when set (--application)
   std::string host;         // overrides every config's when set (--host)
+  // Configs that control calls name, and the files in any config they give, must be in here.
+  std::string config_dir = ".";
   int threads = 1;
   uint64_t seed = 0;
   boost::asio::ssl::context* tls_context = nullptr;  // for https targets; not owned

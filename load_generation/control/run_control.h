@@ -24,8 +24,11 @@ class RunControl {
   virtual ~RunControl() = default;
 
   // A config given in a call, checked as `loadgen --check` does; `name` names it in messages.
+  // The files it names must be in the config directory.
   virtual absl::StatusOr<RunConfig> ConfigFromText(const std::string& text,
                                                    const std::string& name) const = 0;
+  // A config file in the config directory (a relative path starts there), and its files; errors
+  // give the place of a parse error, never the file's content.
   virtual absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const = 0;
   // The config in force.
   virtual RunConfig config() const = 0;

@@ -15,6 +15,8 @@ struct HostPort {
 
   // HOST:PORT again, with brackets around an IPv6 address.
   std::string ToString() const;
+  // Whether only this machine can connect: localhost, 127.0.0.0/8 or ::1 (also as ::ffff:127.x).
+  bool IsLoopback() const;
 };
 
 // Parses HOST:PORT, [V6]:PORT or :PORT. InvalidArgument naming `what` (the flag) otherwise.

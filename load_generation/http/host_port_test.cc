@@ -33,5 +33,16 @@ TEST(ParseHostPort, MistakesNameTheFlagAndTheValue) {
   }
 }
 
+TEST(HostPort, LoopbackIsOnlyThisMachine) {
+  for (const char* host :
+       {"localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(HostPort{.host = host}.IsLoopback()) << host;
+  }
+  for (const char* host : {"", "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1",
+                           "loadgen-0.loadgen", "localhost.example.com"}) {
+    EXPECT_FALSE(HostPort{.host = host}.IsLoopback()) << host;
+  }
+}
+
 }  // namespace
 }  // namespace loadgen

@@ -47,7 +47,7 @@ TEST(Engine, ControlsFromAnotherThreadReachTheRun) {
   HttpServer server([](const ServerRequest&) { return ServerResponse{}; }, 1, /*record=*/false);
   auto parsed = ParseLoadConfig(kConfig, "engine.pbtxt");
   ASSERT_TRUE(parsed.ok());
-  auto run = ResolveRunConfig(*parsed, "engine.pbtxt", "");
+  auto run = ResolveRunConfig(*parsed, "engine.pbtxt", "", {});
   ASSERT_TRUE(run.ok()) << run.status();
   RealClock clock;
   Engine engine(run->config,
