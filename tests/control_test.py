@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -147,6 +148,17 @@ class ControlTest(unittest.TestCase):
             with self.assertRaises(grpc.RpcError) as error:
                 rpc("Pause", control_pb2.PauseRequest())
             self.assertEqual(error.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+
+    def test_sigterm_is_not_held_up_by_a_connected_client(self):
+        # A client that keeps its channel open and idle once held the exit for 5 s.
+        with Daemon() as daemon, grpc.insecure_channel(daemon.address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=10)
+            time.sleep(2)  # idle, as a dashboard between polls
+            started = time.monotonic()
+            daemon.process.send_signal(signal.SIGTERM)
+            daemon.process.wait(timeout=30)
+            self.assertEqual(daemon.process.returncode, 0, daemon.log())
+            self.assertLess(time.monotonic() - started, 2.5, daemon.log())
 
 
 if __name__ == "__main__":

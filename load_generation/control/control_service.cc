@@ -318,7 +318,9 @@ void ControlServer::Shutdown() {
   }
   service_.Shutdown();
   server_->GetHealthCheckService()->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Calls in flight get a moment to answer; a client that merely keeps its channel open would
+  // otherwise hold the exit up until the deadline, however long.
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(250));
   server_->Wait();
 }
 
