@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.request
 import zlib
@@ -33,7 +34,7 @@ HISTORY_HEADER = ("Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,
 FAILURES_HEADER = "Method,Name,Error,Occurrences,First Seen,Last Seen"
 PHASES_HEADER = ("loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,"
                  "p95_ms,p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,"
-                 "end,idle")
+                 "end,idle,cancelled_at_stop")
 
 # The HTML report's colours (html_report.cc): one per series, and the phase-change lines.
 SERIES_COLOURS = {"users": (0x1f, 0x77, 0xb4), "req/s": (0x2c, 0xa0, 0x2c),
@@ -288,6 +289,65 @@ class ReportsTest(unittest.TestCase):
         with open(html) as f:
             self.assertTrue(f.read().rstrip().endswith("</html>"))
         self.assertEqual([n for n in os.listdir(self.dir) if n.endswith(".tmp")], [])
+
+    def test_a_second_signal_cuts_the_grace_and_every_file_is_still_written(self):
+        # A target that answers nothing for a minute, users given a minute to finish: the first
+        # SIGTERM waits for them, the second cancels what they have in flight and the files are
+        # written all the same, with those requests counted.
+        config = os.path.join(self.dir, "hanging.pbtxt")
+        with open(TWO_PHASES) as f, open(config, "w") as out:
+            out.write(f.read() + "stop_timeout_ms: 60000\nrequest_timeout_ms: 60000\n")
+        prefix = os.path.join(self.dir, "hung")
+        html = os.path.join(self.dir, "hung.html")
+        with DelayServer(delay_ms=60000) as server:
+            process = subprocess.Popen(
+                [LOADGEN, "--grpc_address=", f"--config={config}", f"--host={server.url}",
+                 "--threads=1", "--status_interval=0", f"--csv={prefix}", f"--html={html}"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: os.path.exists(prefix + "_stats_history.csv") and len(
+                read_csv(prefix + "_stats_history.csv", HISTORY_HEADER)) >= 2, timeout=20)
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            self.assertIsNone(process.poll(), "users have a minute to finish")
+            process.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 1, err)
+        self.assertIn("the results are still written", err)
+        phases = read_csv(prefix + "_phases.csv", PHASES_HEADER)
+        self.assertEqual([r["name"] for r in phases], ["low", "Total"])
+        self.assertEqual(int(phases[-1]["requests"]), 0)
+        self.assertEqual(int(phases[-1]["failures"]), 0)
+        self.assertEqual(int(phases[-1]["cancelled_at_stop"]), 20, "one in flight per user")
+        self.assertIn("20 requests in flight at the stop timeout were cancelled", out)
+        with open(prefix + "_phases.md") as f:
+            self.assertIn("20 requests in flight", f.read())
+        with open(html) as f:
+            self.assertTrue(f.read().rstrip().endswith("</html>"))
+        for suffix in ("_stats.csv", "_failures.csv", "_stats_history.csv"):
+            self.assertTrue(os.path.exists(prefix + suffix), suffix)
+
+    def test_a_result_file_that_cannot_be_written_ends_with_exit_4(self):
+        html = os.path.join(self.dir, "taken.html")
+        prefix = os.path.join(self.dir, "gone", "run")
+        os.mkdir(os.path.dirname(prefix))
+        with DelayServer(delay_ms=5) as server:
+            process = subprocess.Popen(
+                [LOADGEN, "--grpc_address=", f"--config={CONFIG}", f"--host={server.url}",
+                 "--threads=1", "--status_interval=0", "--run_time=2s", f"--html={html}",
+                 f"--csv={prefix}"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Once the run is under way, the report's name becomes a directory and the CSV
+            # files' directory goes away.
+            wait_for(lambda: os.path.exists(prefix + "_stats_history.csv"), timeout=20)
+            os.mkdir(html)
+            shutil.rmtree(os.path.dirname(prefix))
+            out, err = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 4, err)
+        self.assertIn(f"results lost: cannot write {html}: Is a directory", err)
+        self.assertIn(f"results lost: cannot write {prefix}_phases.csv: No such file", err)
+        self.assertNotIn("results in", err)
+        self.assertIn("Total", out, "the phase table is printed all the same")
 
 
 if __name__ == "__main__":

@@ -90,7 +90,11 @@ asio::awaitable<void> User::Run() {
 }
 
 void User::RequestStop(absl::Duration timeout) {
-  if (stop_requested_ || state_ == State::kDone) return;
+  if (state_ == State::kDone) return;
+  if (stop_requested_) {
+    if (timeout <= absl::ZeroDuration() && state_ != State::kNew) Cancel();
+    return;
+  }
   stop_requested_ = true;
   if (state_ == State::kNew) return;  // Run will see the request before doing anything
   if (state_ == State::kWaiting || state_ == State::kPaused) wait_timer_->Cancel();

@@ -70,7 +70,8 @@ class User : public std::enable_shared_from_this<User> {
   // Runs OnStart, then tasks and pauses until stopped, then OnStop.
   asio::awaitable<void> Run();
   // Lets the current task finish, then stops; a pause ends at once. After `timeout`, whatever
-  // is still running (a task, OnStart, OnStop) is cancelled.
+  // is still running (a task, OnStart, OnStop) is cancelled. Asked again with no time left (a
+  // second signal), the user is cancelled at once.
   void RequestStop(absl::Duration timeout);
   // After its current task (or pause) the user waits, doing nothing, until Resume.
   void Pause();

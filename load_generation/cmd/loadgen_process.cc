@@ -106,17 +106,24 @@ int LoadgenProcess::Supervise() {
   int64_t runs_seen = 0;
   bool run_under_way = false;
   std::thread stopper;  // stops the run after a signal, while this thread waits for more
+  bool cut = false;     // a second signal cut the users' grace
   while (true) {
     const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
-    if (signal > 0) {
-      if (stopper.joinable()) {
-        std::fprintf(stderr, "loadgen: second signal, exiting at once\n");
-        std::fflush(stdout);
-        std::_Exit(1);
-      }
-      std::fprintf(stderr, "loadgen: %s, stopping (users finish their task)\n", strsignal(signal));
+    if (signal > 0 && !stopper.joinable()) {
+      std::fprintf(stderr,
+                   "loadgen: %s, stopping (users finish their task; a second signal cuts them "
+                   "short)\n",
+                   strsignal(signal));
       stopper = std::thread([this] { daemon_->Stop().IgnoreError(); });  // idle: nothing to stop
+    } else if (signal > 0 && !cut) {
+      cut = true;
+      std::fprintf(stderr,
+                   "loadgen: second signal, cancelling the requests in flight; the results are "
+                   "still written\n");
+      daemon_->CutStop();
+    } else if (signal > 0) {
+      std::fprintf(stderr, "loadgen: writing the results, which no signal cuts short\n");
     }
     daemon_->Tick();
     const RunPosition position = daemon_->Position();
@@ -148,7 +155,8 @@ int LoadgenProcess::Supervise() {
   }
   if (stopper.joinable()) stopper.join();
   if (control_) control_->Shutdown();
-  return 0;
+  if (results_ && results_->lost_results()) return kExitResultsLost;
+  return cut ? 1 : 0;
 }
 
 }  // namespace loadgen

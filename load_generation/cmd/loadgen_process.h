@@ -25,8 +25,12 @@ class LoadgenProcess {
 
   // Takes SIGINT and SIGTERM, prints status lines and each run's phase table, and returns the
   // exit status when the process should end: a batch run is over (0), a signal ended the run
-  // (0), or a second signal came (1, at once).
+  // (0), a second signal cut the users' grace short (1: their requests in flight are cancelled,
+  // the results still written), or, before all of those, a result file could not be written
+  // (kExitResultsLost).
   int Supervise();
+
+  static constexpr int kExitResultsLost = 4;
 
  private:
   explicit LoadgenProcess(LoadgenSetup setup);

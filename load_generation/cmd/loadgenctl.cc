@@ -103,8 +103,12 @@ std::string StatusTable(const control::Status& s) {
                         "p99 %.1f ms (last 10 s)\n",
                         s.current_requests_per_s(), s.current_failures_per_s(), s.current_p50_ms(),
                         s.current_p95_ms(), s.current_p99_ms());
-  absl::StrAppendFormat(&out, "total     %d requests, %d failures, %.1f req/s\n",
-                        s.total_requests(), s.total_failures(), s.total_requests_per_s());
+  absl::StrAppendFormat(
+      &out, "total     %d requests, %d failures, %.1f req/s%s\n", s.total_requests(),
+      s.total_failures(), s.total_requests_per_s(),
+      s.total_cancelled_at_stop() == 0
+          ? ""
+          : absl::StrCat(", ", s.total_cancelled_at_stop(), " cancelled at stop"));
   if (s.completed_phases_size() > 0) {
     // The daemon's own table, without its total row (a status has no whole-run latency).
     absl::StrAppend(&out, "phases\n", FormatPhaseTable(CompletedPhaseRows(s)));

@@ -140,6 +140,13 @@ absl::Status Daemon::Stop(std::optional<absl::Duration> timeout) {
   return absl::OkStatus();
 }
 
+void Daemon::CutStop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!engine_ || engine_->done()) return;
+  stopped_by_call_ = true;
+  engine_->CutStop();
+}
+
 void Daemon::EndRun() {
   std::unique_lock<std::mutex> lock(mu_);
   if (!engine_ || !engine_->done() || !listener_pending_) return;

@@ -62,6 +62,10 @@ class Daemon final : public RunControl {
   StatsSnapshot Stats() override;
   StatsTotals Totals() override;
 
+  // Ends a run that is stopping (or under way) now: users are cancelled and their requests in
+  // flight counted as cancelled at stop. A Stop under way then returns.
+  void CutStop();
+
   // Takes a sample for the last-10-s figures when a second has passed (and gives the listener
   // one), and tells the listener when a run has ended by itself; call often (the main loop does,
   // every 200 ms).

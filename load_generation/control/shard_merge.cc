@@ -65,6 +65,8 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
     merged.set_current_requests_per_s(merged.current_requests_per_s() + s.current_requests_per_s());
     merged.set_current_failures_per_s(merged.current_failures_per_s() + s.current_failures_per_s());
     merged.set_total_requests(merged.total_requests() + s.total_requests());
+    merged.set_total_cancelled_at_stop(merged.total_cancelled_at_stop() +
+                                       s.total_cancelled_at_stop());
     merged.set_total_failures(merged.total_failures() + s.total_failures());
     merged.set_total_requests_per_s(merged.total_requests_per_s() + s.total_requests_per_s());
     merged.set_phase_requests(merged.phase_requests() + s.phase_requests());

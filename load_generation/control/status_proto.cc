@@ -79,6 +79,7 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
   if (histograms) FillBuckets(s.recent.latency_us, out.mutable_current_latency());
   out.set_total_requests(s.total.requests);
   out.set_total_failures(s.total.failures);
+  out.set_total_cancelled_at_stop(s.total.cancelled_at_stop);
   out.set_total_requests_per_s(s.total_requests_per_s);
   out.set_phase_requests(s.phase_total.requests);
   out.set_phase_failures(s.phase_total.failures);

@@ -209,13 +209,13 @@ HttpResponse HttpSession::Finish(HttpError error, std::string text,
   error_text_ = std::move(text);
   response.error_ = error;
   response.error_text_ = error_text_;
-  if (error == HttpError::kCancelled) return response;
   stats_.Record({.method = method,
                  .name = name,
                  .latency_us = absl::ToInt64Microseconds(response.latency_),
                  .content_bytes = static_cast<int64_t>(response.body().size()),
                  .error = error_text_,
-                 .time = clock_.Now()});
+                 .time = clock_.Now(),
+                 .cancelled = error == HttpError::kCancelled});
   return response;
 }
 
@@ -234,15 +234,28 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
                                                    const RequestOptions& options) {
   const absl::string_view method_name = View(http::to_string(method));
   const absl::string_view name = options.name.empty() ? path : options.name;
+  if (cancelled_) {  // never sent: nothing to count
+    HttpResponse never_sent;
+    never_sent.error_ = HttpError::kCancelled;
+    never_sent.error_text_ = "cancelled";
+    co_return never_sent;
+  }
   const auto start = std::chrono::steady_clock::now();
-  if (cancelled_)
-    co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
   if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
     co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
   }
   PrepareRequest(method, path, std::move(body), options);
 
   for (int attempt = 0;; ++attempt) {
+    // A response that could have no body (204, 304) may still get one a moment later, which
+    // would be taken for this request's answer: such bytes waiting mean a new connection.
+    if (connected_ && check_before_reuse_) {
+      error_code error;
+      const size_t waiting = tls_ ? beast::get_lowest_layer(*tls_).socket().available(error)
+                                  : tcp_->socket().available(error);
+      if (waiting > 0 || error) Close();
+    }
+    check_before_reuse_ = false;
     const bool reused = connected_;
     if (!connected_) {
       error_code ec = co_await Connect();
@@ -262,7 +275,14 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
     if (!ec) {
       // A connection that sent more than the response is out of step: the next request gets a
       // new one rather than those bytes as its answer.
-      if (!response_.keep_alive() || stray_bytes_) Close();
+      const int status = response_.result_int();
+      // A 204 that declares a body anyway will likely send it: a new connection at once. (A
+      // 304's Content-Length may be the length of what did not change.)
+      const absl::string_view length = View(response_[http::field::content_length]);
+      const bool declares_body =
+          status == 204 && ((!length.empty() && length != "0") || response_.chunked());
+      if (!response_.keep_alive() || stray_bytes_ || declares_body) Close();
+      check_before_reuse_ = status == 204 || status == 304;
       StoreCookies();
       co_return Finish(HttpError::kNone, "", start, method_name, name, options);
     }

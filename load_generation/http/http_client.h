@@ -85,8 +85,9 @@ struct RequestOptions {
 
 // One simulated user's HTTP/1.1 connection to the target: kept alive across requests, with
 // its own cookie jar; reconnects when the server closes. Every request is recorded in `stats`
-// (unless cancelled). Use from one executor; co_await each request before the next. Requests
-// that name a path, body or options by reference need them alive until the co_await ends.
+// (one aborted in flight by Cancel as cancelled at stop; one not sent, not at all). Use from one
+// executor; co_await each request before the next. Requests that name a path, body or options
+// by reference need them alive until the co_await ends.
 class HttpSession {
  public:
   HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
@@ -152,7 +153,8 @@ class HttpSession {
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
   bool timed_out_ = false;
-  bool stray_bytes_ = false;                              // bytes came after the last response
+  bool stray_bytes_ = false;         // bytes came after the last response
+  bool check_before_reuse_ = false;  // it had no body (204, 304): see that none came late
   std::shared_ptr<int> alive_ = std::make_shared<int>();  // the watchdog's handler checks it
 };
 

@@ -251,7 +251,7 @@ std::string Table(const std::vector<PhaseRow>& rows) {
         Ms(r.requests, r.p99_ms), Ms(r.requests, r.max_ms), r.failure_percent);
   }
   html += "</table>\n";
-  if (const std::string note = IdleNote(rows); !note.empty()) {
+  if (const std::string note = TableNotes(rows); !note.empty()) {
     absl::StrAppend(&html, "<p>", Escape(note), "</p>\n");
   }
   return html;

@@ -47,17 +47,28 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           Ms(r, r.p999_ms),
           Iso8601(r.start),
           Iso8601(r.end),
-          absl::StrCat(r.idle)};
+          absl::StrCat(r.idle),
+          absl::StrCat(r.cancelled_at_stop)};
 }
 
 }  // namespace
 
-std::string IdleNote(const std::vector<PhaseRow>& rows) {
-  const int idle = rows.empty() ? 0 : rows.back().idle;
-  if (idle == 0) return "";
-  return absl::StrFormat(
-      "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
-      idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
+std::string TableNotes(const std::vector<PhaseRow>& rows) {
+  if (rows.empty()) return "";
+  std::string notes;
+  if (const int idle = rows.back().idle; idle > 0) {
+    absl::StrAppendFormat(
+        &notes,
+        "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
+        idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
+  }
+  if (const int64_t cancelled = rows.back().cancelled_at_stop; cancelled > 0) {
+    absl::StrAppendFormat(&notes,
+                          "%d request%s in flight at the stop timeout %s cancelled: not counted "
+                          "as requests or failures.\n",
+                          cancelled, cancelled == 1 ? "" : "s", cancelled == 1 ? "was" : "were");
+  }
+  return notes;
 }
 
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
@@ -71,7 +82,7 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
                           ConsoleMs(r, r.median_ms), ConsoleMs(r, r.p95_ms), ConsoleMs(r, r.p99_ms),
                           ConsoleMs(r, r.max_ms), r.failure_percent);
   }
-  return out + IdleNote(rows);
+  return out + TableNotes(rows);
 }
 
 std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
@@ -94,7 +105,8 @@ std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
                              "p999_ms",
                              "start",
                              "end",
-                             "idle"});
+                             "idle",
+                             "cancelled_at_stop"});
   for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
   return out;
 }
@@ -112,7 +124,7 @@ std::string PhasesMarkdown(const std::vector<PhaseRow>& rows) {
     if (row.loop.empty()) cells[2] = absl::StrCat("**", cells[2], "**");
     absl::StrAppend(&out, "| ", absl::StrJoin(cells, " | "), " |\n");
   }
-  const std::string note = IdleNote(rows);
+  const std::string note = TableNotes(rows);
   return note.empty() ? out : absl::StrCat(out, "\n", note);
 }
 

@@ -13,9 +13,11 @@
 
 namespace loadgen {
 
-// A line for under the tables when the total row covers idle phases, e.g. "Total includes 1 idle
-// phase (no users): its time counts in its duration and req/s.\n"; "" otherwise.
-std::string IdleNote(const std::vector<PhaseRow>& rows);
+// Lines for under the tables: when the total row covers idle phases ("Total includes 1 idle
+// phase (no users): its time counts in its duration and req/s.") and when requests were
+// cancelled at stop ("3 requests in flight at the stop timeout were cancelled: not counted as
+// requests or failures."); "" when neither.
+std::string TableNotes(const std::vector<PhaseRow>& rows);
 
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);

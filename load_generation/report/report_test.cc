@@ -51,13 +51,14 @@ TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
   // 3.001: the histogram keeps 3 ms within its 0.1%.
   EXPECT_EQ(PhasesCsv(Rows()),
             "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
-            "p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,end,idle\r\n"
+            "p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,end,idle,"
+            "cancelled_at_stop\r\n"
             "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000,"
-            "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0\r\n"
+            "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0,0\r\n"
             "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000,"
-            "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0\r\n"
+            "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0,0\r\n"
             ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667,"
-            "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0\r\n");
+            "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0,0\r\n");
 }
 
 TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
@@ -84,7 +85,7 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
   EXPECT_EQ(rows[2].idle, 1) << "the total covers one idle phase";
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
   EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,N/A,N/A,N/A,N/A,"));
-  EXPECT_THAT(csv[2], ::testing::EndsWith(",1"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",1,0"));
   const std::string table = FormatPhaseTable(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("N/A"));
   EXPECT_THAT(table, ::testing::EndsWith(
@@ -92,6 +93,29 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
                          "and req/s.\n"));
   EXPECT_THAT(PhasesMarkdown(rows), ::testing::HasSubstr("\nTotal includes 1 idle phase"));
   EXPECT_THAT(FormatPhaseTable(Rows()), ::testing::Not(::testing::HasSubstr("idle")));
+}
+
+TEST(PhaseRows, RequestsCancelledAtStopAreCountedApart) {
+  std::vector<PhaseResult> phases = {
+      Phase(0, 0, "load", 10, absl::ZeroDuration(), absl::Seconds(10), {1, 2}, 0)};
+  for (int i = 0; i < 3; ++i) phases[0].stats.Record({.method = "GET", .cancelled = true});
+  const std::vector<PhaseRow> rows = PhaseRows(phases, phases[0].stats.Total());
+  EXPECT_EQ(rows[0].requests, 2) << "not requests";
+  EXPECT_EQ(rows[0].failures, 0) << "nor failures";
+  EXPECT_EQ(rows[0].cancelled_at_stop, 3);
+  EXPECT_EQ(rows[1].cancelled_at_stop, 3);
+  const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",0,3"));
+  const std::string note =
+      "3 requests in flight at the stop timeout were cancelled: not counted as requests or "
+      "failures.\n";
+  EXPECT_THAT(FormatPhaseTable(rows), ::testing::EndsWith(note));
+  EXPECT_THAT(PhasesMarkdown(rows), ::testing::EndsWith("\n" + note));
+  phases[0].stats = StatsTable();
+  phases[0].stats.Record({.method = "GET", .cancelled = true});
+  EXPECT_THAT(FormatPhaseTable(PhaseRows(phases, phases[0].stats.Total())),
+              ::testing::EndsWith("1 request in flight at the stop timeout was cancelled: not "
+                                  "counted as requests or failures.\n"));
 }
 
 TEST(FormatPhaseTable, AlignsTheSameRows) {

@@ -87,6 +87,7 @@ RunResults::~RunResults() {
 }
 
 void RunResults::Report(const std::string& path, const std::string& error) {
+  failed_[path] = error;
   if (!reported_.insert(path).second) return;
   std::fprintf(stderr, "loadgen: cannot write %s: %s (the run goes on)\n", path.c_str(),
                error.c_str());
@@ -102,7 +103,12 @@ void RunResults::Write(const std::string& path, const std::string& content) {
     std::remove(aside.c_str());
     return Report(path, std::strerror(written ? errno : saved_errno));
   }
-  if (std::rename(aside.c_str(), path.c_str()) != 0) Report(path, std::strerror(errno));
+  if (std::rename(aside.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    std::remove(aside.c_str());
+    return Report(path, std::strerror(error));
+  }
+  failed_.erase(path);  // written as it is now
 }
 
 void RunResults::Begin(absl::Time now) {
@@ -192,9 +198,10 @@ void RunResults::NoteControlActions(absl::Duration at, const DaemonStatus& statu
   seen_ = Seen{run.paused, run.override_users, occurrence, total.requests};
 }
 
-void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
-                        const std::vector<PhaseRow>& rows,
-                        const std::vector<PhaseResult>& completed) {
+std::map<std::string, std::string> RunResults::Finish(absl::Time now, const DaemonStatus& status,
+                                                      const StatsTotals& totals,
+                                                      const std::vector<PhaseRow>& rows,
+                                                      const std::vector<PhaseResult>& completed) {
   AddHistoryRow(now, ActiveUsers(status.run), status.recent, totals.total.Total());
   FlushHistoryRow();
   WriteStats(totals);
@@ -203,7 +210,7 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
     Write(csv_prefix_ + "_phases.md", PhasesMarkdown(rows));
   }
   AddTimelinePoint(now, status, totals);
-  if (html_path_.empty()) return;
+  if (html_path_.empty()) return failed_;
   // Where each phase actually began; status samples saw the ones dropped or reset since.
   for (const PhaseResult& phase : completed) {
     phases_.insert_or_assign(
@@ -229,6 +236,7 @@ void RunResults::Finish(absl::Time now, const DaemonStatus& status, const StatsT
   for (const auto& [number, start] : phases_) input.phase_starts.push_back(start);
   input.control_actions = control_actions_;
   Write(html_path_, HtmlReport(input));
+  return failed_;
 }
 
 RunResults& ResultsWriter::For(int64_t run_number, absl::Time start) {
@@ -250,15 +258,27 @@ void ResultsWriter::RunEnded(absl::Time now, const DaemonStatus& status, const S
                              const StatsSnapshot& stats) {
   std::lock_guard<std::mutex> lock(mu_);
   RunResults& results = For(status.position.run_number, std::min(now, status.run.start));
-  results.Finish(now, status, totals, PhaseRows(stats.completed, stats.total.Total()),
-                 stats.completed);
-  std::vector<std::string> written;
-  if (!results.csv_prefix().empty()) written.push_back(results.csv_prefix() + "_*");
-  if (!results.html_path().empty()) written.push_back(results.html_path());
-  std::fprintf(stderr, "loadgen: run %lld results in %s\n",
-               static_cast<long long>(results.run_number()),
-               absl::StrJoin(written, " and ").c_str());
+  const std::map<std::string, std::string> failed = results.Finish(
+      now, status, totals, PhaseRows(stats.completed, stats.total.Total()), stats.completed);
+  const long long run = results.run_number();
+  if (failed.empty()) {
+    std::vector<std::string> written;
+    if (!results.csv_prefix().empty()) written.push_back(results.csv_prefix() + "_*");
+    if (!results.html_path().empty()) written.push_back(results.html_path());
+    std::fprintf(stderr, "loadgen: run %lld results in %s\n", run,
+                 absl::StrJoin(written, " and ").c_str());
+  }
+  for (const auto& [path, error] : failed) {
+    std::fprintf(stderr, "loadgen: run %lld results lost: cannot write %s: %s\n", run, path.c_str(),
+                 error.c_str());
+  }
+  lost_results_ = lost_results_ || !failed.empty();
   run_.reset();
+}
+
+bool ResultsWriter::lost_results() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lost_results_;
 }
 
 }  // namespace loadgen

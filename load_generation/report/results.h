@@ -39,7 +39,7 @@ absl::Status CheckResultsOptions(const ResultsOptions& options);
 // failures files and adds a point to the timeline; Finish writes every file as of the end. Each
 // file but the history is replaced whole (written aside, then renamed), and history rows are
 // written whole and flushed, so a reader never sees a truncated row. A file that cannot be written
-// is reported once on stderr; the run goes on.
+// is reported once on stderr; the run goes on, and Finish says which files are lost.
 class RunResults {
  public:
   RunResults(const ResultsOptions& options, int64_t run_number);
@@ -51,8 +51,11 @@ class RunResults {
   void Begin(absl::Time now);
   void Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals);
   // `rows` is the per-phase summary (PhaseRows) and `completed` the run's completed phases.
-  void Finish(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
-              const std::vector<PhaseRow>& rows, const std::vector<PhaseResult>& completed);
+  // Returns the files that could not be written as they should be, each with why.
+  std::map<std::string, std::string> Finish(absl::Time now, const DaemonStatus& status,
+                                            const StatsTotals& totals,
+                                            const std::vector<PhaseRow>& rows,
+                                            const std::vector<PhaseResult>& completed);
 
   const std::string& csv_prefix() const { return csv_prefix_; }
   const std::string& html_path() const { return html_path_; }
@@ -79,6 +82,8 @@ class RunResults {
   std::string pending_row_;
   int64_t pending_second_ = 0;
   std::set<std::string> reported_;  // paths whose write failure is on stderr already
+  // Paths whose last write failed (the history: any write), with why.
+  std::map<std::string, std::string> failed_;
   // For the HTML report.
   std::vector<TimelinePoint> timeline_;
   std::optional<std::pair<absl::Time, RequestStats>> previous_;  // the last sample's total
@@ -102,13 +107,17 @@ class ResultsWriter : public RunListener {
   void RunEnded(absl::Time now, const DaemonStatus& status, const StatsTotals& totals,
                 const StatsSnapshot& stats) override;
 
+  // Whether a run's result file could not be written (then named on stderr when the run ended).
+  bool lost_results() const;
+
  private:
   // mu_ held. The files of run `run_number`, begun at `start` if they are not yet.
   RunResults& For(int64_t run_number, absl::Time start);
 
   const ResultsOptions options_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unique_ptr<RunResults> run_;  // guarded by mu_
+  bool lost_results_ = false;        // guarded by mu_
 };
 
 }  // namespace loadgen

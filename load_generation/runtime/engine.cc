@@ -78,6 +78,12 @@ void Engine::Stop(std::optional<absl::Duration> stop_timeout) {
   });
 }
 
+void Engine::CutStop() {
+  asio::post(control_.io, [this] {
+    if (scheduler_) scheduler_->CutStop();
+  });
+}
+
 bool Engine::WaitUntilDone(absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(done_mu_);
   if (timeout == absl::InfiniteDuration()) {

@@ -48,6 +48,9 @@ class Engine {
   void Start(absl::Time start, absl::Time deadline = absl::InfiniteFuture());
   // Asks the run to end: users finish their task within `stop_timeout`, else the options' one.
   void Stop(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  // Asks the run to end now: users are cancelled, their requests in flight counted as cancelled
+  // at stop (a second signal).
+  void CutStop();
   // Waits until the run is over; false if `timeout` passed first.
   bool WaitUntilDone(absl::Duration timeout = absl::InfiniteDuration());
   bool done() const;

@@ -124,6 +124,12 @@ void Scheduler::Stop(std::optional<absl::Duration> stop_timeout) {
   timer_->Cancel();
 }
 
+void Scheduler::CutStop() {
+  Stop();
+  stop_timeout_ = absl::ZeroDuration();  // for users not yet told to stop
+  pool_.CutStops();                      // and those told already
+}
+
 absl::Status Scheduler::RequireRunning() const {
   if (!current_ || stop_requested_) {
     return absl::FailedPreconditionError("no phase is under way");

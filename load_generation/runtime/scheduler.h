@@ -46,6 +46,8 @@ class Scheduler {
   // Ends the run now: the phase under way is cut short and users stop, with `stop_timeout` (else
   // the pool's) to finish their task.
   void Stop(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  // Stops the run as Stop does, giving users no time: what they have in flight is cancelled.
+  void CutStop();
 
   // Starts phase `phase` of the current loop now; the phases after it follow on schedule.
   // InvalidArgument for a phase the config does not have, FailedPrecondition when no phase is

@@ -161,8 +161,16 @@ void UserPool::Resume() {
 void UserPool::StopUser(TypeState& type, absl::Duration timeout) {
   std::shared_ptr<User> user = std::move(type.active.back());
   type.active.pop_back();
-  ++type.stopping;
+  type.stopping.push_back(user);
   asio::post(user->executor(), [user, timeout] { user->RequestStop(timeout); });
+}
+
+void UserPool::CutStops() {
+  for (auto& type : types_) {
+    for (const auto& user : type->stopping) {
+      asio::post(user->executor(), [user] { user->RequestStop(absl::ZeroDuration()); });
+    }
+  }
 }
 
 void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user) {
@@ -171,7 +179,7 @@ void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>
     type->active.erase(it);  // ended without being stopped: the ramp replaces it
     if (!ramp_running_) StartRamp();
   } else {
-    --type->stopping;
+    std::erase(type->stopping, user);
   }
   --loop_users_[loop];
   if (--live_users_ == 0) idle_timer_->Cancel();
@@ -191,8 +199,8 @@ asio::awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeo
 std::vector<UserTypeCounts> UserPool::Counts() const {
   std::vector<UserTypeCounts> counts;
   for (const auto& type : types_) {
-    counts.push_back(
-        {type->name, type->target, static_cast<int>(type->active.size()), type->stopping});
+    counts.push_back({type->name, type->target, static_cast<int>(type->active.size()),
+                      static_cast<int>(type->stopping.size())});
   }
   return counts;
 }

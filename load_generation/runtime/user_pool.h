@@ -59,6 +59,9 @@ class UserPool {
   // Tells every user to stop at once, giving them `stop_timeout` (else the pool's) to finish
   // their task, and completes when all are gone. The pool can be given targets again afterwards.
   asio::awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  // Users told to stop are cancelled now instead of when their stop timeout runs out; the
+  // requests they have in flight are counted as cancelled at stop.
+  void CutStops();
   // Where users of types started from now on get their behaviour (after a config reload).
   void SetBehaviors(BehaviorSource behaviors) { behaviors_ = std::move(behaviors); }
 
@@ -79,8 +82,8 @@ class UserPool {
     std::string name;
     int target = 0;
     WaitRange wait;
-    std::vector<std::shared_ptr<User>> active;  // oldest first
-    int stopping = 0;
+    std::vector<std::shared_ptr<User>> active;    // oldest first
+    std::vector<std::shared_ptr<User>> stopping;  // told to stop, not yet done
   };
 
   TypeState& Type(absl::string_view name);

@@ -13,6 +13,7 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   row.duration = duration;
   row.requests = stats.requests;
   row.failures = stats.failures;
+  row.cancelled_at_stop = stats.cancelled_at_stop;
   const double seconds = absl::ToDoubleSeconds(duration);
   row.requests_per_s = seconds > 0 ? stats.requests / seconds : 0;
   row.median_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.5));

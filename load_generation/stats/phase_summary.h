@@ -37,6 +37,7 @@ struct PhaseRow {
   // Phase rows: the phase had no users (a cooldown). The total row: how many such rows it
   // covers, whose time counts in its duration and rate.
   int idle = 0;
+  int64_t cancelled_at_stop = 0;  // requests abandoned in flight when the run stopped
 };
 
 // A row per phase occurrence, then a total row over `total` and the whole time from the first

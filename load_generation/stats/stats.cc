@@ -18,6 +18,7 @@ void RequestStats::Merge(const RequestStats& other) {
   requests += other.requests;
   failures += other.failures;
   content_bytes += other.content_bytes;
+  cancelled_at_stop += other.cancelled_at_stop;
   latency_us.Merge(other.latency_us);
   first = std::min(first, other.first);
   last = std::max(last, other.last);
@@ -28,6 +29,10 @@ double RequestStats::AverageContentBytes() const {
 }
 
 void StatsTable::Record(const RequestSample& sample) {
+  if (sample.cancelled) {
+    ++cancelled_at_stop_;
+    return;
+  }
   StatsKeyView key{sample.method, sample.name, {}};
   auto it = entries_.find(key);
   if (it == entries_.end()) {
@@ -53,6 +58,7 @@ void StatsTable::Record(const RequestSample& sample) {
 }
 
 void StatsTable::Merge(const StatsTable& other) {
+  cancelled_at_stop_ += other.cancelled_at_stop_;
   for (const auto& [key, stats] : other.entries_) entries_[key].Merge(stats);
   for (const auto& [key, failure] : other.failures_) {
     FailureStats& mine = failures_[key];
@@ -65,6 +71,7 @@ void StatsTable::Merge(const StatsTable& other) {
 RequestStats StatsTable::Total() const {
   RequestStats total;
   for (const auto& [key, stats] : entries_) total.Merge(stats);
+  total.cancelled_at_stop = cancelled_at_stop_;
   return total;
 }
 

@@ -27,6 +27,8 @@ struct RequestSample {
   int64_t content_bytes = 0;
   absl::string_view error;  // empty for a success; else why it failed, e.g. "HTTP 503"
   absl::Time time;          // when it completed
+  // In flight when the stop timeout ran out, and abandoned: counted apart, not as a request.
+  bool cancelled = false;
 };
 
 // Figures of one (method, name), or of all together.
@@ -37,6 +39,8 @@ struct RequestStats {
   LatencyHistogram latency_us;  // every request's, failed ones included, as Locust does
   absl::Time first = absl::InfiniteFuture();
   absl::Time last = absl::InfinitePast();
+  // Requests abandoned in flight at the stop timeout; a table's Total() says, not its entries.
+  int64_t cancelled_at_stop = 0;
 
   void Record(const RequestSample& sample);
   void Merge(const RequestStats& other);
@@ -96,9 +100,10 @@ class StatsTable {
   std::vector<std::pair<StatsKey, const FailureStats*>> Failures() const&;
   void Entries() const&& = delete;
   void Failures() const&& = delete;
-  bool empty() const { return entries_.empty(); }
+  bool empty() const { return entries_.empty() && cancelled_at_stop_ == 0; }
 
  private:
+  int64_t cancelled_at_stop_ = 0;
   absl::flat_hash_map<StatsKey, RequestStats, StatsKeyHash, StatsKeyEq> entries_;
   absl::flat_hash_map<StatsKey, FailureStats, StatsKeyHash, StatsKeyEq> failures_;
 };
