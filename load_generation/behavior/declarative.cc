@@ -68,20 +68,7 @@ class DeclarativeBehavior : public UserBehavior {
 
   std::string Render(const Template& t, User& u,
                      std::vector<std::optional<std::string>>& drawn) const {
-    std::string out;
-    for (const Template::Piece& piece : t.pieces) {
-      if (piece.value < 0) {
-        out += piece.literal;
-        continue;
-      }
-      std::optional<std::string>& value = drawn[piece.value];
-      if (!value) {
-        value.emplace();
-        Draw(piece.value, u, *value);
-      }
-      out += *value;
-    }
-    return out;
+    return ExpandTemplate(t, drawn, [&](int index, std::string& out) { Draw(index, u, out); });
   }
 
   void Draw(int index, User& u, std::string& out) const {

@@ -24,6 +24,7 @@ namespace {
 constexpr int kDefaultStopTimeoutMs = 5000;
 constexpr int kDefaultRequestTimeoutMs = 10000;
 constexpr int kDefaultMaxResponseHeaderBytes = 64 << 10;
+constexpr int kDefaultMaxResponseBodyBytes = 64 << 20;
 constexpr int kDefaultConnectTimeoutMs = 5000;
 constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 constexpr int kMaxWaitMs = 24 * 3600 * 1000;
@@ -157,6 +158,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
     check.Add("max_response_header_bytes",
               absl::StrCat("must be in 1024..16777216, not ", config.max_response_header_bytes()));
   }
+  if (config.has_max_response_body_bytes() &&
+      (config.max_response_body_bytes() < 1024 || config.max_response_body_bytes() > (1 << 30))) {
+    check.Add("max_response_body_bytes",
+              absl::StrCat("must be in 1024..1073741824, not ", config.max_response_body_bytes()));
+  }
   if (config.has_connect_timeout_ms() && config.connect_timeout_ms() <= 0) {
     check.Add("connect_timeout_ms", absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
   }
@@ -232,6 +238,11 @@ absl::Duration StopTimeout(const LoadConfig& config) {
 int MaxResponseHeaderBytes(const LoadConfig& config) {
   return config.has_max_response_header_bytes() ? config.max_response_header_bytes()
                                                 : kDefaultMaxResponseHeaderBytes;
+}
+
+int MaxResponseBodyBytes(const LoadConfig& config) {
+  return config.has_max_response_body_bytes() ? config.max_response_body_bytes()
+                                              : kDefaultMaxResponseBodyBytes;
 }
 
 absl::Duration RequestTimeout(const LoadConfig& config) {

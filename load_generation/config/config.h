@@ -55,6 +55,7 @@ inline constexpr int kMaxUsers = 1000000;
 absl::Duration StopTimeout(const LoadConfig& config);
 absl::Duration RequestTimeout(const LoadConfig& config);
 int MaxResponseHeaderBytes(const LoadConfig& config);
+int MaxResponseBodyBytes(const LoadConfig& config);
 absl::Duration ConnectTimeout(const LoadConfig& config);
 // The phase's name for reports: its `name`, or "phase<index>".
 std::string PhaseName(const LoadConfig& config, int phase);

@@ -130,6 +130,19 @@ TEST(ValidateLoadConfig, ResponseHeaderLimit) {
   EXPECT_EQ(MaxResponseHeaderBytes(*config), 65536);
 }
 
+TEST(ValidateLoadConfig, ResponseBodyLimit) {
+  const std::string phase = Phase(std::string(kNormal) + " duration: 5");
+  EXPECT_THAT(
+      ValidationError("max_response_body_bytes: 1000 " + phase),
+      HasSubstr("load.pbtxt: max_response_body_bytes: must be in 1024..1073741824, not 1000"));
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(phase, "load.pbtxt");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(MaxResponseBodyBytes(*config), 64 << 20);
+  config = ParseLoadConfig("max_response_body_bytes: 4096 " + phase, "load.pbtxt");
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(MaxResponseBodyBytes(*config), 4096);
+}
+
 TEST(ValidateLoadConfig, NoPhases) {
   EXPECT_EQ(ValidationError(""), "load.pbtxt: phases: the config has no phases; add at least one");
 }

@@ -220,6 +220,21 @@ CompiledUserType CompileUserType(const proto::DeclarativeUserType& def, const Fi
 
 }  // namespace
 
+std::string ExpandTemplate(const Template& t, std::vector<std::optional<std::string>>& drawn,
+                           absl::FunctionRef<void(int index, std::string& out)> draw) {
+  std::string out;
+  for (const Template::Piece& piece : t.pieces) {
+    if (piece.value < 0) {
+      out += piece.literal;
+      continue;
+    }
+    std::optional<std::string>& value = drawn[piece.value];
+    if (!value) draw(piece.value, value.emplace());
+    out += *value;
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<std::shared_ptr<const CompiledUserType>>> CompileDeclaredTypes(
     const LoadConfig& config, absl::string_view filename, const FileRoot& files) {
   FieldErrors errors;

@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "load_generation/config/config.h"
@@ -27,6 +29,12 @@ struct Template {
   };
   std::vector<Piece> pieces;
 };
+
+// The text of `t`, each {{value}} replaced by what `draw(index, out)` appends for it. A value is
+// drawn once for all the templates expanded with the same `drawn` (one slot per value), so that
+// every {{name}} of one request shows the same value.
+std::string ExpandTemplate(const Template& t, std::vector<std::optional<std::string>>& drawn,
+                           absl::FunctionRef<void(int index, std::string& out)> draw);
 
 struct CompiledRequest {
   std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE or HEAD
