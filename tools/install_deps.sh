@@ -13,8 +13,8 @@ packages=(
   libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev grpc-proto
 )
 [ "${1:-}" = "--build" ] || packages+=(
-  # clang-format and clang-tidy for tools/lint.sh.
-  clang-format clang-tidy
+  # clang-format and clang-tidy for tools/lint.sh; clang with libFuzzer for the fuzz targets.
+  clang-format clang-tidy clang libfuzzer-14-dev libclang-rt-14-dev
   # Tests and tools that drive the real binaries.
   python3 python3-grpcio python3-protobuf curl procps
   # Report checks: promtool for /metrics, headless Chromium for the HTML report.

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Counts test cases of one `bazel test --test_summary=short` run and prints 'N passed, N failed'.
+"""Counts the test cases of `bazel test --test_summary=short` runs; prints 'N passed, N failed'.
 
-Reads Bazel's output (stdin) for each target's status, and that target's test.xml (gtest's, or
-the one Bazel writes for other tests) for its test cases. A target that failed to build or never
-ran counts as one failed case. Exit status 0 only when nothing failed.
+Usage: test_summary.py TESTLOGS LOG [TESTLOGS LOG ...], a pair per run (the fuzz run has its own
+output base). Reads each LOG (Bazel's output) for each target's status, and that target's
+test.xml under TESTLOGS (gtest's, or the one Bazel writes for other tests) for its test cases.
+A target that failed to build or never ran counts as one failed case. Exit status 0 only when
+nothing failed.
 """
 import os
 import re
@@ -28,10 +30,28 @@ def count_cases(xml_path):
 
 
 def main():
-    testlogs = sys.argv[1]
+    runs = list(zip(sys.argv[1::2], sys.argv[2::2]))
+    if not runs or len(sys.argv) % 2 == 0:
+        sys.exit("usage: test_summary.py TESTLOGS LOG [TESTLOGS LOG ...]")
     passed = failed = skipped = 0
     failed_targets = []
-    for line in sys.stdin:
+    for testlogs, log in runs:
+        with open(log) as lines:
+            counts, failures = summarise(testlogs, lines)
+        passed, failed, skipped = passed + counts[0], failed + counts[1], skipped + counts[2]
+        failed_targets += failures
+    for target in failed_targets:
+        print(f"failed: {target}")
+    line = f"{passed} passed, {failed} failed"
+    print(line + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed or passed + skipped == 0 else 0
+
+
+def summarise(testlogs, lines):
+    """The (passed, failed, skipped) cases of one run, and its failed targets."""
+    passed = failed = skipped = 0
+    failed_targets = []
+    for line in lines:
         match = STATUS.match(line.strip())
         if not match:
             continue
@@ -52,11 +72,7 @@ def main():
         passed, failed, skipped = passed + counts[0], failed + counts[1], skipped + counts[2]
         if counts[1]:
             failed_targets.append(f"{target} ({status.lower()})")
-    for target in failed_targets:
-        print(f"failed: {target}")
-    line = f"{passed} passed, {failed} failed"
-    print(line + (f", {skipped} skipped" if skipped else ""))
-    return 1 if failed or passed + skipped == 0 else 0
+    return (passed, failed, skipped), failed_targets
 
 
 if __name__ == "__main__":

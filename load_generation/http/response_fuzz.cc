@@ -34,7 +34,15 @@ void ReadResponses(boost::asio::const_buffer bytes) {
         break;
       }
     }
-    if (!error && !parser->is_done()) parser->put_eof(error);
+    if (!error && !parser->is_done()) {
+      // The connection ends here. With nothing of a response read, Beast's read says so as
+      // end_of_stream (put_eof requires that something was read).
+      if (parser->got_some()) {
+        parser->put_eof(error);
+      } else {
+        error = http::error::end_of_stream;
+      }
+    }
     if (error) {
       ClassifyExchangeError(error);
       return;
