@@ -11,6 +11,8 @@ packages=(
   bazel-bootstrap g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev grpc-proto
+  # The microbenchmarks, which the suite runs once as a smoke test.
+  libbenchmark-dev
 )
 [ "${1:-}" = "--build" ] || packages+=(
   # clang-format and clang-tidy for tools/lint.sh; clang with libFuzzer for the fuzz targets.
