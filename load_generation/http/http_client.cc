@@ -3,15 +3,15 @@
 #include <chrono>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/http/parser.hpp"
-#include "boost/beast/http/read.hpp"
-#include "boost/beast/http/write.hpp"
 #include "boost/beast/ssl.hpp"
 
 namespace loadgen {
@@ -42,12 +42,7 @@ HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettin
       stats_(stats),
       clock_(clock),
       resolver_(executor),
-      watchdog_(executor) {
-  request_.version(11);
-  request_.keep_alive(true);
-  request_.set(http::field::host, settings_.target.host_header);
-  request_.set(http::field::user_agent, settings_.user_agent);
-}
+      watchdog_(executor) {}
 
 HttpSession::~HttpSession() { Close(); }
 
@@ -125,7 +120,9 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
       std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
   timed_out_ = false;
   ArmWatchdog();
-  auto [write_error, written] = co_await http::async_write(stream, request_, kNoThrow);
+  // The request's bytes in one write; the response read into the connection's buffer and fed to
+  // Beast's parser directly (Beast's composed read adds layers of its own to every read).
+  auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(wire_), kNoThrow);
   error_code error = write_error;
   std::optional<http::response_parser<http::string_body>> parser;
   // Interim responses (1xx but 101) come before the one that answers the request.
@@ -136,10 +133,10 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   do {
     if (error) break;
     parser.emplace();
+    parser->eager(true);
     parser->header_limit(settings_.max_header_bytes);
     parser->body_limit(settings_.max_body_bytes);
-    auto [read_error, read] = co_await http::async_read(stream, buffer_, *parser, kNoThrow);
-    error = read_error;
+    error = co_await ReadResponse(stream, *parser);
   } while (!error && interim());
   watchdog_.cancel();
   if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
@@ -148,40 +145,62 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   co_return error_code();
 }
 
+template <typename Stream>
+asio::awaitable<error_code> HttpSession::ReadResponse(
+    Stream& stream, http::response_parser<http::string_body>& parser) {
+  constexpr size_t kReadSize = 16 << 10;
+  while (true) {
+    if (buffer_.size() > 0) {
+      error_code error;
+      buffer_.consume(parser.put(buffer_.data(), error));
+      if (parser.is_done()) co_return error_code();
+      if (error && error != http::error::need_more) co_return error;
+    }
+    auto [error, read] = co_await stream.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+    buffer_.commit(read);
+    if (error == asio::error::eof) {
+      // The server closed: the end of a body that runs until then, else a cut response.
+      if (!parser.got_some()) co_return error_code(http::error::end_of_stream);
+      error_code eof_error;
+      parser.put_eof(eof_error);
+      co_return eof_error;
+    }
+    if (error) co_return error;
+  }
+}
+
 void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std::string body,
                                  const RequestOptions& options) {
-  // Fields that never change (Host, User-Agent) were set once; only what differs is updated,
-  // since Beast allocates for every field it sets.
-  path_.assign(settings_.target.base_path);
-  path_.append(path.data(), path.size());
-  if (path_.empty()) path_ = "/";
-  request_.method(method);
-  request_.target(path_);
-  if (cookie_version_ != cookies_.version()) {
-    cookie_version_ = cookies_.version();
-    if (cookies_.header().empty()) {
-      request_.erase(http::field::cookie);
-    } else {
-      request_.set(http::field::cookie, BeastView(cookies_.header()));
+  // The request is written out here, into a buffer kept from request to request: no field
+  // container, no serializer, nothing allocated once the buffer has grown to its size.
+  auto overridden = [&](absl::string_view name) {
+    for (const HttpHeader& h : options.headers) {
+      if (absl::EqualsIgnoreCase(h.name, name)) return true;
     }
-  }
+    return false;
+  };
+  auto field = [this](absl::string_view name, absl::string_view value) {
+    absl::StrAppend(&wire_, name, ": ", value, "\r\n");
+  };
+  wire_.clear();
+  absl::string_view target_path = path;
+  if (settings_.target.base_path.empty() && path.empty()) target_path = "/";
+  absl::StrAppend(&wire_, View(http::to_string(method)), " ", settings_.target.base_path,
+                  target_path, " HTTP/1.1\r\n");
+  if (!overridden("Host")) field("Host", settings_.target.host_header);
+  if (!overridden("User-Agent")) field("User-Agent", settings_.user_agent);
+  if (!cookies_.header().empty() && !overridden("Cookie")) field("Cookie", cookies_.header());
   absl::string_view content_type = options.content_type;
   if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
-  if (View(request_[http::field::content_type]) != content_type) {
-    if (content_type.empty()) {
-      request_.erase(http::field::content_type);
-    } else {
-      request_.set(http::field::content_type, BeastView(content_type));
-    }
+  if (!content_type.empty() && !overridden("Content-Type")) field("Content-Type", content_type);
+  for (const HttpHeader& h : options.headers) field(h.name, h.value);
+  // As HTTP says: a length for a body, and for the methods that expect one even when empty.
+  if (!body.empty() || method == http::verb::post || method == http::verb::put ||
+      method == http::verb::patch) {
+    absl::StrAppend(&wire_, "Content-Length: ", body.size(), "\r\n");
   }
-  for (const std::string& name : extra_headers_) request_.erase(name);
-  extra_headers_.clear();
-  for (const HttpHeader& h : options.headers) {
-    request_.set(BeastView(h.name), BeastView(h.value));
-    extra_headers_.emplace_back(h.name);
-  }
-  request_.body() = std::move(body);
-  request_.prepare_payload();
+  wire_ += "\r\n";
+  wire_ += body;
 }
 
 void HttpSession::StoreCookies() {

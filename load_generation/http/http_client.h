@@ -21,6 +21,7 @@
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/message.hpp"
+#include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
@@ -119,6 +120,10 @@ class HttpSession {
   // Sends the request and reads its response, past interim (1xx) ones. Leftover bytes after it
   // (a body on a 204 or 304, say) are not the answer to anything: `stray_bytes_` says so.
   asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
+  // Reads one response into `parser`, from what the buffer holds and then from `stream`.
+  template <typename Stream>
+  asio::awaitable<boost::system::error_code> ReadResponse(
+      Stream& stream, http::response_parser<http::string_body>& parser);
   void Close();
   // Times the exchange in flight out at deadline_.
   void ArmWatchdog();
@@ -139,12 +144,9 @@ class HttpSession {
   bool connected_ = false;
   bool cancelled_ = false;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
+  std::string wire_;  // the request in flight, as sent
   http::response<http::string_body> response_;
-  std::string path_;  // base path + request path
   CookieJar cookies_;
-  uint64_t cookie_version_ = 0;             // of the cookies in request_'s Cookie header
-  std::vector<std::string> extra_headers_;  // set for the last request only
   std::string error_text_;
   int64_t connections_opened_ = 0;
   // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
