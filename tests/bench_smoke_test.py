@@ -21,7 +21,7 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         out = run.stdout
         for title in ("### 1. Throughput", "### 2. Users per core", "### 3. Accuracy",
-                      "### 4. Phase timing"):
+                      "### 3b. Latency floor", "### 4. Phase timing"):
             self.assertIn(title, out)
         for tool in ("| loadgen |", "| wrk |", "| Locust |"):
             self.assertIn(tool, out)

@@ -50,6 +50,11 @@ void HttpServer::Record(const ServerRequest& request) {
   recorded_.push_back(request);
 }
 
+LatencyHistogram HttpServer::AnswerLateness() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lateness_;
+}
+
 template <typename Stream>
 asio::awaitable<void> HttpServer::Serve(Stream& stream, int64_t connection) {
   boost::beast::flat_buffer buffer;
@@ -72,6 +77,9 @@ asio::awaitable<void> HttpServer::Serve(Stream& stream, int64_t connection) {
     if (answer.delay > absl::ZeroDuration()) {
       timer.expires_after(absl::ToChronoNanoseconds(answer.delay));
       co_await timer.async_wait(kNoThrow);
+      const auto late = std::chrono::steady_clock::now() - timer.expiry();
+      std::lock_guard<std::mutex> lock(mu_);
+      lateness_.Record(std::chrono::duration_cast<std::chrono::microseconds>(late).count());
     }
     if (answer.raw) {
       co_await asio::async_write(stream, asio::buffer(*answer.raw), kNoThrow);

@@ -17,6 +17,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
+#include "load_generation/stats/histogram.h"
 
 namespace loadgen {
 
@@ -57,6 +58,9 @@ class HttpServer {
     return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
   }
   int64_t requests() const { return request_count_.load(); }
+  // How late the server's own delays ended (its timer fired) after they were due, in
+  // microseconds: the target's share of the latency a client sees beyond the delay.
+  LatencyHistogram AnswerLateness() const;
   int64_t connections() const { return connection_count_.load(); }
   // The requests received so far, in order of arrival; clears the record.
   std::vector<ServerRequest> TakeRequests();
@@ -75,8 +79,9 @@ class HttpServer {
   int port_ = 0;
   std::atomic<int64_t> request_count_{0};
   std::atomic<int64_t> connection_count_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::vector<ServerRequest> recorded_;  // guarded by mu_
+  LatencyHistogram lateness_;            // guarded by mu_
   std::vector<std::thread> threads_;
 };
 

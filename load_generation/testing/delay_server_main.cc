@@ -1,6 +1,7 @@
 // A target for tests and benchmarks: answers every request after a fixed delay.
 // Prints "listening on PORT" once it accepts connections, and "served N requests" when it ends
-// on SIGTERM or SIGINT.
+// on SIGTERM or SIGINT, then how late its delays ended (its own share of the latency clients
+// see).
 #include <pthread.h>
 #include <signal.h>
 
@@ -37,5 +38,11 @@ int main(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   std::printf("served %lld requests\n", static_cast<long long>(server.requests()));
+  // The server's own share of the latency beyond the delay: how late its timers fired.
+  if (const loadgen::LatencyHistogram late = server.AnswerLateness(); late.Count() > 0) {
+    std::printf("answer lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                late.ValueAtQuantile(0.5) / 1000.0, late.ValueAtQuantile(0.99) / 1000.0,
+                late.Max() / 1000.0);
+  }
   return 0;
 }
