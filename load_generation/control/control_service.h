@@ -1,7 +1,6 @@
 #ifndef LOAD_GENERATION_CONTROL_CONTROL_SERVICE_H_
 #define LOAD_GENERATION_CONTROL_CONTROL_SERVICE_H_
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
