@@ -2,6 +2,8 @@
 // to an in-process server. Waits are for states (Eventually), never for speed.
 #include "load_generation/control/control_service.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -351,6 +353,16 @@ TEST_F(ControlServiceTest, ControlCallsReadFilesOnlyInTheConfigDirectory) {
     EXPECT_THAT(refused.error_message(), HasSubstr("outside the config directory")) << path;
     EXPECT_THAT(refused.error_message(), Not(HasSubstr("root:"))) << path;
   }
+  // A FIFO is refused at once, never waited on (a handler thread blocked on one once kept
+  // SIGTERM from ending the daemon).
+  const std::string fifo = ConfigDir() + "/pipe.pbtxt";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  reload.mutable_config()->set_path("pipe.pbtxt");
+  grpc::Status pipe = Call(&Stub::ReloadConfig, reload);
+  EXPECT_EQ(pipe.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(pipe.error_message(), HasSubstr("is a FIFO, not a regular file"));
+
   reload.mutable_config()->set_path("not_a_config.txt");
   grpc::Status unparsable = Call(&Stub::ReloadConfig, reload);
   EXPECT_EQ(unparsable.error_code(), StatusCode::INVALID_ARGUMENT);
