@@ -41,7 +41,6 @@ void CookieJar::Store(absl::string_view set_cookie) {
     if (!header_.empty()) header_.append("; ");
     absl::StrAppend(&header_, n, "=", v);
   }
-  ++version_;
 }
 
 }  // namespace loadgen

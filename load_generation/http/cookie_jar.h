@@ -1,7 +1,6 @@
 #ifndef LOAD_GENERATION_HTTP_COOKIE_JAR_H_
 #define LOAD_GENERATION_HTTP_COOKIE_JAR_H_
 
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,13 +21,10 @@ class CookieJar {
   const std::string& header() const { return header_; }
   // The cookies as (name, value), in the order they were first set.
   const std::vector<std::pair<std::string, std::string>>& cookies() const { return cookies_; }
-  // Changes whenever the cookies do, so a request updates its Cookie header only then.
-  uint64_t version() const { return version_; }
 
  private:
   std::vector<std::pair<std::string, std::string>> cookies_;
   std::string header_;
-  uint64_t version_ = 0;
 };
 
 }  // namespace loadgen

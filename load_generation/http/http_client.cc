@@ -169,7 +169,7 @@ asio::awaitable<error_code> HttpSession::ReadResponse(
   }
 }
 
-void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std::string body,
+void HttpSession::PrepareRequest(http::verb method, absl::string_view path, absl::string_view body,
                                  const RequestOptions& options) {
   // The request is written out here, into a buffer kept from request to request: no field
   // container, no serializer, nothing allocated once the buffer has grown to its size.
@@ -193,14 +193,17 @@ void HttpSession::PrepareRequest(http::verb method, absl::string_view path, std:
   absl::string_view content_type = options.content_type;
   if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
   if (!content_type.empty() && !overridden("Content-Type")) field("Content-Type", content_type);
-  for (const HttpHeader& h : options.headers) field(h.name, h.value);
-  // As HTTP says: a length for a body, and for the methods that expect one even when empty.
+  for (const HttpHeader& h : options.headers) {
+    if (!absl::EqualsIgnoreCase(h.name, "Content-Length")) field(h.name, h.value);
+  }
+  // As HTTP says: a length for a body (the body's own, whatever a header said), and for the
+  // methods that expect one even when empty.
   if (!body.empty() || method == http::verb::post || method == http::verb::put ||
       method == http::verb::patch) {
     absl::StrAppend(&wire_, "Content-Length: ", body.size(), "\r\n");
   }
   wire_ += "\r\n";
-  wire_ += body;
+  wire_.append(body.data(), body.size());
 }
 
 void HttpSession::StoreCookies() {
@@ -263,7 +266,7 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
     co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
   }
-  PrepareRequest(method, path, std::move(body), options);
+  PrepareRequest(method, path, body, options);
 
   for (int attempt = 0;; ++attempt) {
     // A response that could have no body (204, 304) may still get one a moment later, which

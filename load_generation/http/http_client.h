@@ -128,7 +128,8 @@ class HttpSession {
   // Times the exchange in flight out at deadline_.
   void ArmWatchdog();
   void StoreCookies();
-  void PrepareRequest(http::verb method, absl::string_view path, std::string body,
+  // Writes the request into wire_.
+  void PrepareRequest(http::verb method, absl::string_view path, absl::string_view body,
                       const RequestOptions& options);
   HttpResponse Finish(HttpError error, std::string text,
                       std::chrono::steady_clock::time_point start, absl::string_view method,

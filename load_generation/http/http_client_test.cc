@@ -133,6 +133,29 @@ TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
   EXPECT_EQ(requests[0].headers["content-length"], "48");
 }
 
+TEST_F(HttpSessionTest, HeadersGivenReplaceTheDefaultsButNotTheBodysLength) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{}; });
+  StartSession(server.url());
+  const std::vector<HttpHeader> headers = {{"User-Agent", "custom/2"},
+                                           {"Content-Type", "application/json"},
+                                           {"Content-Length", "99"},
+                                           {"X-Trace", "t1"}};
+  Run([&]() -> asio::awaitable<void> {
+    co_await session_->Post("/api", "{\"a\":1}", {.headers = headers});
+    co_await session_->Get("/");
+  }());
+  std::vector<ServerRequest> requests = server.TakeRequests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].headers["user-agent"], "custom/2");
+  EXPECT_EQ(requests[0].headers["content-type"], "application/json");
+  EXPECT_EQ(requests[0].headers["content-length"], "7") << "the body's own length";
+  EXPECT_EQ(requests[0].headers["x-trace"], "t1");
+  EXPECT_EQ(requests[0].body, "{\"a\":1}");
+  EXPECT_EQ(requests[1].headers["user-agent"], "loadgen/1.0") << "for that request only";
+  EXPECT_EQ(requests[1].headers.count("x-trace"), 0u);
+  EXPECT_EQ(requests[1].headers.count("content-length"), 0u) << "a GET without a body";
+}
+
 TEST_F(HttpSessionTest, StatusFromFourHundredIsAFailureUnlessTheCheckSaysOtherwise) {
   HttpServer server([](const ServerRequest& r) {
     return ServerResponse{.status = r.target == "/missing" ? 404 : 200,
