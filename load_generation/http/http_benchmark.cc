@@ -59,9 +59,8 @@ BENCHMARK(BM_SerializeRequest);
 void BM_ParseResponse(benchmark::State& state) {
   const HttpSettings limits;
   for (auto _ : state) {
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(limits.max_header_bytes);
-    parser.body_limit(limits.max_body_bytes);
+    ResponseParser parser;
+    LimitResponseParser(parser, limits);
     boost::beast::error_code error;
     parser.put(boost::asio::buffer(kResponse, sizeof kResponse - 1), error);
     benchmark::DoNotOptimize(parser.is_done());

@@ -35,6 +35,25 @@ absl::string_view HttpResponse::header(absl::string_view name) const {
   return it == message_->end() ? absl::string_view() : View(it->value());
 }
 
+void LimitResponseParser(ResponseParser& parser, const HttpSettings& settings) {
+  parser.eager(true);
+  parser.header_limit(settings.max_header_bytes);
+  parser.body_limit(settings.max_body_bytes);
+}
+
+bool IsInterim(const ResponseParser& parser) {
+  const int status = parser.get().result_int();
+  return status >= 100 && status < 200 && status != 101;
+}
+
+error_code EndOfInput(ResponseParser& parser) {
+  // Nothing read: the server closed without answering (put_eof requires that something was).
+  if (!parser.got_some()) return http::error::end_of_stream;
+  error_code error;
+  parser.put_eof(error);
+  return error;
+}
+
 HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
     : executor_(executor),
@@ -124,20 +143,12 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   // Beast's parser directly (Beast's composed read adds layers of its own to every read).
   auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(wire_), kNoThrow);
   error_code error = write_error;
-  std::optional<http::response_parser<http::string_body>> parser;
-  // Interim responses (1xx but 101) come before the one that answers the request.
-  auto interim = [&] {
-    const int status = parser->get().result_int();
-    return status >= 100 && status < 200 && status != 101;
-  };
+  std::optional<ResponseParser> parser;
   do {
     if (error) break;
-    parser.emplace();
-    parser->eager(true);
-    parser->header_limit(settings_.max_header_bytes);
-    parser->body_limit(settings_.max_body_bytes);
+    LimitResponseParser(parser.emplace(), settings_);
     error = co_await ReadResponse(stream, *parser);
-  } while (!error && interim());
+  } while (!error && IsInterim(*parser));
   watchdog_.cancel();
   if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
   response_ = parser->release();
@@ -146,8 +157,7 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
 }
 
 template <typename Stream>
-asio::awaitable<error_code> HttpSession::ReadResponse(
-    Stream& stream, http::response_parser<http::string_body>& parser) {
+asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponseParser& parser) {
   constexpr size_t kReadSize = 16 << 10;
   while (true) {
     if (buffer_.size() > 0) {
@@ -158,13 +168,7 @@ asio::awaitable<error_code> HttpSession::ReadResponse(
     }
     auto [error, read] = co_await stream.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
     buffer_.commit(read);
-    if (error == asio::error::eof) {
-      // The server closed: the end of a body that runs until then, else a cut response.
-      if (!parser.got_some()) co_return error_code(http::error::end_of_stream);
-      error_code eof_error;
-      parser.put_eof(eof_error);
-      co_return eof_error;
-    }
+    if (error == asio::error::eof) co_return EndOfInput(parser);
     if (error) co_return error;
   }
 }

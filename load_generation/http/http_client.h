@@ -49,6 +49,17 @@ struct HttpSettings {
   std::string user_agent = "loadgen/1.0";
 };
 
+// A response as the client reads it.
+using ResponseParser = http::response_parser<http::string_body>;
+// Sets up a parser for one response: eager, within `settings`' header and body limits.
+void LimitResponseParser(ResponseParser& parser, const HttpSettings& settings);
+// Whether the parsed response is an interim one (1xx but 101), which comes before the response
+// that answers a request.
+bool IsInterim(const ResponseParser& parser);
+// Ends the parser's input where the connection ended: a body that runs until then is complete,
+// a cut response is an error, and no response at all is end_of_stream.
+boost::system::error_code EndOfInput(ResponseParser& parser);
+
 class HttpSession;
 
 // A response, or why there is none. Views into the session: valid until its next request.
@@ -122,8 +133,7 @@ class HttpSession {
   asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
   // Reads one response into `parser`, from what the buffer holds and then from `stream`.
   template <typename Stream>
-  asio::awaitable<boost::system::error_code> ReadResponse(
-      Stream& stream, http::response_parser<http::string_body>& parser);
+  asio::awaitable<boost::system::error_code> ReadResponse(Stream& stream, ResponseParser& parser);
   void Close();
   // Times the exchange in flight out at deadline_.
   void ArmWatchdog();

@@ -1,6 +1,7 @@
-// Fuzzes what the HTTP client does with the bytes a target sends back: Beast's response parser
-// under the client's limits (HttpSettings' defaults), read past interim responses as Exchange
-// does, the classification of a parse error, and the cookie jar on every Set-Cookie.
+// Fuzzes what the HTTP client does with the bytes a target sends back: the parser as the client
+// sets it up (LimitResponseParser, HttpSettings' defaults), interim responses read past, the
+// connection's end (EndOfInput), the classification of an error, and the cookie jar on every
+// Set-Cookie.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,31 +19,22 @@ namespace {
 void ReadResponses(boost::asio::const_buffer bytes) {
   const HttpSettings limits;
   CookieJar cookies;
-  std::optional<http::response_parser<http::string_body>> parser;
+  std::optional<ResponseParser> parser;
   do {
-    parser.emplace();
-    parser->header_limit(limits.max_header_bytes);
-    parser->body_limit(limits.max_body_bytes);
+    LimitResponseParser(parser.emplace(), limits);
     boost::beast::error_code error;
     while (bytes.size() > 0 && !parser->is_done()) {
       const size_t used = parser->put(bytes, error);
       bytes += used;
+      // After need_more Beast wants the same bytes again only with more behind them, as the
+      // client's read gives it; here no more come: the input ends.
       if (error == http::error::need_more) {
         error = {};
-        if (used == 0) break;
-      } else if (error) {
         break;
       }
+      if (error) break;
     }
-    if (!error && !parser->is_done()) {
-      // The connection ends here. With nothing of a response read, Beast's read says so as
-      // end_of_stream (put_eof requires that something was read).
-      if (parser->got_some()) {
-        parser->put_eof(error);
-      } else {
-        error = http::error::end_of_stream;
-      }
-    }
+    if (!error && !parser->is_done()) error = EndOfInput(*parser);  // the input ends here
     if (error) {
       ClassifyExchangeError(error);
       return;
@@ -53,8 +45,7 @@ void ReadResponses(boost::asio::const_buffer bytes) {
       cookies.Store(absl::string_view(it->value().data(), it->value().size()));
     }
     cookies.header();
-  } while (parser->get().result_int() >= 100 && parser->get().result_int() < 200 &&
-           parser->get().result_int() != 101);
+  } while (IsInterim(*parser));
 }
 
 }  // namespace
