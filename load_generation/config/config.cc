@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "absl/container/flat_hash_set.h"
@@ -28,6 +29,64 @@ constexpr int kDefaultMaxResponseBodyBytes = 64 << 20;
 constexpr int kDefaultConnectTimeoutMs = 5000;
 constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 constexpr int kMaxWaitMs = 24 * 3600 * 1000;
+constexpr int kDefaultMaxStartDelayMs = 10000;
+constexpr int kMaxStartDelayMs = 3600 * 1000;
+
+// The rules of an open phase: a rate, a distribution with what it needs, no closed-phase users.
+void CheckOpenPhase(const PhaseConfig& phase, const std::string& path, FieldErrors& check) {
+  const auto field = [&](absl::string_view name) { return absl::StrCat(path, ".", name); };
+  const double rate = phase.arrival_rate_per_s();
+  if (!(rate > 0 && rate <= kMaxArrivalRate)) {
+    check.Add(field("arrival_rate_per_s"), absl::StrCat("must be in (0, 1000000], not ", rate));
+  }
+  if (phase.has_end_arrival_rate_per_s()) {
+    const double end = phase.end_arrival_rate_per_s();
+    if (!(end >= 0 && end <= kMaxArrivalRate)) {
+      check.Add(field("end_arrival_rate_per_s"),
+                absl::StrCat("must be in [0, 1000000], not ", end));
+    }
+  }
+  if (phase.num_users() != 0) {
+    check.Add(field("num_users"),
+              "does not apply in an open phase (arrival_rate_per_s is set); bound the busy users "
+              "with max_users instead");
+  }
+  const double stddev = phase.arrival_stddev_ms();
+  if (phase.arrival_distribution() == PhaseConfig::NORMAL) {
+    if (!(stddev > 0 && stddev <= kMaxWaitMs)) {
+      check.Add(field("arrival_stddev_ms"),
+                absl::StrCat("a NORMAL arrival_distribution needs it in (0, ", kMaxWaitMs,
+                             "], not ", stddev));
+    }
+  } else if (stddev != 0) {
+    check.Add(field("arrival_stddev_ms"),
+              absl::StrCat("applies only to a NORMAL arrival_distribution, not ",
+                           PhaseConfig::ArrivalDistribution_Name(phase.arrival_distribution())));
+  }
+  if (phase.max_users() < 0 || phase.max_users() > kMaxUsers) {
+    check.Add(field("max_users"),
+              absl::StrCat("must be in 1..", kMaxUsers, ", not ", phase.max_users()));
+  }
+  if (phase.has_max_start_delay_ms() &&
+      (phase.max_start_delay_ms() < 0 || phase.max_start_delay_ms() > kMaxStartDelayMs)) {
+    check.Add(field("max_start_delay_ms"), absl::StrCat("must be in 0..", kMaxStartDelayMs,
+                                                        ", not ", phase.max_start_delay_ms()));
+  }
+}
+
+// Open-phase fields in a closed phase: a mistake, probably a missing arrival_rate_per_s.
+void CheckClosedOnlyFields(const PhaseConfig& phase, const std::string& path, FieldErrors& check) {
+  std::vector<std::string> set;
+  if (phase.has_end_arrival_rate_per_s()) set.push_back("end_arrival_rate_per_s");
+  if (phase.arrival_distribution() != PhaseConfig::FIXED) set.push_back("arrival_distribution");
+  if (phase.arrival_stddev_ms() != 0) set.push_back("arrival_stddev_ms");
+  if (phase.max_users() != 0) set.push_back("max_users");
+  if (phase.has_max_start_delay_ms()) set.push_back("max_start_delay_ms");
+  if (!set.empty()) {
+    check.Add(path, absl::StrCat(absl::StrJoin(set, ", "),
+                                 " apply only to an open phase; set arrival_rate_per_s"));
+  }
+}
 
 // Keeps the parser's first error with its position, 1-based as editors show it.
 class FirstError : public google::protobuf::io::ErrorCollector {
@@ -180,7 +239,10 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
       check.Add(path,
                 absl::StrCat("num_users must be in 0..", kMaxUsers, ", not ", phase.num_users()));
     }
-    if (phase.num_users() > 0 && phase.hatch_rate_per_s() <= 0) {
+    const bool open = IsOpen(phase);
+    if (open) CheckOpenPhase(phase, path, check);
+    if (!open) CheckClosedOnlyFields(phase, path, check);
+    if (phase.num_users() > 0 && phase.hatch_rate_per_s() <= 0 && !open) {
       check.Add(path, absl::StrCat("hatch_rate_per_s must be > 0 when num_users > 0, not ",
                                    phase.hatch_rate_per_s()));
     }
@@ -188,7 +250,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
       check.Add(path,
                 absl::StrCat("hatch_rate_per_s must be >= 0, not ", phase.hatch_rate_per_s()));
     }
-    if (phase.user_types().empty() && phase.num_users() > 0) {
+    if (phase.user_types().empty() && open) {
+      check.Add(path,
+                "an open phase (arrival_rate_per_s is set) needs user_types to serve its "
+                "arrivals; add at least one");
+    } else if (phase.user_types().empty() && phase.num_users() > 0) {
       check.Add(path,
                 "the phase has num_users but no user_types; add at least one (a phase "
                 "with num_users: 0 and no user types is an idle one, a cooldown)");
@@ -225,9 +291,32 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
         check.Add(type_path, absl::StrCat("min_wait_ms ", type.min_wait_ms(), " > max_wait_ms ",
                                           type.max_wait_ms()));
       }
+      if (open && (type.min_wait_ms() != 0 || type.max_wait_ms() != 0)) {
+        check.Add(type_path,
+                  "min_wait_ms and max_wait_ms do not apply in an open phase (arrival_rate_per_s "
+                  "is set): an arrival runs one task, with no pause; remove them");
+      }
     }
   }
   return check.ToStatus(filename);
+}
+
+bool IsOpen(const PhaseConfig& phase) { return phase.arrival_rate_per_s() != 0; }
+
+double PeakArrivalRate(const PhaseConfig& phase) {
+  return std::max(phase.arrival_rate_per_s(),
+                  phase.has_end_arrival_rate_per_s() ? phase.end_arrival_rate_per_s() : 0.0);
+}
+
+int MaxBusyUsers(const PhaseConfig& phase) {
+  if (phase.max_users() > 0) return phase.max_users();
+  const double users = std::ceil(PeakArrivalRate(phase) * 2);
+  return static_cast<int>(std::clamp(users, 10.0, 10000.0));
+}
+
+absl::Duration MaxStartDelay(const PhaseConfig& phase) {
+  return absl::Milliseconds(phase.has_max_start_delay_ms() ? phase.max_start_delay_ms()
+                                                           : kDefaultMaxStartDelayMs);
 }
 
 absl::Duration StopTimeout(const LoadConfig& config) {

@@ -51,7 +51,19 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
 // The most users a phase, or an override of its user count, may ask for.
 inline constexpr int kMaxUsers = 1000000;
 
+// The highest arrival rate an open phase may ask for, per second.
+inline constexpr double kMaxArrivalRate = 1e6;
+
+// Whether a phase is open (sets arrival_rate_per_s): tasks start at a rate, not after pauses.
+bool IsOpen(const PhaseConfig& phase);
+// The highest rate an open phase asks for, at its start or its end.
+double PeakArrivalRate(const PhaseConfig& phase);
+
 // Settings with their defaults applied.
+// How many users an open phase may keep busy at once, all shards together.
+int MaxBusyUsers(const PhaseConfig& phase);
+// How long an arrival of an open phase may wait for a user before it is dropped.
+absl::Duration MaxStartDelay(const PhaseConfig& phase);
 absl::Duration StopTimeout(const LoadConfig& config);
 absl::Duration RequestTimeout(const LoadConfig& config);
 int MaxResponseHeaderBytes(const LoadConfig& config);

@@ -177,6 +177,57 @@ TEST(ValidateLoadConfig, HatchRateNeededWhenThereAreUsers) {
               HasSubstr("phases[0]: hatch_rate_per_s must be > 0 when num_users > 0, not 0"));
 }
 
+TEST(ValidateLoadConfig, OpenPhases) {
+  const std::string open = std::string(kNormal) + " duration: 5 arrival_rate_per_s: 100 ";
+  absl::StatusOr<LoadConfig> config = ParseLoadConfig(
+      Phase(open + "end_arrival_rate_per_s: 0 arrival_distribution: NORMAL "
+                   "arrival_stddev_ms: 2.5 max_users: 7 max_start_delay_ms: 0") +
+          Phase(open + "arrival_distribution: EXPONENTIAL") +
+          Phase(std::string(kNormal) + " duration: 5 num_users: 3 hatch_rate_per_s: 1"),
+      "load.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "app", {"Normal"}).ok());
+  EXPECT_TRUE(IsOpen(config->phases(0)));
+  EXPECT_FALSE(IsOpen(config->phases(2)));
+  EXPECT_EQ(MaxBusyUsers(config->phases(0)), 7);
+  EXPECT_EQ(MaxBusyUsers(config->phases(1)), 200);  // 100/s for 2 s
+  EXPECT_EQ(MaxStartDelay(config->phases(0)), absl::ZeroDuration());
+  EXPECT_EQ(MaxStartDelay(config->phases(1)), absl::Seconds(10));
+}
+
+TEST(ValidateLoadConfig, OpenPhaseContradictions) {
+  const std::string normal = std::string(kNormal) + " duration: 5 ";
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: -5")),
+              HasSubstr("phases[0].arrival_rate_per_s: must be in (0, 1000000], not -5"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: nan")),
+              HasSubstr("phases[0].arrival_rate_per_s: must be in (0, 1000000], not nan"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 end_arrival_rate_per_s: -1")),
+              HasSubstr("phases[0].end_arrival_rate_per_s: must be in [0, 1000000], not -1"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 arrival_distribution: NORMAL")),
+              HasSubstr("phases[0].arrival_stddev_ms: a NORMAL arrival_distribution needs it in "
+                        "(0, 86400000], not 0"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 arrival_stddev_ms: 3")),
+              HasSubstr("phases[0].arrival_stddev_ms: applies only to a NORMAL "
+                        "arrival_distribution, not FIXED"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 num_users: 10")),
+              HasSubstr("phases[0].num_users: does not apply in an open phase"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 max_users: -1")),
+              HasSubstr("phases[0].max_users: must be in 1..1000000, not -1"));
+  EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 max_start_delay_ms: -1")),
+              HasSubstr("phases[0].max_start_delay_ms: must be in 0..3600000, not -1"));
+  EXPECT_THAT(
+      ValidationError(Phase("user_types { name: \"Normal\" ratio: 1 max_wait_ms: 10 } "
+                            "duration: 5 arrival_rate_per_s: 5")),
+      HasSubstr("phases[0].user_types[0]: min_wait_ms and max_wait_ms do not apply in an open "
+                "phase"));
+  EXPECT_THAT(ValidationError(Phase("duration: 5 arrival_rate_per_s: 5")),
+              HasSubstr("phases[0]: an open phase (arrival_rate_per_s is set) needs user_types"));
+  EXPECT_THAT(ValidationError(Phase(normal + "num_users: 1 hatch_rate_per_s: 1 max_users: 4 "
+                                             "arrival_distribution: EXPONENTIAL")),
+              HasSubstr("phases[0]: arrival_distribution, max_users apply only to an open phase; "
+                        "set arrival_rate_per_s"));
+}
+
 TEST(ValidateLoadConfig, RatioMustBePositive) {
   EXPECT_THAT(ValidationError(Phase("user_types { name: \"Normal\" ratio: 0 } duration: 5")),
               HasSubstr("load.pbtxt: phases[0].user_types[0]: ratio must be > 0, not 0"));
