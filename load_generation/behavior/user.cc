@@ -1,6 +1,7 @@
 #include "load_generation/behavior/user.h"
 
 #include <exception>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/co_spawn.hpp"
@@ -20,7 +21,8 @@ uint64_t UserSeed(uint64_t run_seed, int64_t id) {
 
 User::User(Options options, std::unique_ptr<UserBehavior> behavior,
            std::unique_ptr<HttpSession> session, Clock& clock,
-           const asio::any_io_executor& executor, const WaitRange& wait, StatsShard& stats)
+           const asio::any_io_executor& executor, const WaitRange& wait, StatsShard& stats,
+           ArrivalSource* arrivals)
     : options_(std::move(options)),
       behavior_(std::move(behavior)),
       session_(std::move(session)),
@@ -28,6 +30,8 @@ User::User(Options options, std::unique_ptr<UserBehavior> behavior,
       executor_(executor),
       wait_(wait),
       stats_(stats),
+      arrivals_(arrivals),
+      first_ready_(options_.made_for_arrivals),
       wait_timer_(clock.MakeTimer(executor)),
       stop_timer_(clock.MakeTimer(executor)),
       rng_(options_.seed) {}
@@ -57,36 +61,75 @@ asio::awaitable<void> User::Run() {
     const TaskTable tasks = behavior_->Tasks();
     state_ = State::kInTask;
     co_await RunGuarded(behavior_->OnStart(*this), "on_start");
+    bool served = false;  // the last task was an arrival's
     while (!stop_requested_) {
       if (tasks.empty()) {  // nothing to do but wait to be stopped
         state_ = State::kWaiting;
         co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
         continue;
       }
+      std::optional<absl::Time> intended;  // of the arrival this task serves, in an open phase
+      if (arrivals_ && wait_.open()) {
+        intended = co_await AwaitArrival(served);
+        served = false;
+        if (!intended) continue;  // released (the phase is closed now) or told to stop
+      }
       const WeightedTask& task = tasks.Pick(rng_);
       state_ = State::kInTask;
+      if (intended) session_->SetStartDelay(clock_.Now() - *intended);
       co_await RunGuarded(task.run(*this), task.name);
+      session_->SetStartDelay(std::nullopt);
       ++tasks_completed_;
+      served = intended.has_value();
       if (stop_requested_) break;
-      const auto [min_ms, max_ms] = wait_.Get();
-      state_ = State::kWaiting;
-      if (const int64_t wait_ms = UniformInt(min_ms, max_ms); wait_ms > 0) {
-        co_await wait_timer_->WaitUntil(clock_.Now() + absl::Milliseconds(wait_ms));
-      } else {
-        // No pause: only let the other users of this loop run first. A timer would cost a
-        // system call (timerfd_settime) per task.
-        co_await asio::post(executor_, asio::use_awaitable);
-      }
+      if (!wait_.open()) co_await PauseAfterTask();
       while (paused_ && !stop_requested_) {
         state_ = State::kPaused;
         co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
       }
     }
+    if (arrivals_) arrivals_->Leave(*this, {.served = served, .first = first_ready_});
     state_ = State::kStopping;
     if (!cancelled_) co_await RunGuarded(behavior_->OnStop(*this), "on_stop");
   }
   state_ = State::kDone;
   stop_timer_->Cancel();  // ends the stop watchdog, if any
+}
+
+asio::awaitable<void> User::PauseAfterTask() {
+  const auto [min_ms, max_ms] = wait_.Get();
+  state_ = State::kWaiting;
+  if (const int64_t wait_ms = UniformInt(min_ms, max_ms); wait_ms > 0) {
+    const absl::Time due = clock_.Now() + absl::Milliseconds(wait_ms);
+    // How late the next task starts against its schedule: the loop's own lag.
+    if (co_await wait_timer_->WaitUntil(due)) stats_.RecordScheduleLag(clock_.Now() - due);
+  } else {
+    // No pause: only let the other users of this loop run first. A timer would cost a system
+    // call (timerfd_settime) per task.
+    co_await asio::post(executor_, asio::use_awaitable);
+  }
+}
+
+asio::awaitable<std::optional<absl::Time>> User::AwaitArrival(bool served) {
+  const ArrivalSource::Report report{.served = served, .first = first_ready_};
+  first_ready_ = false;
+  if (std::optional<absl::Time> waiting = arrivals_->Ready(*this, report)) co_return waiting;
+  state_ = State::kIdle;
+  co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
+  co_return std::exchange(arrival_, std::nullopt);
+}
+
+void User::GiveArrival(absl::Time intended) {
+  arrival_ = intended;
+  if (state_ == State::kIdle) wait_timer_->Cancel();
+}
+
+void User::CutPause() {
+  if (state_ == State::kWaiting) wait_timer_->Cancel();
+}
+
+void User::Release() {
+  if (state_ == State::kIdle) wait_timer_->Cancel();
 }
 
 void User::RequestStop(absl::Duration timeout) {
@@ -97,7 +140,9 @@ void User::RequestStop(absl::Duration timeout) {
   }
   stop_requested_ = true;
   if (state_ == State::kNew) return;  // Run will see the request before doing anything
-  if (state_ == State::kWaiting || state_ == State::kPaused) wait_timer_->Cancel();
+  if (state_ == State::kWaiting || state_ == State::kIdle || state_ == State::kPaused) {
+    wait_timer_->Cancel();
+  }
   asio::co_spawn(
       executor_,
       [self = shared_from_this(), timeout]() -> asio::awaitable<void> {

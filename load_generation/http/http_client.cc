@@ -235,14 +235,21 @@ HttpResponse HttpSession::Finish(HttpError error, std::string text,
   error_text_ = std::move(text);
   response.error_ = error;
   response.error_text_ = error_text_;
-  stats_.Record({.method = method,
-                 .name = name,
-                 .latency_us = absl::ToInt64Microseconds(response.latency_),
-                 .content_bytes = static_cast<int64_t>(response.body().size()),
-                 .error = error_text_,
-                 .time = clock_.Now(),
-                 .cancelled = error == HttpError::kCancelled});
+  Record({.method = method,
+          .name = name,
+          .latency_us = absl::ToInt64Microseconds(response.latency_),
+          .content_bytes = static_cast<int64_t>(response.body().size()),
+          .error = error_text_,
+          .time = clock_.Now(),
+          .cancelled = error == HttpError::kCancelled});
   return response;
+}
+
+void HttpSession::Record(RequestSample sample) {
+  if (start_delay_) {
+    sample.corrected_latency_us = sample.latency_us + absl::ToInt64Microseconds(*start_delay_);
+  }
+  stats_.Record(sample);
 }
 
 asio::awaitable<HttpResponse> HttpSession::Get(absl::string_view path,

@@ -114,6 +114,13 @@ class HttpSession {
   asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
                                         const RequestOptions& options);
 
+  // How late the task under way began against its arrival's intended time, in an open phase;
+  // nullopt in a closed one. Requests then record a corrected latency: theirs plus this.
+  void SetStartDelay(std::optional<absl::Duration> delay) { start_delay_ = delay; }
+  // Records `sample` as the session's own requests are, with a corrected latency in an open
+  // phase: for what a behaviour times itself.
+  void Record(RequestSample sample);
+
   // Aborts the request in flight; this and every later request return kCancelled at once.
   void Cancel();
   bool cancelled() const { return cancelled_; }
@@ -154,6 +161,7 @@ class HttpSession {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   bool connected_ = false;
   bool cancelled_ = false;
+  std::optional<absl::Duration> start_delay_;
   beast::flat_buffer buffer_;
   std::string wire_;  // the request in flight, as sent
   http::response<http::string_body> response_;

@@ -24,11 +24,15 @@ struct OverrideUserCount {
   int users = 0;
   std::vector<int> ratios;
 };
-// Back to the phase's own user count.
+// Runs the open phase under way at `per_s` arrivals a second (all shards), until the next phase.
+struct OverrideArrivalRate {
+  double per_s = 0;
+};
+// Back to the phase's own user count, or arrival rate.
 struct ClearUserOverride {};
 
-using RunCommand =
-    std::variant<JumpToPhase, PauseRun, ResumeRun, OverrideUserCount, ClearUserOverride>;
+using RunCommand = std::variant<JumpToPhase, PauseRun, ResumeRun, OverrideUserCount,
+                                OverrideArrivalRate, ClearUserOverride>;
 
 }  // namespace loadgen
 

@@ -1,6 +1,7 @@
 #include "load_generation/runtime/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 
@@ -20,6 +21,18 @@ std::vector<UserTypeTarget> Targets(const PhaseConfig& p, int users, std::vector
     targets.push_back({type.name(), counts[i], type.min_wait_ms(), type.max_wait_ms()});
   }
   return targets;
+}
+
+// The rate of an open phase, as its config asks.
+ArrivalRate PhaseRate(const PhaseConfig& p) {
+  static constexpr ArrivalDistribution kDistributions[] = {
+      ArrivalDistribution::kFixed, ArrivalDistribution::kExponential, ArrivalDistribution::kNormal};
+  return {.start_per_s = p.arrival_rate_per_s(),
+          .end_per_s =
+              p.has_end_arrival_rate_per_s() ? p.end_arrival_rate_per_s() : p.arrival_rate_per_s(),
+          .duration = absl::Seconds(p.duration()),
+          .distribution = kDistributions[p.arrival_distribution()],
+          .stddev = absl::Microseconds(std::llround(p.arrival_stddev_ms() * 1000))};
 }
 
 std::vector<absl::Duration> Durations(const LoadConfig& config) {
@@ -56,10 +69,38 @@ void Scheduler::ApplyTargets(const PhaseConfig& phase, const std::vector<UserTyp
   pool_.SetTargets(targets, static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
 }
 
+int Scheduler::ShardMaxBusy(const PhaseConfig& phase) const {
+  return std::max(1,
+                  ShardShare({MaxBusyUsers(phase)}, options_.shard_index, options_.shard_count)[0]);
+}
+
+void Scheduler::ApplyOpen(const PhaseConfig& phase, const ArrivalRate& rate, absl::Time start,
+                          absl::Time from) {
+  OpenTargets open{.rate = rate,
+                   .start = start,
+                   .from = from,
+                   .shard_index = options_.shard_index,
+                   .shard_count = options_.shard_count,
+                   .max_busy = ShardMaxBusy(phase),
+                   .max_start_delay = MaxStartDelay(phase)};
+  for (const UserTypeConfig& type : phase.user_types()) {
+    open.types.push_back(type.name());
+    open.ratios.push_back(type.ratio());
+  }
+  pool_.SetOpen(open);
+}
+
 void Scheduler::BeginPhase(const PhaseOccurrence& occurrence) {
   current_ = occurrence;
   override_users_.reset();
+  override_rate_.reset();
   const PhaseConfig& phase = config_.phases(occurrence.phase);
+  if (IsOpen(phase)) {
+    stats_.BeginPhase(occurrence, PhaseName(config_, occurrence.phase), ShardMaxBusy(phase),
+                      clock_.Now());
+    ApplyOpen(phase, PhaseRate(phase), occurrence.start, occurrence.start);
+    return;
+  }
   const std::vector<UserTypeTarget> targets = ShardTargets(phase, phase.num_users(), {});
   int users = 0;
   for (const UserTypeTarget& t : targets) users += t.users;
@@ -179,6 +220,10 @@ absl::Status Scheduler::Resume() {
 absl::Status Scheduler::OverrideUsers(int users, const std::vector<int>& ratios) {
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
   const PhaseConfig& phase = config_.phases(current_->phase);
+  if (IsOpen(phase)) {
+    return absl::FailedPreconditionError(
+        "the phase under way is open (it has an arrival rate, not a user count): set its rate");
+  }
   if (users < 0 || users > kMaxUsers) {
     return absl::InvalidArgumentError(
         absl::StrCat("users must be in 0..", kMaxUsers, ", not ", users));
@@ -196,12 +241,44 @@ absl::Status Scheduler::OverrideUsers(int users, const std::vector<int>& ratios)
   return absl::OkStatus();
 }
 
+absl::Status Scheduler::OverrideRate(double per_s) {
+  if (absl::Status running = RequireRunning(); !running.ok()) return running;
+  const PhaseConfig& phase = config_.phases(current_->phase);
+  if (!IsOpen(phase)) {
+    return absl::FailedPreconditionError(
+        "the phase under way is closed (it has users, not an arrival rate): set its users");
+  }
+  if (!(per_s > 0 && per_s <= kMaxArrivalRate)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the arrival rate must be in (0, 1000000] per second, not ", per_s));
+  }
+  override_rate_ = per_s;
+  ArrivalRate rate = PhaseRate(phase);
+  rate.start_per_s = rate.end_per_s = per_s;
+  rate.duration = Progress().remaining;
+  ApplyOpen(phase, rate, clock_.Now(), clock_.Now());
+  return absl::OkStatus();
+}
+
 absl::Status Scheduler::ClearOverride() {
   if (absl::Status running = RequireRunning(); !running.ok()) return running;
   override_users_.reset();
+  override_rate_.reset();
   const PhaseConfig& phase = config_.phases(current_->phase);
+  if (IsOpen(phase)) {
+    // The phase's own schedule, where it stands now (after pauses, the phase began later).
+    const PhaseOccurrence occurrence = timeline_->Occurrence(current_->number).value_or(*current_);
+    ApplyOpen(phase, PhaseRate(phase), occurrence.start, clock_.Now());
+    return absl::OkStatus();
+  }
   ApplyTargets(phase, ShardTargets(phase, phase.num_users(), {}));
   return absl::OkStatus();
+}
+
+double Scheduler::ArrivalRateNow() const {
+  if (!current_ || !IsOpen(config_.phases(current_->phase))) return 0;
+  if (override_rate_) return *override_rate_;
+  return PhaseRate(config_.phases(current_->phase)).At(Progress().elapsed);
 }
 
 absl::Status Scheduler::Reload(LoadConfig config, BehaviorSource behaviors, bool at_boundary) {
@@ -228,6 +305,7 @@ absl::Status Scheduler::Apply(const RunCommand& command) {
     absl::Status operator()(const OverrideUserCount& c) {
       return s.OverrideUsers(c.users, c.ratios);
     }
+    absl::Status operator()(const OverrideArrivalRate& c) { return s.OverrideRate(c.per_s); }
     absl::Status operator()(const ClearUserOverride&) { return s.ClearOverride(); }
   };
   return std::visit(Visitor{*this}, command);

@@ -12,6 +12,7 @@
 #include "boost/asio/awaitable.hpp"
 #include "load_generation/clock/clock.h"
 #include "load_generation/config/config.h"
+#include "load_generation/plan/arrivals.h"
 #include "load_generation/plan/plan.h"
 #include "load_generation/runtime/run_command.h"
 #include "load_generation/runtime/run_status.h"
@@ -62,7 +63,13 @@ class Scheduler {
   // Runs `users` users (split by `ratios`, one per user type of the phase, or by the phase's own
   // ratios when empty) instead of the phase's num_users, until the next phase begins or
   // ClearOverride. InvalidArgument for bad numbers, FailedPrecondition when no phase runs.
+  // In an open phase: FailedPrecondition (set its rate instead).
   absl::Status OverrideUsers(int users, const std::vector<int>& ratios);
+  // Runs the open phase under way at `per_s` arrivals a second (all shards together) from now
+  // until the next phase begins or ClearOverride. InvalidArgument for a rate out of (0,
+  // 1000000], FailedPrecondition when no phase runs or the phase is closed.
+  absl::Status OverrideRate(double per_s);
+  // Back to the phase's own user count or rate.
   absl::Status ClearOverride();
   // Any of the above, as a command.
   absl::Status Apply(const RunCommand& command);
@@ -80,6 +87,10 @@ class Scheduler {
   bool paused() const { return paused_; }
   // The user count that OverrideUsers set, if it is in force.
   std::optional<int> override_users() const { return override_users_; }
+  // The rate that OverrideRate set, if it is in force.
+  std::optional<double> override_rate() const { return override_rate_; }
+  // The arrival rate the open phase under way asks for now, all shards together; 0 when none.
+  double ArrivalRateNow() const;
 
   // The occurrence under way, if any.
   std::optional<PhaseOccurrence> current() const { return current_; }
@@ -91,6 +102,11 @@ class Scheduler {
   std::vector<UserTypeTarget> ShardTargets(const PhaseConfig& phase, int users,
                                            const std::vector<int>& ratios) const;
   void ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets);
+  // Serves the open phase `phase` at `rate`, whose time 0 is `start`, from `from` on.
+  void ApplyOpen(const PhaseConfig& phase, const ArrivalRate& rate, absl::Time start,
+                 absl::Time from);
+  // This shard's share of the open phase's max_users.
+  int ShardMaxBusy(const PhaseConfig& phase) const;
   absl::Status RequireRunning() const;
   // Has Run begin occurrence `n` now (ending a pause), the ones after it following on schedule.
   void BeginNow(int64_t n);
@@ -107,6 +123,7 @@ class Scheduler {
   std::optional<PhaseOccurrence> current_;
   std::optional<int64_t> jump_to_;  // the occurrence to begin now
   std::optional<int> override_users_;
+  std::optional<double> override_rate_;
   struct PendingReload {
     LoadConfig config;
     BehaviorSource behaviors;

@@ -19,7 +19,22 @@ UserPool::UserPool(const asio::any_io_executor& control, std::vector<EventLoopHa
       behaviors_(std::move(behaviors)),
       options_(std::move(options)),
       ramp_timer_(clock.MakeTimer(control)),
-      idle_timer_(clock.MakeTimer(control)) {}
+      idle_timer_(clock.MakeTimer(control)) {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    dispatchers_.push_back(std::make_unique<ArrivalDispatcher>(
+        loops_[i].executor, clock_, *loops_[i].stats,
+        [this, loop = static_cast<int>(i)](const std::string& type) {
+          asio::post(control_, [this, loop, type] { StartArrivalUser(type, loop); });
+        }));
+  }
+}
+
+template <typename Fn>
+void UserPool::OnDispatchers(Fn fn) {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i].executor, [fn, dispatcher = dispatchers_[i].get()] { fn(*dispatcher); });
+  }
+}
 
 UserPool::~UserPool() = default;
 
@@ -40,7 +55,53 @@ void UserPool::SetTargets(const std::vector<UserTypeTarget>& targets, double hat
     type.wait.Set(target.min_wait_ms, target.max_wait_ms);
   }
   hatch_rate_ = hatch_rate;
+  if (open_) {
+    open_ = false;
+    // After the types' new waits are set: a user released now pauses as the new phase says.
+    OnDispatchers([](ArrivalDispatcher& d) { d.Close(); });
+  }
   StartRamp();
+}
+
+void UserPool::SetOpen(const OpenTargets& open) {
+  for (auto& type : types_) type->target = 0;
+  for (const std::string& name : open.types) {
+    TypeState& type = Type(name);
+    type.wait.SetOpen();
+    type.target = static_cast<int>(type.active.size());
+    for (const auto& user : type.active) {
+      asio::post(user->executor(), [user] { user->CutPause(); });  // serve arrivals now
+    }
+  }
+  hatch_rate_ = 0;
+  StartRamp();  // users of the types not named stop at once
+  open_ = true;
+  const int loops = static_cast<int>(loops_.size());
+  const uint64_t plan_number = open_plans_++;
+  for (int i = 0; i < loops; ++i) {
+    ArrivalPlan plan{
+        .rate = open.rate,
+        .start = open.start,
+        .from = open.from,
+        .stream = open.shard_index * loops + i,
+        .streams = open.shard_count * loops,
+        .seed = UserSeed(~options_.seed, static_cast<int64_t>(plan_number * loops + i)),
+        .types = open.types,
+        .ratios = open.ratios,
+        .max_busy = std::max(1, ShardShare({open.max_busy}, i, loops)[0]),
+        .max_start_delay = open.max_start_delay};
+    asio::post(loops_[i].executor, [dispatcher = dispatchers_[i].get(), plan]() mutable {
+      dispatcher->Open(std::move(plan));
+    });
+  }
+}
+
+void UserPool::StartArrivalUser(const std::string& name, int loop) {
+  if (!open_ || stopping_) return;  // the phase ended meanwhile
+  TypeState& type = Type(name);
+  if (!type.wait.open()) return;
+  ++type.target;
+  StartUser(type, loop, /*made_for_arrivals=*/true);
 }
 
 void UserPool::StartRamp() {
@@ -107,22 +168,26 @@ bool UserPool::StopOne() {
   return true;
 }
 
-void UserPool::StartUser(TypeState& type) {
+void UserPool::StartUser(TypeState& type, std::optional<int> on_loop, bool made_for_arrivals) {
   std::unique_ptr<UserBehavior> behavior = behaviors_(type.name);
   if (!behavior) {  // validation keeps this from happening; never start a broken user
     std::fprintf(stderr, "loadgen: no behaviour for user type '%s'\n", type.name.c_str());
     type.target = static_cast<int>(type.active.size());
     return;
   }
-  const int loop = static_cast<int>(std::min_element(loop_users_.begin(), loop_users_.end()) -
-                                    loop_users_.begin());
+  const int loop = on_loop.value_or(static_cast<int>(
+      std::min_element(loop_users_.begin(), loop_users_.end()) - loop_users_.begin()));
   const EventLoopHandle& handle = loops_[loop];
   const int64_t id = next_user_id_++;
   auto session =
       std::make_unique<HttpSession>(handle.executor, options_.http, *handle.stats, clock_);
-  auto user = std::make_shared<User>(
-      User::Options{.id = id, .type = type.name, .seed = UserSeed(options_.seed, id)},
-      std::move(behavior), std::move(session), clock_, handle.executor, type.wait, *handle.stats);
+  auto user =
+      std::make_shared<User>(User::Options{.id = id,
+                                           .type = type.name,
+                                           .seed = UserSeed(options_.seed, id),
+                                           .made_for_arrivals = made_for_arrivals},
+                             std::move(behavior), std::move(session), clock_, handle.executor,
+                             type.wait, *handle.stats, dispatchers_[loop].get());
   type.active.push_back(user);
   ++loop_users_[loop];
   ++live_users_;
@@ -147,6 +212,7 @@ void UserPool::Pause() {
   for (auto& type : types_) {
     for (const auto& user : type->active) asio::post(user->executor(), [user] { user->Pause(); });
   }
+  OnDispatchers([](ArrivalDispatcher& d) { d.Pause(); });
 }
 
 void UserPool::Resume() {
@@ -155,6 +221,7 @@ void UserPool::Resume() {
   for (auto& type : types_) {
     for (const auto& user : type->active) asio::post(user->executor(), [user] { user->Resume(); });
   }
+  OnDispatchers([](ArrivalDispatcher& d) { d.Resume(); });
   StartRamp();  // counts move on from where they are, at the hatch rate
 }
 
@@ -186,6 +253,18 @@ void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>
 }
 
 asio::awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeout) {
+  stopping_ = true;
+  open_ = false;
+  // No arrivals from now on (the dispatchers close before their users hear of the stop), and
+  // none of the dispatchers' work left on the loops when this completes.
+  closing_ += static_cast<int>(dispatchers_.size());
+  OnDispatchers([this](ArrivalDispatcher& d) {
+    d.Close([this] {
+      asio::post(control_, [this] {
+        if (--closing_ == 0) idle_timer_->Cancel();
+      });
+    });
+  });
   paused_ = false;
   for (auto& type : types_) type->target = 0;
   hatch_rate_ = 0;
@@ -193,7 +272,8 @@ asio::awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeo
   for (auto& type : types_) {
     while (!type->active.empty()) StopUser(*type, stop_timeout.value_or(options_.stop_timeout));
   }
-  while (live_users_ > 0) co_await idle_timer_->WaitUntil(absl::InfiniteFuture());
+  while (live_users_ > 0 || closing_ > 0) co_await idle_timer_->WaitUntil(absl::InfiniteFuture());
+  stopping_ = false;
 }
 
 std::vector<UserTypeCounts> UserPool::Counts() const {

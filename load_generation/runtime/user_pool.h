@@ -16,6 +16,8 @@
 #include "load_generation/behavior/user.h"
 #include "load_generation/clock/clock.h"
 #include "load_generation/http/http_client.h"
+#include "load_generation/plan/arrivals.h"
+#include "load_generation/runtime/arrival_dispatcher.h"
 #include "load_generation/runtime/run_status.h"
 #include "load_generation/stats/stats.h"
 
@@ -29,16 +31,37 @@ struct UserTypeTarget {
   int max_wait_ms = 0;
 };
 
+// An open phase as the pool sees it: this shard's part of it.
+struct OpenTargets {
+  std::vector<std::string> types;  // the user types arrivals go to, by `ratios`
+  std::vector<int> ratios;
+  ArrivalRate rate;  // of all shards together
+  absl::Time start;  // the rate's time 0
+  absl::Time from;   // arrivals due before are skipped
+  int shard_index = 0;
+  int shard_count = 1;
+  int max_busy = 1;  // this shard's share of max_users
+  absl::Duration max_start_delay;
+};
+
 // An event loop as the pool sees it: where users run and where they record.
 struct EventLoopHandle {
   asio::any_io_executor executor;
   StatsShard* stats = nullptr;
 };
 
-// Keeps the live users of each type moving towards their targets. Starts go at the hatch rate
+// Keeps the live users of each type moving towards their targets (a closed phase), or serving
+// arrivals (an open one).
+//
+// Closed: the live users of each type move towards their targets. Starts go at the hatch rate
 // (the k-th start of a ramp at ramp start + k / rate), and stops likewise, at the same time, so
 // the total changes smoothly when types swap; the newest users of a type stop first. Users that
 // stay are never touched. Each new user goes to the event loop with the fewest users.
+//
+// Open: each event loop has an ArrivalDispatcher with its share of the rate (loops and shards
+// are streams of one schedule), which hands arrivals to the idle users of its loop and asks the
+// pool for a new one when none is; the users of the phase's types are kept, those of other types
+// stop at once. A change between closed and open keeps the users that stay, with their sessions.
 //
 // All methods run on the control executor; users run on the loops'.
 class UserPool {
@@ -54,8 +77,11 @@ class UserPool {
   // Requires that no user is alive (StopAll has completed).
   ~UserPool();
 
-  // New targets; types not named go to 0. `hatch_rate` users/s; <= 0 means at once.
+  // New targets; types not named go to 0. `hatch_rate` users/s; <= 0 means at once. Ends the
+  // open phase under way, if any: its arrivals still waiting are dropped.
   void SetTargets(const std::vector<UserTypeTarget>& targets, double hatch_rate);
+  // Serves an open phase, or the same with a new rate: users of types not named stop at once.
+  void SetOpen(const OpenTargets& open);
   // Tells every user to stop at once, giving them `stop_timeout` (else the pool's) to finish
   // their task, and completes when all are gone. The pool can be given targets again afterwards.
   asio::awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
@@ -91,13 +117,21 @@ class UserPool {
   asio::awaitable<void> Ramp();
   bool StartOne();
   bool StopOne();
-  void StartUser(TypeState& type);
+  // Starts a user of `type` on `loop`, or on the loop with the fewest users.
+  void StartUser(TypeState& type, std::optional<int> loop = std::nullopt,
+                 bool made_for_arrivals = false);
+  // A dispatcher asks for a user of `type` on its loop.
+  void StartArrivalUser(const std::string& type, int loop);
+  // Runs `fn(dispatcher)` on each loop.
+  template <typename Fn>
+  void OnDispatchers(Fn fn);
   void StopUser(TypeState& type, absl::Duration timeout);
   void OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user);
 
   asio::any_io_executor control_;
   std::vector<EventLoopHandle> loops_;
   std::vector<int> loop_users_;
+  std::vector<std::unique_ptr<ArrivalDispatcher>> dispatchers_;  // one per loop, used there
   Clock& clock_;
   BehaviorSource behaviors_;
   Options options_;
@@ -106,6 +140,10 @@ class UserPool {
   std::unique_ptr<Timer> idle_timer_;  // wakes StopAll when the last user is gone
   bool ramp_running_ = false;
   bool paused_ = false;
+  bool open_ = false;      // an open phase is under way
+  bool stopping_ = false;  // StopAll is under way
+  int closing_ = 0;        // dispatchers StopAll waits for
+  uint64_t open_plans_ = 0;
   double hatch_rate_ = 0;
   absl::Time ramp_start_;
   int64_t ramp_steps_ = 0;

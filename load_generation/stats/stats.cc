@@ -10,6 +10,7 @@ void RequestStats::Record(const RequestSample& sample) {
   if (!sample.error.empty()) ++failures;
   content_bytes += sample.content_bytes;
   latency_us.Record(sample.latency_us);
+  if (sample.corrected_latency_us >= 0) corrected_latency_us.Record(sample.corrected_latency_us);
   first = std::min(first, sample.time);
   last = std::max(last, sample.time);
 }
@@ -19,9 +20,18 @@ void RequestStats::Merge(const RequestStats& other) {
   failures += other.failures;
   content_bytes += other.content_bytes;
   cancelled_at_stop += other.cancelled_at_stop;
+  arrivals.Merge(other.arrivals);
   latency_us.Merge(other.latency_us);
+  corrected_latency_us.Merge(other.corrected_latency_us);
+  schedule_lag_us.Merge(other.schedule_lag_us);
   first = std::min(first, other.first);
   last = std::max(last, other.last);
+}
+
+void ArrivalCounts::Merge(const ArrivalCounts& other) {
+  arrivals += other.arrivals;
+  late_starts += other.late_starts;
+  dropped += other.dropped;
 }
 
 double RequestStats::AverageContentBytes() const {
@@ -57,8 +67,30 @@ void StatsTable::Record(const RequestSample& sample) {
   f->second.last_seen = std::max(f->second.last_seen, sample.time);
 }
 
+void StatsTable::RecordArrival(absl::string_view user_type, ArrivalEvent event) {
+  auto it = arrivals_.find(user_type);
+  if (it == arrivals_.end()) it = arrivals_.emplace(std::string(user_type), ArrivalCounts{}).first;
+  switch (event) {
+    case ArrivalEvent::kArrived:
+      ++it->second.arrivals;
+      break;
+    case ArrivalEvent::kStartedLate:
+      ++it->second.late_starts;
+      break;
+    case ArrivalEvent::kDropped:
+      ++it->second.dropped;
+      break;
+  }
+}
+
+void StatsTable::RecordScheduleLag(absl::Duration lag) {
+  schedule_lag_us_.Record(absl::ToInt64Microseconds(lag));
+}
+
 void StatsTable::Merge(const StatsTable& other) {
   cancelled_at_stop_ += other.cancelled_at_stop_;
+  for (const auto& [type, counts] : other.arrivals_) arrivals_[type].Merge(counts);
+  schedule_lag_us_.Merge(other.schedule_lag_us_);
   for (const auto& [key, stats] : other.entries_) entries_[key].Merge(stats);
   for (const auto& [key, failure] : other.failures_) {
     FailureStats& mine = failures_[key];
@@ -72,6 +104,8 @@ RequestStats StatsTable::Total() const {
   RequestStats total;
   for (const auto& [key, stats] : entries_) total.Merge(stats);
   total.cancelled_at_stop = cancelled_at_stop_;
+  for (const auto& [type, counts] : arrivals_) total.arrivals.Merge(counts);
+  total.schedule_lag_us = schedule_lag_us_;
   return total;
 }
 
@@ -99,6 +133,16 @@ std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() con
 void StatsShard::Record(const RequestSample& sample) {
   std::lock_guard<std::mutex> lock(mu_);
   table_.Record(sample);
+}
+
+void StatsShard::RecordArrival(absl::string_view user_type, ArrivalEvent event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  table_.RecordArrival(user_type, event);
+}
+
+void StatsShard::RecordScheduleLag(absl::Duration lag) {
+  std::lock_guard<std::mutex> lock(mu_);
+  table_.RecordScheduleLag(lag);
 }
 
 StatsTable StatsShard::Snapshot() const {
@@ -138,6 +182,10 @@ RecentStats::Figures RecentStats::Current(absl::Time newest_time,
   figures.failures_per_s = (newest.failures - oldest.failures) / seconds;
   figures.latency_us = newest.latency_us;
   figures.latency_us.Subtract(oldest.latency_us);
+  figures.corrected_latency_us = newest.corrected_latency_us;
+  figures.corrected_latency_us.Subtract(oldest.corrected_latency_us);
+  figures.schedule_lag_us = newest.schedule_lag_us;
+  figures.schedule_lag_us.Subtract(oldest.schedule_lag_us);
   return figures;
 }
 

@@ -29,6 +29,25 @@ struct RequestSample {
   absl::Time time;          // when it completed
   // In flight when the stop timeout ran out, and abandoned: counted apart, not as a request.
   bool cancelled = false;
+  // In an open phase, the latency from the intended time of the arrival whose task sent it: the
+  // response time plus how late the task began. -1 in a closed phase.
+  int64_t corrected_latency_us = -1;
+};
+
+// What happened to an arrival of an open phase, as counted.
+enum class ArrivalEvent {
+  kArrived,      // it came, on schedule
+  kStartedLate,  // it waited for a user because max_users were busy, then started
+  kDropped,      // it waited past max_start_delay_ms (or its phase ended) and never started
+};
+
+// The arrivals of one user type.
+struct ArrivalCounts {
+  int64_t arrivals = 0;
+  int64_t late_starts = 0;
+  int64_t dropped = 0;
+
+  void Merge(const ArrivalCounts& other);
 };
 
 // Figures of one (method, name), or of all together.
@@ -39,8 +58,17 @@ struct RequestStats {
   LatencyHistogram latency_us;  // every request's, failed ones included, as Locust does
   absl::Time first = absl::InfiniteFuture();
   absl::Time last = absl::InfinitePast();
-  // Requests abandoned in flight at the stop timeout; a table's Total() says, not its entries.
+  // Requests of open phases, from their arrivals' intended times (see RequestSample).
+  LatencyHistogram corrected_latency_us;
+
+  // Figures of a whole table that its Total() gives, not its entries:
+  // requests abandoned in flight at the stop timeout,
   int64_t cancelled_at_stop = 0;
+  // the arrivals of open phases, all user types together,
+  ArrivalCounts arrivals;
+  // and how late tasks began against their schedule (after a pause, or at an arrival): the
+  // generator's own lag, which should stay near 0 whatever the target does.
+  LatencyHistogram schedule_lag_us;
 
   void Record(const RequestSample& sample);
   void Merge(const RequestStats& other);
@@ -90,6 +118,8 @@ struct StatsKeyEq {
 class StatsTable {
  public:
   void Record(const RequestSample& sample);
+  void RecordArrival(absl::string_view user_type, ArrivalEvent event);
+  void RecordScheduleLag(absl::Duration lag);
   void Merge(const StatsTable& other);
 
   // All entries merged: the "Aggregated" row.
@@ -100,10 +130,14 @@ class StatsTable {
   std::vector<std::pair<StatsKey, const FailureStats*>> Failures() const&;
   void Entries() const&& = delete;
   void Failures() const&& = delete;
-  bool empty() const { return entries_.empty() && cancelled_at_stop_ == 0; }
+  // The arrivals of open phases per user type, by name.
+  const std::map<std::string, ArrivalCounts, std::less<>>& Arrivals() const { return arrivals_; }
+  bool empty() const { return entries_.empty() && cancelled_at_stop_ == 0 && arrivals_.empty(); }
 
  private:
   int64_t cancelled_at_stop_ = 0;
+  std::map<std::string, ArrivalCounts, std::less<>> arrivals_;
+  LatencyHistogram schedule_lag_us_;
   absl::flat_hash_map<StatsKey, RequestStats, StatsKeyHash, StatsKeyEq> entries_;
   absl::flat_hash_map<StatsKey, FailureStats, StatsKeyHash, StatsKeyEq> failures_;
 };
@@ -113,6 +147,8 @@ class StatsTable {
 class StatsShard {
  public:
   void Record(const RequestSample& sample);
+  void RecordArrival(absl::string_view user_type, ArrivalEvent event);
+  void RecordScheduleLag(absl::Duration lag);
   // A copy of what was recorded since the last TakeAndReset.
   StatsTable Snapshot() const;
   // Returns what was recorded and starts afresh.
@@ -147,8 +183,10 @@ class RecentStats {
   struct Figures {
     double requests_per_s = 0;
     double failures_per_s = 0;
-    LatencyHistogram latency_us;  // of the requests completed in the window
-    absl::Duration span;          // the time the figures cover: up to the window
+    LatencyHistogram latency_us;            // of the requests completed in the window
+    LatencyHistogram corrected_latency_us;  // of those sent in open phases
+    LatencyHistogram schedule_lag_us;       // of the tasks begun in the window
+    absl::Duration span;                    // the time the figures cover: up to the window
   };
   // From the oldest sample kept to the newest.
   Figures Current() const;

@@ -1,0 +1,194 @@
+#include "load_generation/runtime/arrival_dispatcher.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+
+namespace loadgen {
+
+ArrivalDispatcher::ArrivalDispatcher(const asio::any_io_executor& loop, Clock& clock,
+                                     StatsShard& stats,
+                                     std::function<void(const std::string& type)> request_user)
+    : loop_(loop),
+      clock_(clock),
+      stats_(stats),
+      request_user_(std::move(request_user)),
+      timer_(clock.MakeTimer(loop)) {}
+
+int ArrivalDispatcher::SlotOf(const std::string& type) {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i]->name == type) return static_cast<int>(i);
+  }
+  slots_.push_back(std::make_unique<TypeSlot>());
+  slots_.back()->name = type;
+  return static_cast<int>(slots_.size()) - 1;
+}
+
+void ArrivalDispatcher::Open(ArrivalPlan plan) {
+  plan_slots_.clear();
+  for (const std::string& type : plan.types) plan_slots_.push_back(SlotOf(type));
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (std::find(plan_slots_.begin(), plan_slots_.end(), static_cast<int>(i)) ==
+        plan_slots_.end()) {
+      DropAll(*slots_[i]);
+    }
+  }
+  schedule_.emplace(plan.rate, plan.stream, plan.streams, plan.seed);
+  sequence_.emplace(plan.ratios);
+  next_.reset();
+  plan_ = std::move(plan);
+  if (paused_) paused_at_ = clock_.Now();  // the new plan's time runs from its resumption
+  if (running_) {
+    timer_->Cancel();  // Stream() wakes and follows the new plan
+    return;
+  }
+  running_ = true;
+  asio::co_spawn(loop_, Stream(), asio::detached);
+}
+
+void ArrivalDispatcher::Close(std::function<void()> done) {
+  plan_.reset();
+  schedule_.reset();
+  sequence_.reset();
+  next_.reset();
+  last_due_.reset();
+  for (auto& slot : slots_) {
+    DropAll(*slot);
+    slot->starting = 0;  // users asked for and still to come find nothing to wait for
+    for (const auto& user : std::exchange(slot->idle, {})) user->Release();
+  }
+  starting_ = 0;
+  if (!running_) {
+    if (done) done();
+    return;
+  }
+  if (done) closed_.push_back(std::move(done));
+  timer_->Cancel();
+}
+
+void ArrivalDispatcher::Pause() {
+  if (paused_) return;
+  paused_ = true;
+  paused_at_ = clock_.Now();
+  timer_->Cancel();
+}
+
+void ArrivalDispatcher::Resume() {
+  if (!paused_) return;
+  paused_ = false;
+  const absl::Duration paused = clock_.Now() - paused_at_;
+  if (plan_) plan_->start += paused;
+  if (next_) *next_ += paused;
+  if (last_due_) *last_due_ += paused;
+  timer_->Cancel();
+}
+
+asio::awaitable<void> ArrivalDispatcher::Stream() {
+  while (plan_) {
+    if (paused_) {
+      co_await timer_->WaitUntil(absl::InfiniteFuture());  // Resume, Open or Close wakes it
+      continue;
+    }
+    if (!next_) {
+      // A plan taken up mid-phase starts at `from`, and never serves again an instant that an
+      // arrival of the plan it replaced has served.
+      const auto served = [&](absl::Duration offset) {
+        const absl::Time due = plan_->start + offset;
+        return due < plan_->from || (last_due_ && due <= *last_due_);
+      };
+      std::optional<absl::Duration> offset = schedule_->Next();
+      while (offset && served(*offset)) offset = schedule_->Next();
+      if (offset) {
+        next_ = plan_->start + *offset;
+      } else {
+        co_await timer_->WaitUntil(absl::InfiniteFuture());  // the plan has no more arrivals
+        continue;
+      }
+    }
+    if (clock_.Now() < *next_) {
+      co_await timer_->WaitUntil(*next_);
+      continue;  // a call may have changed the plan meanwhile
+    }
+    // Due (or overdue: arrivals behind schedule all come now, so the rate is never lowered).
+    last_due_ = *std::exchange(next_, std::nullopt);
+    Arrive(*last_due_);
+  }
+  running_ = false;
+  for (auto& done : std::exchange(closed_, {})) done();
+}
+
+void ArrivalDispatcher::Arrive(absl::Time due) {
+  const absl::Time now = clock_.Now();
+  stats_.RecordScheduleLag(now - due);
+  TypeSlot& slot = *slots_[plan_slots_[sequence_->Next()]];
+  stats_.RecordArrival(slot.name, ArrivalEvent::kArrived);
+  DropExpired(slot, now);
+  if (slot.waiting.empty() && !slot.idle.empty()) {
+    std::shared_ptr<User> user = std::move(slot.idle.back());
+    slot.idle.pop_back();
+    ++busy_;
+    user->GiveArrival(due);
+    return;
+  }
+  const bool capped = busy_ + starting_ >= plan_->max_busy;
+  if (!capped) {
+    ++starting_;
+    ++slot.starting;
+    request_user_(slot.name);
+  }
+  slot.waiting.push_back({due, capped});
+}
+
+void ArrivalDispatcher::Account(TypeSlot& slot, Report report) {
+  if (report.served) --busy_;
+  if (report.first && slot.starting > 0) {
+    --slot.starting;
+    --starting_;
+  }
+}
+
+std::optional<absl::Time> ArrivalDispatcher::Ready(User& user, Report report) {
+  TypeSlot& slot = *slots_[SlotOf(user.type())];
+  Account(slot, report);
+  DropExpired(slot, clock_.Now());
+  if (!slot.waiting.empty()) {
+    const Waiting arrival = slot.waiting.front();
+    slot.waiting.pop_front();
+    if (arrival.capped) stats_.RecordArrival(slot.name, ArrivalEvent::kStartedLate);
+    ++busy_;
+    return arrival.due;
+  }
+  slot.idle.push_back(user.shared_from_this());
+  return std::nullopt;
+}
+
+void ArrivalDispatcher::Leave(User& user, Report report) {
+  TypeSlot& slot = *slots_[SlotOf(user.type())];
+  Account(slot, report);
+  std::erase_if(slot.idle, [&](const std::shared_ptr<User>& u) { return u.get() == &user; });
+  // Arrivals that waited for this user ask for another, as long as the plan allows.
+  if (plan_ && !slot.waiting.empty() && slot.starting == 0 && busy_ + starting_ < plan_->max_busy) {
+    ++starting_;
+    ++slot.starting;
+    request_user_(slot.name);
+  }
+}
+
+void ArrivalDispatcher::DropExpired(TypeSlot& slot, absl::Time now) {
+  if (!plan_) return;
+  while (!slot.waiting.empty() && now - slot.waiting.front().due > plan_->max_start_delay) {
+    slot.waiting.pop_front();
+    stats_.RecordArrival(slot.name, ArrivalEvent::kDropped);
+  }
+}
+
+void ArrivalDispatcher::DropAll(TypeSlot& slot) {
+  for (size_t i = 0; i < slot.waiting.size(); ++i) {
+    stats_.RecordArrival(slot.name, ArrivalEvent::kDropped);
+  }
+  slot.waiting.clear();
+}
+
+}  // namespace loadgen

@@ -1,0 +1,106 @@
+#ifndef LOAD_GENERATION_RUNTIME_ARRIVAL_DISPATCHER_H_
+#define LOAD_GENERATION_RUNTIME_ARRIVAL_DISPATCHER_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "load_generation/behavior/user.h"
+#include "load_generation/clock/clock.h"
+#include "load_generation/plan/arrivals.h"
+#include "load_generation/stats/stats.h"
+
+namespace loadgen {
+
+// One event loop's part of an open phase.
+struct ArrivalPlan {
+  ArrivalRate rate;
+  absl::Time start;  // the rate's time 0
+  absl::Time from;   // arrivals due before are skipped: a schedule taken up mid-phase
+  int stream = 0;    // this loop's stream of `streams` (see ArrivalSchedule)
+  int streams = 1;
+  uint64_t seed = 0;
+  std::vector<std::string> types;  // the user types arrivals go to, by `ratios`
+  std::vector<int> ratios;
+  int max_busy = 1;  // this loop's share of max_users
+  absl::Duration max_start_delay;
+};
+
+// Makes one event loop's arrivals and hands each to an idle user of the type its ratio picks,
+// on time. With none idle it asks for a new user (`request_user`, which the pool serves by
+// making one on this loop), unless `max_busy` users are busy already: then the arrival waits
+// for the first user of its type to be ready and starts late, or is dropped after
+// `max_start_delay`. Counts arrivals, late starts and drops per type, and the lag of each
+// arrival against its time, in the loop's stats shard.
+//
+// Lives on its loop: every method is called there.
+class ArrivalDispatcher final : public ArrivalSource {
+ public:
+  ArrivalDispatcher(const asio::any_io_executor& loop, Clock& clock, StatsShard& stats,
+                    std::function<void(const std::string& type)> request_user);
+
+  // Starts arrivals by `plan`, or replaces the plan under way (a new phase, a new rate):
+  // arrivals still waiting stay if their type is in the new plan, and are dropped if not.
+  void Open(ArrivalPlan plan);
+  // No more arrivals: those waiting are dropped and idle users released. `done`, if given, is
+  // called once nothing of the dispatcher runs on the loop any more.
+  void Close(std::function<void()> done = nullptr);
+  // No arrivals while paused; on Resume the schedule moves on by the time paused.
+  void Pause();
+  void Resume();
+
+  std::optional<absl::Time> Ready(User& user, Report report) override;
+  void Leave(User& user, Report report) override;
+
+  int busy() const { return busy_; }
+
+ private:
+  struct Waiting {
+    absl::Time due;
+    bool capped;  // max_busy users were busy when it came
+  };
+  struct TypeSlot {
+    std::string name;
+    std::vector<std::shared_ptr<User>> idle;  // most recently ready last
+    std::deque<Waiting> waiting;              // oldest first
+    int starting = 0;                         // users asked for and not yet ready
+  };
+
+  asio::awaitable<void> Stream();
+  void Arrive(absl::Time due);
+  // The index of the slot of `type`, made if need be.
+  int SlotOf(const std::string& type);
+  // Drops the arrivals of `slot` that have waited past the plan's max_start_delay.
+  void DropExpired(TypeSlot& slot, absl::Time now);
+  void DropAll(TypeSlot& slot);
+  void Account(TypeSlot& slot, Report report);
+
+  asio::any_io_executor loop_;
+  Clock& clock_;
+  StatsShard& stats_;
+  std::function<void(const std::string&)> request_user_;
+  std::unique_ptr<Timer> timer_;
+  std::optional<ArrivalPlan> plan_;
+  std::optional<ArrivalSchedule> schedule_;
+  std::optional<WeightedSequence> sequence_;
+  std::vector<int> plan_slots_;         // the slot of each of the plan's types
+  std::optional<absl::Time> next_;      // the next arrival's time, once drawn
+  std::optional<absl::Time> last_due_;  // the last arrival's, until Close
+  std::vector<std::unique_ptr<TypeSlot>> slots_;
+  int busy_ = 0;          // users running an arrival's task
+  int starting_ = 0;      // users asked for, all types
+  bool running_ = false;  // Stream() is under way
+  bool paused_ = false;
+  absl::Time paused_at_;
+  std::vector<std::function<void()>> closed_;  // Close's `done`s, for when Stream() ends
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_RUNTIME_ARRIVAL_DISPATCHER_H_
