@@ -85,17 +85,31 @@ std::string StatusTable(const control::Status& s) {
                         s.config_digest(), s.application().empty() ? "none" : s.application());
   absl::StrAppendFormat(&out, "target    %s\n", s.target());
   if (line.occurrence) {
-    absl::StrAppendFormat(
-        &out, "phase     %d %s (loop %d): %.1f s elapsed, %.1f s left%s\n", s.phase(),
-        s.phase_name(), s.loop(), s.phase_elapsed_s(), s.phase_remaining_s(),
-        s.override_active() ? absl::StrCat(", overridden to ", s.override_users(), " users") : "");
+    std::string override;
+    if (s.override_active()) {
+      override = s.override_rate_per_s() > 0
+                     ? absl::StrFormat(", overridden to %g arrivals/s", s.override_rate_per_s())
+                     : absl::StrCat(", overridden to ", s.override_users(), " users");
+    }
+    absl::StrAppendFormat(&out, "phase     %d %s (loop %d): %.1f s elapsed, %.1f s left%s\n",
+                          s.phase(), s.phase_name(), s.loop(), s.phase_elapsed_s(),
+                          s.phase_remaining_s(), override);
+    if (s.arrival_rate_per_s() > 0) {
+      absl::StrAppendFormat(&out, "arrivals  %.1f/s asked now (open phase)\n",
+                            s.arrival_rate_per_s());
+    }
   }
   if (s.user_types_size() > 0) {
-    absl::StrAppendFormat(&out, "users     %-20s %8s %8s %8s\n", "TYPE", "TARGET", "ACTIVE",
-                          "STOPPING");
+    const bool open = s.total_arrivals() > 0;  // the run has had open phases: show their counts
+    absl::StrAppendFormat(
+        &out, "users     %-20s %8s %8s %8s%s\n", "TYPE", "TARGET", "ACTIVE", "STOPPING",
+        open ? absl::StrFormat(" %9s %9s %9s", "ARRIVALS", "LATE", "DROPPED") : "");
     for (const auto& t : s.user_types()) {
-      absl::StrAppendFormat(&out, "          %-20s %8d %8d %8d\n", t.name(), t.target(), t.active(),
-                            t.stopping());
+      absl::StrAppendFormat(
+          &out, "          %-20s %8d %8d %8d%s\n", t.name(), t.target(), t.active(), t.stopping(),
+          open
+              ? absl::StrFormat(" %9d %9d %9d", t.arrivals(), t.late_starts(), t.dropped_arrivals())
+              : "");
     }
   }
   absl::StrAppendFormat(&out,
@@ -103,6 +117,18 @@ std::string StatusTable(const control::Status& s) {
                         "p99 %.1f ms (last 10 s)\n",
                         s.current_requests_per_s(), s.current_failures_per_s(), s.current_p50_ms(),
                         s.current_p95_ms(), s.current_p99_ms());
+  if (s.total_arrivals() > 0) {
+    absl::StrAppendFormat(&out,
+                          "corrected p50 %.1f ms, p99 %.1f ms (last 10 s); %d arrivals, %d late "
+                          "starts, %d dropped\n",
+                          s.current_corrected_p50_ms(), s.current_corrected_p99_ms(),
+                          s.total_arrivals(), s.total_late_starts(), s.total_dropped_arrivals());
+  }
+  absl::StrAppendFormat(
+      &out, "generator schedule lag p99 %.1f ms (last 10 s)%s\n", s.schedule_lag_p99_ms(),
+      s.generator_saturated() ? ": SATURATED, the figures show the generator's limit, not the "
+                                "target's; add threads or shards"
+                              : "");
   absl::StrAppendFormat(
       &out, "total     %d requests, %d failures, %.1f req/s%s\n", s.total_requests(),
       s.total_failures(), s.total_requests_per_s(),
@@ -116,19 +142,27 @@ std::string StatusTable(const control::Status& s) {
   return out;
 }
 
-void AppendRow(const control::RequestStatsRow& r, std::string* out) {
-  absl::StrAppendFormat(out, "  %-7s %-32s %9d %8d %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f\n",
-                        r.method(), r.name(), r.requests(), r.failures(), r.p50_ms(), r.p95_ms(),
-                        r.p99_ms(), r.average_ms(), r.max_ms(), r.requests_per_s());
+void AppendRow(const control::RequestStatsRow& r, bool corrected, std::string* out) {
+  absl::StrAppendFormat(
+      out, "  %-7s %-32s %9d %8d %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f%s\n", r.method(), r.name(),
+      r.requests(), r.failures(), r.p50_ms(), r.p95_ms(), r.p99_ms(), r.average_ms(), r.max_ms(),
+      r.requests_per_s(),
+      corrected ? absl::StrFormat(" %9.1f %9.1f", r.corrected_p50_ms(), r.corrected_p99_ms()) : "");
 }
 
 void AppendPhase(const std::string& title, const control::PhaseStats& p, std::string* out) {
   absl::StrAppendFormat(out, "%s (%.1f s)\n", title, p.duration_s());
-  absl::StrAppendFormat(out, "  %-7s %-32s %9s %8s %8s %8s %8s %8s %8s %9s\n", "METHOD", "NAME",
+  // Corrected latencies (from each arrival's intended time) when the phase was open.
+  const bool corrected = p.aggregated().corrected_p50_ms() > 0 || !p.arrivals().empty();
+  absl::StrAppendFormat(out, "  %-7s %-32s %9s %8s %8s %8s %8s %8s %8s %9s%s\n", "METHOD", "NAME",
                         "REQUESTS", "FAILURES", "P50MS", "P95MS", "P99MS", "AVGMS", "MAXMS",
-                        "REQ/S");
-  for (const auto& r : p.requests()) AppendRow(r, out);
-  AppendRow(p.aggregated(), out);
+                        "REQ/S", corrected ? absl::StrFormat(" %9s %9s", "CP50MS", "CP99MS") : "");
+  for (const auto& r : p.requests()) AppendRow(r, corrected, out);
+  AppendRow(p.aggregated(), corrected, out);
+  for (const auto& a : p.arrivals()) {
+    absl::StrAppendFormat(out, "  arrivals: %s %d, %d late starts, %d dropped\n", a.user_type(),
+                          a.arrivals(), a.late_starts(), a.dropped());
+  }
   for (const auto& f : p.failures()) {
     absl::StrAppendFormat(out, "  failure: %d x %s %s: %s\n", f.occurrences(), f.method(), f.name(),
                           f.error());
@@ -485,6 +519,20 @@ absl::Status Users(Ctl& ctl, const std::vector<std::string>& args) {
   return ctl.Call(&Stub::OverrideUsers, request, &StatusTable);
 }
 
+absl::Status Rate(Ctl& ctl, const std::vector<std::string>& args) {
+  if (args[0] == "clear") {
+    return ctl.Call(&Stub::ClearOverride, control::ClearOverrideRequest(), &StatusTable);
+  }
+  double rate = 0;
+  if (!absl::SimpleAtod(args[0], &rate) || !(rate > 0)) {
+    return CtlUsageError(
+        absl::StrCat("the rate must be a number of arrivals per second > 0, not '", args[0], "'"));
+  }
+  control::OverrideRateRequest request;
+  request.set_arrivals_per_s(rate);
+  return ctl.Call(&Stub::OverrideRate, request, &StatusTable);
+}
+
 absl::Status Wait(Ctl& ctl, const std::vector<std::string>&) {
   absl::StatusOr<absl::Duration> timeout = DurationOption("timeout", ctl.options().timeout);
   if (!timeout.ok()) return timeout.status();
@@ -546,6 +594,10 @@ const std::vector<CtlCommand>& CtlCommands() {
        "run N users (split by RATIOs, one per user type) until the next phase;\n"
        "'users clear': back to the phase's own user count",
        1, 64, &commands::Users},
+      {"rate", "R",
+       "run the open phase under way at R arrivals/s (all shards) until the next phase;\n"
+       "'rate clear': back to the phase's own rate",
+       1, 1, &commands::Rate},
       {"pause", "", "stop the phase clock; users finish their task and idle", 0, 0,
        &commands::Pause},
       {"resume", "", "start the phase clock again", 0, 0, &commands::Resume},

@@ -208,6 +208,13 @@ grpc::Status ControlService::OverrideUsers(grpc::ServerContext* context,
                response);
 }
 
+grpc::Status ControlService::OverrideRate(grpc::ServerContext* context,
+                                          const control::OverrideRateRequest* request,
+                                          control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  return Reply(control_.Control(OverrideArrivalRate{.per_s = request->arrivals_per_s()}), response);
+}
+
 grpc::Status ControlService::ClearOverride(grpc::ServerContext* context,
                                            const control::ClearOverrideRequest* /*request*/,
                                            control::Status* response) {

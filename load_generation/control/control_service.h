@@ -64,6 +64,9 @@ class ControlService final : public control::LoadGenerator::Service {
   grpc::Status OverrideUsers(grpc::ServerContext* context,
                              const control::OverrideUsersRequest* request,
                              control::Status* response) override;
+  grpc::Status OverrideRate(grpc::ServerContext* context,
+                            const control::OverrideRateRequest* request,
+                            control::Status* response) override;
   grpc::Status ClearOverride(grpc::ServerContext* context,
                              const control::ClearOverrideRequest* request,
                              control::Status* response) override;

@@ -220,14 +220,17 @@ DaemonStatus Daemon::Status() {
     const std::vector<PhaseRow> rows = PhaseRows(completed, RequestStats());
     summaries_.clear();
     for (size_t i = 0; i < completed.size(); ++i) {
-      summaries_.push_back(
-          {completed[i].occurrence, rows[i], completed[i].stats.Total().latency_us});
+      RequestStats total = completed[i].stats.Total();
+      summaries_.push_back({completed[i].occurrence, rows[i], std::move(total.latency_us),
+                            std::move(total.corrected_latency_us)});
     }
     summarised_ = version;
   }
   status.completed = summaries_;
   status.phase_total = engine_->stats().Current(now).stats.Total();
-  status.total = engine_->stats().Total().Total();
+  const StatsTable total = engine_->stats().Total();
+  status.total = total.Total();
+  status.arrivals = total.Arrivals();
   // Current figures as of now, and none while nothing runs (idle, or paused: users idle).
   const RunState state = status.position.state;
   if (state != RunState::kIdle && state != RunState::kPaused) {

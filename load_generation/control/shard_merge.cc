@@ -34,10 +34,12 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
   merged.clear_user_types();
   merged.clear_completed_phases();
   merged.clear_current_latency();
+  merged.clear_current_corrected_latency();
+  merged.clear_current_schedule_lag();
   std::map<std::string, control::Status::UserType> types;
   std::map<std::pair<int, int>, control::Status::PhaseSummary> phases;  // by (loop, phase)
-  std::map<std::pair<int, int>, MergedLatency> phase_latency;
-  MergedLatency current;
+  std::map<std::pair<int, int>, MergedLatency> phase_latency, phase_corrected;
+  MergedLatency current, current_corrected, schedule_lag;
   for (size_t i = 0; i < shards.size(); ++i) {
     const control::Status& s = shards[i];
     for (const auto& t : s.user_types()) {
@@ -46,6 +48,9 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
       sum.set_target(sum.target() + t.target());
       sum.set_active(sum.active() + t.active());
       sum.set_stopping(sum.stopping() + t.stopping());
+      sum.set_arrivals(sum.arrivals() + t.arrivals());
+      sum.set_late_starts(sum.late_starts() + t.late_starts());
+      sum.set_dropped_arrivals(sum.dropped_arrivals() + t.dropped_arrivals());
     }
     for (const auto& p : s.completed_phases()) {
       control::Status::PhaseSummary& sum = phases[{p.loop(), p.phase()}];
@@ -58,9 +63,15 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
       sum.set_failures(sum.failures() + p.failures());
       sum.set_requests_per_s(sum.requests_per_s() + p.requests_per_s());
       sum.set_failure_percent(sum.requests() ? 100.0 * sum.failures() / sum.requests() : 0);
+      sum.set_arrivals(sum.arrivals() + p.arrivals());
+      sum.set_late_starts(sum.late_starts() + p.late_starts());
+      sum.set_dropped_arrivals(sum.dropped_arrivals() + p.dropped_arrivals());
       phase_latency[{p.loop(), p.phase()}].Add(p.has_latency(), p.latency());
+      phase_corrected[{p.loop(), p.phase()}].Add(p.has_corrected_latency(), p.corrected_latency());
     }
     current.Add(s.has_current_latency(), s.current_latency());
+    current_corrected.Add(s.has_current_corrected_latency(), s.current_corrected_latency());
+    schedule_lag.Add(s.has_current_schedule_lag(), s.current_schedule_lag());
     if (i == 0) continue;
     merged.set_current_requests_per_s(merged.current_requests_per_s() + s.current_requests_per_s());
     merged.set_current_failures_per_s(merged.current_failures_per_s() + s.current_failures_per_s());
@@ -72,6 +83,14 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
     merged.set_phase_requests(merged.phase_requests() + s.phase_requests());
     merged.set_phase_failures(merged.phase_failures() + s.phase_failures());
     merged.set_override_users(merged.override_users() + s.override_users());
+    merged.set_arrival_rate_per_s(merged.arrival_rate_per_s() + s.arrival_rate_per_s());
+    merged.set_total_arrivals(merged.total_arrivals() + s.total_arrivals());
+    merged.set_total_late_starts(merged.total_late_starts() + s.total_late_starts());
+    merged.set_total_dropped_arrivals(merged.total_dropped_arrivals() + s.total_dropped_arrivals());
+    // Without histograms, the worst shard's lag: any saturated shard makes the run's figures
+    // suspect.
+    merged.set_schedule_lag_p99_ms(std::max(merged.schedule_lag_p99_ms(), s.schedule_lag_p99_ms()));
+    merged.set_generator_saturated(merged.generator_saturated() || s.generator_saturated());
   }
   // Percentiles of the merged histograms; none (0) where a shard sent no histogram, since
   // averaging percentiles would be wrong.
@@ -80,6 +99,18 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
   merged.set_current_p95_ms(current.complete ? UsToMs(now.ValueAtQuantile(0.95)) : 0);
   merged.set_current_p99_ms(current.complete ? UsToMs(now.ValueAtQuantile(0.99)) : 0);
   if (current.complete) FillBuckets(now, merged.mutable_current_latency());
+  const LatencyHistogram& corrected = current_corrected.latency_us;
+  merged.set_current_corrected_p50_ms(
+      current_corrected.complete ? UsToMs(corrected.ValueAtQuantile(0.5)) : 0);
+  merged.set_current_corrected_p99_ms(
+      current_corrected.complete ? UsToMs(corrected.ValueAtQuantile(0.99)) : 0);
+  if (current_corrected.complete) {
+    FillBuckets(corrected, merged.mutable_current_corrected_latency());
+  }
+  if (schedule_lag.complete) {
+    merged.set_schedule_lag_p99_ms(UsToMs(schedule_lag.latency_us.ValueAtQuantile(0.99)));
+    FillBuckets(schedule_lag.latency_us, merged.mutable_current_schedule_lag());
+  }
   for (auto& [name, t] : types) *merged.add_user_types() = t;
   for (auto& [key, p] : phases) {
     const MergedLatency& latency = phase_latency[key];
@@ -89,6 +120,11 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
     p.set_p99_ms(latency.complete ? UsToMs(h.ValueAtQuantile(0.99)) : 0);
     p.set_max_ms(latency.complete ? UsToMs(h.Max()) : 0);
     if (latency.complete) FillBuckets(h, p.mutable_latency());
+    const MergedLatency& corrected_latency = phase_corrected[key];
+    const LatencyHistogram& c = corrected_latency.latency_us;
+    p.set_corrected_p50_ms(corrected_latency.complete ? UsToMs(c.ValueAtQuantile(0.5)) : 0);
+    p.set_corrected_p99_ms(corrected_latency.complete ? UsToMs(c.ValueAtQuantile(0.99)) : 0);
+    if (corrected_latency.complete) FillBuckets(c, p.mutable_corrected_latency());
     *merged.add_completed_phases() = p;
   }
   return merged;

@@ -101,6 +101,46 @@ TEST(MergeStatus, PercentilesAreThoseOfTheMergedHistograms) {
   EXPECT_EQ(partial.completed_phases(0).p95_ms(), 0);
 }
 
+TEST(MergeStatus, OpenPhaseFiguresAddUpAndCorrectedLatencyMergesExactly) {
+  // Two shards of an open phase: arrivals and rates add up, the corrected percentiles are those
+  // of both shards' requests, and one saturated shard makes the run saturated.
+  DaemonStatus calm, busy;
+  LatencyHistogram all;
+  for (int ms = 1; ms <= 200; ++ms) {
+    DaemonStatus& shard = ms <= 100 ? calm : busy;
+    shard.recent.corrected_latency_us.Record(ms * 1000);
+    all.Record(ms * 1000);
+  }
+  for (DaemonStatus* shard : {&calm, &busy}) {
+    shard->run.users = {{.name = "Normal", .target = 5, .active = 5}};
+    shard->run.arrival_rate_per_s = 50;
+    shard->arrivals["Normal"] = {.arrivals = 1000, .late_starts = 10, .dropped = 2};
+    shard->total.arrivals = shard->arrivals["Normal"];
+    shard->completed.push_back({.occurrence = {},
+                                .row = {.name = "open", .arrivals = {.arrivals = 500}},
+                                .corrected_latency_us = shard->recent.corrected_latency_us});
+  }
+  calm.recent.schedule_lag_us.Record(200);
+  busy.recent.schedule_lag_us.Record(30'000);
+  const control::Status merged =
+      MergeStatus({ToProto(calm, /*histograms=*/true), ToProto(busy, /*histograms=*/true)});
+  EXPECT_EQ(merged.arrival_rate_per_s(), 100);
+  EXPECT_EQ(merged.total_arrivals(), 2000);
+  EXPECT_EQ(merged.total_late_starts(), 20);
+  EXPECT_EQ(merged.total_dropped_arrivals(), 4);
+  ASSERT_EQ(merged.user_types_size(), 1);
+  EXPECT_EQ(merged.user_types(0).arrivals(), 2000);
+  EXPECT_EQ(merged.user_types(0).late_starts(), 20);
+  EXPECT_DOUBLE_EQ(merged.current_corrected_p99_ms(), UsToMs(all.ValueAtQuantile(0.99)));
+  EXPECT_NEAR(merged.current_corrected_p50_ms(), 100, 0.2);
+  ASSERT_EQ(merged.completed_phases_size(), 1);
+  EXPECT_EQ(merged.completed_phases(0).arrivals(), 1000);
+  EXPECT_DOUBLE_EQ(merged.completed_phases(0).corrected_p99_ms(),
+                   UsToMs(all.ValueAtQuantile(0.99)));
+  EXPECT_TRUE(merged.generator_saturated());
+  EXPECT_NEAR(merged.schedule_lag_p99_ms(), 30, 0.1);
+}
+
 TEST(MergeStats, OccurrencesMergeByNumberAndTheTotalOverAll) {
   const absl::Time t0 = absl::FromUnixSeconds(1700000000);
   std::vector<control::StatsReport> shards(2);

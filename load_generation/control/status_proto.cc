@@ -63,6 +63,11 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
     out.set_override_active(true);
     out.set_override_users(*s.run.override_users);
   }
+  if (s.run.override_rate) {
+    out.set_override_active(true);
+    out.set_override_rate_per_s(*s.run.override_rate);
+  }
+  out.set_arrival_rate_per_s(s.run.arrival_rate_per_s);
   out.set_reload_pending(s.run.reload_pending);
   for (const UserTypeCounts& c : s.run.users) {
     control::Status::UserType* type = out.add_user_types();
@@ -70,6 +75,11 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
     type->set_target(c.target);
     type->set_active(c.active);
     type->set_stopping(c.stopping);
+    if (auto it = s.arrivals.find(c.name); it != s.arrivals.end()) {
+      type->set_arrivals(it->second.arrivals);
+      type->set_late_starts(it->second.late_starts);
+      type->set_dropped_arrivals(it->second.dropped);
+    }
   }
   out.set_current_requests_per_s(s.recent.requests_per_s);
   out.set_current_failures_per_s(s.recent.failures_per_s);
@@ -77,13 +87,24 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
   out.set_current_p95_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.95)));
   out.set_current_p99_ms(UsToMs(s.recent.latency_us.ValueAtQuantile(0.99)));
   if (histograms) FillBuckets(s.recent.latency_us, out.mutable_current_latency());
+  const LatencyHistogram& corrected = s.recent.corrected_latency_us;
+  out.set_current_corrected_p50_ms(UsToMs(corrected.ValueAtQuantile(0.5)));
+  out.set_current_corrected_p99_ms(UsToMs(corrected.ValueAtQuantile(0.99)));
+  if (histograms) FillBuckets(corrected, out.mutable_current_corrected_latency());
+  const int64_t lag_p99_us = s.recent.schedule_lag_us.ValueAtQuantile(0.99);
+  out.set_schedule_lag_p99_ms(UsToMs(lag_p99_us));
+  out.set_generator_saturated(absl::Microseconds(lag_p99_us) > kSaturatedScheduleLag);
+  if (histograms) FillBuckets(s.recent.schedule_lag_us, out.mutable_current_schedule_lag());
+  out.set_total_arrivals(s.total.arrivals.arrivals);
+  out.set_total_late_starts(s.total.arrivals.late_starts);
+  out.set_total_dropped_arrivals(s.total.arrivals.dropped);
   out.set_total_requests(s.total.requests);
   out.set_total_failures(s.total.failures);
   out.set_total_cancelled_at_stop(s.total.cancelled_at_stop);
   out.set_total_requests_per_s(s.total_requests_per_s);
   out.set_phase_requests(s.phase_total.requests);
   out.set_phase_failures(s.phase_total.failures);
-  for (const auto& [occurrence, row, latency] : s.completed) {
+  for (const auto& [occurrence, row, latency, corrected_latency] : s.completed) {
     control::Status::PhaseSummary* summary = out.add_completed_phases();
     summary->set_loop(occurrence.loop);
     summary->set_phase(occurrence.phase);
@@ -99,6 +120,12 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
     summary->set_max_ms(row.max_ms);
     summary->set_failure_percent(row.failure_percent);
     if (histograms) FillBuckets(latency, summary->mutable_latency());
+    summary->set_arrivals(row.arrivals.arrivals);
+    summary->set_late_starts(row.arrivals.late_starts);
+    summary->set_dropped_arrivals(row.arrivals.dropped);
+    summary->set_corrected_p50_ms(row.corrected_p50_ms);
+    summary->set_corrected_p99_ms(row.corrected_p99_ms);
+    if (histograms) FillBuckets(corrected_latency, summary->mutable_corrected_latency());
   }
   return out;
 }
@@ -142,7 +169,13 @@ StatusLine StatusLineOf(const control::Status& s) {
   if (s.current_requests_per_s() > 0) {
     line.p50_ms = s.current_p50_ms();
     line.p95_ms = s.current_p95_ms();
+    if (s.current_corrected_p99_ms() > 0) line.corrected_p99_ms = s.current_corrected_p99_ms();
   }
+  line.arrival_rate_per_s = s.arrival_rate_per_s();
+  line.arrivals = {.arrivals = s.total_arrivals(),
+                   .late_starts = s.total_late_starts(),
+                   .dropped = s.total_dropped_arrivals()};
+  if (s.generator_saturated()) line.saturated_lag_ms = s.schedule_lag_p99_ms();
   return line;
 }
 
@@ -161,7 +194,12 @@ std::vector<PhaseRow> CompletedPhaseRows(const control::Status& s) {
                     .p95_ms = p.p95_ms(),
                     .p99_ms = p.p99_ms(),
                     .max_ms = p.max_ms(),
-                    .failure_percent = p.failure_percent()});
+                    .failure_percent = p.failure_percent(),
+                    .arrivals = {.arrivals = p.arrivals(),
+                                 .late_starts = p.late_starts(),
+                                 .dropped = p.dropped_arrivals()},
+                    .corrected_p50_ms = p.corrected_p50_ms(),
+                    .corrected_p99_ms = p.corrected_p99_ms()});
   }
   return rows;
 }

@@ -104,6 +104,44 @@ void EntryCounter(const StatsTotals& totals, absl::string_view name, absl::strin
   }
 }
 
+// A histogram family with the histogram `field` of each phase index and (method, name) that
+// has values.
+void HistogramFamily(const StatsTotals& totals, absl::string_view name, absl::string_view help,
+                     LatencyHistogram RequestStats::*field, Exposition& out) {
+  out.Family(name, "histogram", help);
+  const std::string bucket = absl::StrCat(name, "_bucket");
+  for (const auto& [phase, table] : totals.by_phase) {
+    for (const auto& [key, stats] : table.Entries()) {
+      const LatencyHistogram& latency = (*stats).*field;
+      if (latency.Count() == 0) continue;  // a closed phase has no corrected latencies
+      Labels labels = EntryLabels(key, phase);
+      const std::vector<int64_t> counts = CountsAtOrBelow(latency);
+      for (size_t i = 0; i < counts.size(); ++i) {
+        labels.emplace_back("le", absl::StrCat(kLatencyBucketsSeconds[i]));
+        out.Sample(bucket, labels, static_cast<double>(counts[i]));
+        labels.pop_back();
+      }
+      labels.emplace_back("le", "+Inf");
+      out.Sample(bucket, labels, static_cast<double>(latency.Count()));
+      labels.pop_back();
+      out.Sample(absl::StrCat(name, "_sum"), labels, static_cast<double>(latency.Sum()) / 1e6);
+      out.Sample(absl::StrCat(name, "_count"), labels, static_cast<double>(latency.Count()));
+    }
+  }
+}
+
+// A counter family with a sample of `field` per phase index and user type of open phases.
+void ArrivalCounter(const StatsTotals& totals, absl::string_view name, absl::string_view help,
+                    int64_t ArrivalCounts::*field, Exposition& out) {
+  out.Family(name, "counter", help);
+  for (const auto& [phase, table] : totals.by_phase) {
+    for (const auto& [type, counts] : table.Arrivals()) {
+      out.Sample(name, {{"user_type", type}, {"phase", absl::StrCat(phase)}},
+                 static_cast<double>(counts.*field));
+    }
+  }
+}
+
 void RequestFamilies(const StatsTotals& totals, Exposition& out) {
   EntryCounter(totals, "loadgen_requests_total",
                "Requests completed, failed ones included, by method, name and phase index.",
@@ -121,29 +159,24 @@ void RequestFamilies(const StatsTotals& totals, Exposition& out) {
       out.Sample("loadgen_request_errors_total", labels, static_cast<double>(failure->occurrences));
     }
   }
-  out.Family("loadgen_request_duration_seconds", "histogram",
-             "Response time of completed requests, by method, name and phase index.");
-  for (const auto& [phase, table] : totals.by_phase) {
-    for (const auto& [key, stats] : table.Entries()) {
-      const LatencyHistogram& latency = stats->latency_us;
-      Labels labels = EntryLabels(key, phase);
-      const std::vector<int64_t> counts = CountsAtOrBelow(latency);
-      for (size_t i = 0; i < counts.size(); ++i) {
-        labels.emplace_back("le", absl::StrCat(kLatencyBucketsSeconds[i]));
-        out.Sample("loadgen_request_duration_seconds_bucket", labels,
-                   static_cast<double>(counts[i]));
-        labels.pop_back();
-      }
-      labels.emplace_back("le", "+Inf");
-      out.Sample("loadgen_request_duration_seconds_bucket", labels,
-                 static_cast<double>(latency.Count()));
-      labels.pop_back();
-      out.Sample("loadgen_request_duration_seconds_sum", labels,
-                 static_cast<double>(latency.Sum()) / 1e6);
-      out.Sample("loadgen_request_duration_seconds_count", labels,
-                 static_cast<double>(latency.Count()));
-    }
-  }
+  HistogramFamily(totals, "loadgen_request_duration_seconds",
+                  "Response time of completed requests, by method, name and phase index.",
+                  &RequestStats::latency_us, out);
+  HistogramFamily(totals, "loadgen_request_corrected_duration_seconds",
+                  "Latency of the requests of open phases from their arrivals' intended times "
+                  "(corrected for coordinated omission), by method, name and phase index.",
+                  &RequestStats::corrected_latency_us, out);
+  ArrivalCounter(totals, "loadgen_arrivals_total",
+                 "Arrivals of open phases, by user type and phase index.", &ArrivalCounts::arrivals,
+                 out);
+  ArrivalCounter(totals, "loadgen_late_starts_total",
+                 "Arrivals that waited for a user because max_users were busy, then started, by "
+                 "user type and phase index.",
+                 &ArrivalCounts::late_starts, out);
+  ArrivalCounter(totals, "loadgen_dropped_arrivals_total",
+                 "Arrivals dropped after waiting past max_start_delay_ms (or their phase's end), "
+                 "by user type and phase index.",
+                 &ArrivalCounts::dropped, out);
 }
 
 void RunFamilies(const DaemonStatus& status, Exposition& out) {
@@ -155,6 +188,20 @@ void RunFamilies(const DaemonStatus& status, Exposition& out) {
   for (const UserTypeCounts& c : status.run.users) {
     out.Sample("loadgen_target_users", {{"user_type", c.name}}, c.target);
   }
+  out.Family("loadgen_arrival_rate", "gauge",
+             "Arrivals per second the open phase under way asks of this daemon now; 0 in a "
+             "closed phase.");
+  out.Sample("loadgen_arrival_rate", {}, status.run.arrival_rate_per_s);
+  const int64_t lag_us = status.recent.schedule_lag_us.ValueAtQuantile(0.99);
+  out.Family("loadgen_schedule_lag_seconds", "gauge",
+             "How late tasks began against their schedule (after a pause, or at an arrival), "
+             "p99 over the last 10 s: the generator's own lag.");
+  out.Sample("loadgen_schedule_lag_seconds", {}, static_cast<double>(lag_us) / 1e6);
+  out.Family("loadgen_generator_saturated", "gauge",
+             "1 when the schedule lag's p99 is over 10 ms: the figures show the generator's "
+             "limit, not the target's.");
+  out.Sample("loadgen_generator_saturated", {},
+             absl::Microseconds(lag_us) > kSaturatedScheduleLag ? 1 : 0);
   out.Family("loadgen_phase", "gauge", "Index of the phase under way; -1 between phases.");
   out.Sample("loadgen_phase", {}, status.run.occurrence ? status.run.occurrence->phase : -1);
   out.Family("loadgen_loop", "gauge", "Loop of the phase under way (0 for the first pass).");

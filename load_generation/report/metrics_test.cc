@@ -83,6 +83,42 @@ TEST(PrometheusText, CountersAndHistogramsPerMethodNameAndPhase) {
   EXPECT_EQ(samples.at("process_cpu_seconds_total"), 1.5);
 }
 
+TEST(PrometheusText, OpenPhasesArrivalsCorrectedLatencyAndTheGeneratorsLag) {
+  StatsTotals totals;
+  StatsTable& open = totals.by_phase[2];
+  open.Record({.method = "GET",
+               .name = "/",
+               .latency_us = 1000,
+               .time = kT0,
+               .corrected_latency_us = 300'000});
+  open.RecordArrival("Normal", ArrivalEvent::kArrived);
+  open.RecordArrival("Normal", ArrivalEvent::kArrived);
+  open.RecordArrival("Normal", ArrivalEvent::kStartedLate);
+  open.RecordArrival("Normal", ArrivalEvent::kDropped);
+  totals.by_phase[0].Record({.method = "GET", .name = "/", .latency_us = 1000, .time = kT0});
+  DaemonStatus status;
+  status.run.arrival_rate_per_s = 250;
+  for (int i = 0; i < 100; ++i) status.recent.schedule_lag_us.Record(i < 95 ? 100 : 20'000);
+  const auto samples = Samples(PrometheusText(status, totals, ProcessFigures()));
+  const std::string get = "method=\"GET\",name=\"/\",phase=\"2\"";
+  EXPECT_EQ(
+      samples.at("loadgen_request_corrected_duration_seconds_bucket{" + get + ",le=\"0.25\"}"), 0);
+  EXPECT_EQ(samples.at("loadgen_request_corrected_duration_seconds_bucket{" + get + ",le=\"0.5\"}"),
+            1);
+  EXPECT_EQ(
+      samples.count("loadgen_request_corrected_duration_seconds_count{method=\"GET\",name=\"/\","
+                    "phase=\"0\"}"),
+      0u)
+      << "a closed phase has no corrected latency";
+  const std::string normal = "{user_type=\"Normal\",phase=\"2\"}";
+  EXPECT_EQ(samples.at("loadgen_arrivals_total" + normal), 2);
+  EXPECT_EQ(samples.at("loadgen_late_starts_total" + normal), 1);
+  EXPECT_EQ(samples.at("loadgen_dropped_arrivals_total" + normal), 1);
+  EXPECT_EQ(samples.at("loadgen_arrival_rate"), 250);
+  EXPECT_NEAR(samples.at("loadgen_schedule_lag_seconds"), 0.02, 0.0001);
+  EXPECT_EQ(samples.at("loadgen_generator_saturated"), 1);
+}
+
 TEST(ReadProcessFigures, SeesThisProcess) {
   const ProcessFigures figures = ReadProcessFigures();
   EXPECT_GT(figures.resident_bytes, 1 << 20);

@@ -19,6 +19,14 @@ std::string Ms(const PhaseRow& r, double ms) {
 std::string ConsoleMs(const PhaseRow& r, double ms) {
   return r.requests == 0 ? "N/A" : absl::StrFormat("%.1f", ms);
 }
+// A corrected latency: "N/A" for a row without arrivals (a closed phase).
+std::string CorrectedMs(const PhaseRow& r, double ms, const char* format = "%.3f") {
+  return r.arrivals.arrivals == 0 || r.requests == 0 ? "N/A" : absl::StrFormat(format, ms);
+}
+bool AnyOpen(const std::vector<PhaseRow>& rows) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const PhaseRow& r) { return r.arrivals.arrivals > 0; });
+}
 
 // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T10:00:00.000Z; "" when unknown.
 std::string Iso8601(absl::Time t) {
@@ -48,7 +56,12 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           Iso8601(r.start),
           Iso8601(r.end),
           absl::StrCat(r.idle),
-          absl::StrCat(r.cancelled_at_stop)};
+          absl::StrCat(r.cancelled_at_stop),
+          absl::StrCat(r.arrivals.arrivals),
+          absl::StrCat(r.arrivals.late_starts),
+          absl::StrCat(r.arrivals.dropped),
+          CorrectedMs(r, r.corrected_p50_ms),
+          CorrectedMs(r, r.corrected_p99_ms)};
 }
 
 }  // namespace
@@ -62,6 +75,12 @@ std::string TableNotes(const std::vector<PhaseRow>& rows) {
         "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
         idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
   }
+  if (AnyOpen(rows)) {
+    absl::StrAppend(&notes,
+                    "Open phases: corrected latencies count from each arrival's intended time; "
+                    "late starts waited for a user because max_users were busy; dropped arrivals "
+                    "waited past max_start_delay_ms or their phase's end.\n");
+  }
   if (const int64_t cancelled = rows.back().cancelled_at_stop; cancelled > 0) {
     absl::StrAppendFormat(&notes,
                           "%d request%s in flight at the stop timeout %s cancelled: not counted "
@@ -72,15 +91,21 @@ std::string TableNotes(const std::vector<PhaseRow>& rows) {
 }
 
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
-  std::string out = absl::StrFormat("%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s\n",
-                                    "loop", "phase", "name", "users", "duration", "requests",
-                                    "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%");
+  const bool open = AnyOpen(rows);
+  std::string out = absl::StrFormat(
+      "%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s%s\n", "loop", "phase", "name", "users",
+      "duration", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%",
+      open ? absl::StrFormat(" %9s %9s %8s %8s", "c.p50 ms", "c.p99 ms", "late", "dropped") : "");
   for (const PhaseRow& r : rows) {
-    absl::StrAppendFormat(&out, "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9s %9s %9s %9s %6.2f%%\n",
-                          r.loop, r.phase, r.name, r.loop.empty() ? "" : absl::StrCat(r.users),
-                          absl::ToDoubleSeconds(r.duration), r.requests, r.requests_per_s,
-                          ConsoleMs(r, r.median_ms), ConsoleMs(r, r.p95_ms), ConsoleMs(r, r.p99_ms),
-                          ConsoleMs(r, r.max_ms), r.failure_percent);
+    absl::StrAppendFormat(
+        &out, "%-4s %-5s %-16s %6s %8.1fs %10d %9.1f %9s %9s %9s %9s %6.2f%%%s\n", r.loop, r.phase,
+        r.name, r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration),
+        r.requests, r.requests_per_s, ConsoleMs(r, r.median_ms), ConsoleMs(r, r.p95_ms),
+        ConsoleMs(r, r.p99_ms), ConsoleMs(r, r.max_ms), r.failure_percent,
+        open ? absl::StrFormat(" %9s %9s %8d %8d", CorrectedMs(r, r.corrected_p50_ms, "%.1f"),
+                               CorrectedMs(r, r.corrected_p99_ms, "%.1f"), r.arrivals.late_starts,
+                               r.arrivals.dropped)
+             : "");
   }
   return out + TableNotes(rows);
 }
@@ -106,7 +131,12 @@ std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
                              "start",
                              "end",
                              "idle",
-                             "cancelled_at_stop"});
+                             "cancelled_at_stop",
+                             "arrivals",
+                             "late_starts",
+                             "dropped_arrivals",
+                             "corrected_p50_ms",
+                             "corrected_p99_ms"});
   for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
   return out;
 }
@@ -143,6 +173,13 @@ StatusLine StatusLineOf(const DaemonStatus& status) {
     line.p50_ms = UsToMs(latency.ValueAtQuantile(0.5));
     line.p95_ms = UsToMs(latency.ValueAtQuantile(0.95));
   }
+  line.arrival_rate_per_s = status.run.arrival_rate_per_s;
+  line.arrivals = status.total.arrivals;
+  if (const LatencyHistogram& c = status.recent.corrected_latency_us; c.Count() > 0) {
+    line.corrected_p99_ms = UsToMs(c.ValueAtQuantile(0.99));
+  }
+  const int64_t lag_us = status.recent.schedule_lag_us.ValueAtQuantile(0.99);
+  if (absl::Microseconds(lag_us) > kSaturatedScheduleLag) line.saturated_lag_ms = UsToMs(lag_us);
   return line;
 }
 
@@ -157,16 +194,26 @@ std::string FormatStatusLine(const StatusLine& line) {
     if (c.target == 0 && c.active == 0 && c.stopping == 0) continue;
     users.push_back(absl::StrFormat("%s %d/%d", c.name, c.active, c.target));
   }
-  const std::string percentiles =
-      line.p50_ms && line.p95_ms
-          ? absl::StrFormat("p50 %.1f ms p95 %.1f ms", *line.p50_ms, *line.p95_ms)
-          : "p50 n/a p95 n/a";
+  std::string percentiles = line.p50_ms && line.p95_ms ? absl::StrFormat("p50 %.1f ms p95 %.1f ms",
+                                                                         *line.p50_ms, *line.p95_ms)
+                                                       : "p50 n/a p95 n/a";
+  if (line.corrected_p99_ms) {
+    absl::StrAppendFormat(&percentiles, " corrected p99 %.1f ms", *line.corrected_p99_ms);
+  }
+  std::string arrivals;
+  if (line.arrival_rate_per_s > 0) {
+    arrivals = absl::StrFormat(" | %.1f arrivals/s, %d late, %d dropped", line.arrival_rate_per_s,
+                               line.arrivals.late_starts, line.arrivals.dropped);
+  }
   return absl::StrFormat(
-      "[%5ds] %s | %s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)",
+      "[%5ds] %s | %s%s | %.1f req/s %s | failures %.1f/s, %d in phase (%.2f%%)%s",
       absl::ToInt64Seconds(line.elapsed), where,
-      users.empty() ? "no users" : absl::StrJoin(users, " "), line.requests_per_s, percentiles,
-      line.failures_per_s, line.phase_failures,
-      line.phase_requests ? 100.0 * line.phase_failures / line.phase_requests : 0.0);
+      users.empty() ? "no users" : absl::StrJoin(users, " "), arrivals, line.requests_per_s,
+      percentiles, line.failures_per_s, line.phase_failures,
+      line.phase_requests ? 100.0 * line.phase_failures / line.phase_requests : 0.0,
+      line.saturated_lag_ms
+          ? absl::StrFormat(" | GENERATOR SATURATED (lag p99 %.1f ms)", *line.saturated_lag_ms)
+          : "");
 }
 
 }  // namespace loadgen

@@ -44,6 +44,10 @@ struct StatusLine {
   std::optional<double> p95_ms;
   int64_t phase_requests = 0;  // of the phase occurrence under way
   int64_t phase_failures = 0;
+  double arrival_rate_per_s = 0;           // asked now, in an open phase
+  std::optional<double> corrected_p99_ms;  // over the last 10 s, when open phases sent any
+  ArrivalCounts arrivals;                  // since the run began
+  std::optional<double> saturated_lag_ms;  // the schedule lag's p99 when the generator is saturated
 };
 
 // The daemon's status as a status line.
@@ -51,7 +55,9 @@ StatusLine StatusLineOf(const DaemonStatus& status);
 
 // One line of live status: rates and latency over the last 10 s, failures of the phase, e.g.
 // "[  12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 12.0 ms
-//  p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)"
+//  p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)"; in an open phase the rate asked and the
+// corrected p99 too ("| 150.0 arrivals/s, 3 late, 0 dropped | ... corrected p99 80.2 ms"); and
+// "| GENERATOR SATURATED (lag p99 15.0 ms)" when it is.
 std::string FormatStatusLine(const StatusLine& line);
 
 }  // namespace loadgen

@@ -52,13 +52,17 @@ TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
   EXPECT_EQ(PhasesCsv(Rows()),
             "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
             "p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,end,idle,"
-            "cancelled_at_stop\r\n"
+            "cancelled_at_stop,arrivals,late_starts,dropped_arrivals,corrected_p50_ms,"
+            "corrected_p99_ms\r\n"
             "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000,"
-            "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0,0\r\n"
+            "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0,0,"
+            "0,0,0,N/A,N/A\r\n"
             "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000,"
-            "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0,0\r\n"
+            "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0,0,"
+            "0,0,0,N/A,N/A\r\n"
             ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667,"
-            "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0,0\r\n");
+            "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0,0,"
+            "0,0,0,N/A,N/A\r\n");
 }
 
 TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
@@ -85,7 +89,7 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
   EXPECT_EQ(rows[2].idle, 1) << "the total covers one idle phase";
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
   EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,N/A,N/A,N/A,N/A,"));
-  EXPECT_THAT(csv[2], ::testing::EndsWith(",1,0"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",1,0,0,0,0,N/A,N/A"));
   const std::string table = FormatPhaseTable(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("N/A"));
   EXPECT_THAT(table, ::testing::EndsWith(
@@ -93,6 +97,29 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
                          "and req/s.\n"));
   EXPECT_THAT(PhasesMarkdown(rows), ::testing::HasSubstr("\nTotal includes 1 idle phase"));
   EXPECT_THAT(FormatPhaseTable(Rows()), ::testing::Not(::testing::HasSubstr("idle")));
+}
+
+TEST(PhaseRows, AnOpenPhaseShowsItsArrivalsAndCorrectedLatency) {
+  std::vector<PhaseResult> phases = {
+      Phase(0, 0, "open", 10, absl::ZeroDuration(), absl::Seconds(10), {}, 0)};
+  StatsTable& stats = phases[0].stats;
+  for (int i = 0; i < 4; ++i) stats.RecordArrival("Normal", ArrivalEvent::kArrived);
+  stats.RecordArrival("Normal", ArrivalEvent::kStartedLate);
+  stats.RecordArrival("Normal", ArrivalEvent::kDropped);
+  for (int64_t corrected_us : {1000, 2000, 90000}) {
+    stats.Record(
+        {.method = "GET", .name = "/", .latency_us = 1000, .corrected_latency_us = corrected_us});
+  }
+  const std::vector<PhaseRow> rows = PhaseRows(phases, stats.Total());
+  EXPECT_EQ(rows[0].arrivals.arrivals, 4);
+  EXPECT_EQ(rows[1].arrivals.late_starts, 1);
+  const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
+  EXPECT_THAT(csv[1], ::testing::EndsWith(",4,1,1,2.000,90.000"));
+  const std::string table = FormatPhaseTable(rows);
+  EXPECT_THAT(table, ::testing::HasSubstr("c.p99 ms"));
+  EXPECT_THAT(table, ::testing::HasSubstr("      2.0      90.0        1        1\n"));
+  EXPECT_THAT(table, ::testing::HasSubstr("Open phases: corrected latencies"));
+  EXPECT_THAT(FormatPhaseTable(Rows()), ::testing::Not(::testing::HasSubstr("c.p99")));
 }
 
 TEST(PhaseRows, RequestsCancelledAtStopAreCountedApart) {
@@ -105,7 +132,7 @@ TEST(PhaseRows, RequestsCancelledAtStopAreCountedApart) {
   EXPECT_EQ(rows[0].cancelled_at_stop, 3);
   EXPECT_EQ(rows[1].cancelled_at_stop, 3);
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
-  EXPECT_THAT(csv[2], ::testing::EndsWith(",0,3"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",0,3,0,0,0,N/A,N/A"));
   const std::string note =
       "3 requests in flight at the stop timeout were cancelled: not counted as requests or "
       "failures.\n";
@@ -142,6 +169,24 @@ TEST(FormatStatusLine, ThePhaseItsUsersRatesAndFailures) {
   EXPECT_EQ(FormatStatusLine(line),
             "[   12s] phase 1 weekend (loop 0) | Normal 67/67 Weekend 120/133 | 153.2 req/s p50 "
             "12.0 ms p95 40.1 ms | failures 0.2/s, 3 in phase (0.12%)");
+}
+
+TEST(FormatStatusLine, AnOpenPhaseAndASaturatedGenerator) {
+  StatusLine line{.elapsed = absl::Seconds(3),
+                  .state = "running",
+                  .occurrence = PhaseOccurrence{.phase = 2},
+                  .phase_name = "open",
+                  .requests_per_s = 150,
+                  .p50_ms = 2.0,
+                  .p95_ms = 4.0,
+                  .arrival_rate_per_s = 150,
+                  .corrected_p99_ms = 80.25,
+                  .arrivals = {.arrivals = 450, .late_starts = 3, .dropped = 1},
+                  .saturated_lag_ms = 15.0};
+  EXPECT_EQ(FormatStatusLine(line),
+            "[    3s] phase 2 open (loop 0) | no users | 150.0 arrivals/s, 3 late, 1 dropped | "
+            "150.0 req/s p50 2.0 ms p95 4.0 ms corrected p99 80.2 ms | failures 0.0/s, 0 in "
+            "phase (0.00%) | GENERATOR SATURATED (lag p99 15.0 ms)");
 }
 
 TEST(FormatStatusLine, WithoutAPhaseOrRequests) {

@@ -107,6 +107,8 @@ RunStatus Engine::Status() {
       status.occurrence = scheduler_->current();
       status.paused = scheduler_->paused();
       status.override_users = scheduler_->override_users();
+      status.override_rate = scheduler_->override_rate();
+      status.arrival_rate_per_s = scheduler_->ArrivalRateNow() / options_.shard_count;
       status.reload_pending = scheduler_->reload_pending();
       status.progress = scheduler_->Progress();
       if (status.occurrence) {

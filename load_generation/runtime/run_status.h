@@ -36,10 +36,12 @@ struct PhaseProgress {
 struct RunStatus {
   bool running = false;  // started and not over yet (phase 0 may still be ahead)
   bool paused = false;
-  bool reload_pending = false;        // a reload waits for the end of the phase under way
-  absl::Time start;                   // when phase 0 begins or began
-  PhaseProgress progress;             // of the phase under way
-  std::optional<int> override_users;  // set by OverrideUsers, until the next phase
+  bool reload_pending = false;          // a reload waits for the end of the phase under way
+  absl::Time start;                     // when phase 0 begins or began
+  PhaseProgress progress;               // of the phase under way
+  std::optional<int> override_users;    // set by OverrideUsers, until the next phase
+  std::optional<double> override_rate;  // set by OverrideRate, until the next phase
+  double arrival_rate_per_s = 0;        // this shard's, now, in an open phase
   std::optional<PhaseOccurrence> occurrence;
   std::string phase_name;
   std::vector<UserTypeCounts> users;
@@ -66,11 +68,13 @@ struct DaemonStatus {
   absl::Duration run_elapsed;   // since phase 0 began (to its end, once over)
   RecentStats::Figures recent;  // the last 10 s
   RequestStats total;           // since the run began or the last ResetStats
+  std::map<std::string, ArrivalCounts, std::less<>> arrivals;  // likewise, by user type
   double total_requests_per_s = 0;
   struct CompletedPhase {
     PhaseOccurrence occurrence;
     PhaseRow row;
     LatencyHistogram latency_us;  // behind the row's percentiles
+    LatencyHistogram corrected_latency_us;
   };
   std::vector<CompletedPhase> completed;  // oldest first
   RequestStats phase_total;               // of the phase occurrence under way

@@ -25,6 +25,9 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   row.p90_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.9));
   row.p999_ms = UsToMs(stats.latency_us.ValueAtQuantile(0.999));
   row.failure_percent = stats.requests ? 100.0 * stats.failures / stats.requests : 0;
+  row.arrivals = stats.arrivals;
+  row.corrected_p50_ms = UsToMs(stats.corrected_latency_us.ValueAtQuantile(0.5));
+  row.corrected_p99_ms = UsToMs(stats.corrected_latency_us.ValueAtQuantile(0.99));
   return row;
 }
 

@@ -38,6 +38,10 @@ struct PhaseRow {
   // covers, whose time counts in its duration and rate.
   int idle = 0;
   int64_t cancelled_at_stop = 0;  // requests abandoned in flight when the run stopped
+  // Open phases: arrivals, late starts and drops, and the corrected latency.
+  ArrivalCounts arrivals;
+  double corrected_p50_ms = 0;
+  double corrected_p99_ms = 0;
 };
 
 // A row per phase occurrence, then a total row over `total` and the whole time from the first

@@ -169,6 +169,10 @@ struct PhaseResult {
   StatsTable stats;
 };
 
+// A generator whose tasks begin later than this against their schedule (p99 over the recent
+// window) is saturated: its figures show its own limit, not the target's.
+inline constexpr absl::Duration kSaturatedScheduleLag = absl::Milliseconds(10);
+
 // Figures of the last `window` of a run (10 s, as Locust's "current" ones): kept as snapshots
 // of the running total, about one a second, and the difference between the newest and the one
 // a window older. Not thread-safe: one reader samples and reads.

@@ -10,6 +10,18 @@ namespace loadgen {
 
 namespace control = pl::demos::load_generation;
 
+namespace {
+
+void AddArrivals(const std::string& type, const ArrivalCounts& counts, control::PhaseStats* out) {
+  control::ArrivalRow* row = out->add_arrivals();
+  row->set_user_type(type);
+  row->set_arrivals(counts.arrivals);
+  row->set_late_starts(counts.late_starts);
+  row->set_dropped(counts.dropped);
+}
+
+}  // namespace
+
 void FillBuckets(const LatencyHistogram& latency, control::LatencyBuckets* out) {
   int64_t before = 0;
   latency.ForEachBucket([&](int64_t low, int64_t /*high*/, int64_t cumulative) {
@@ -51,6 +63,13 @@ void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
   row->set_average_content_bytes(stats.AverageContentBytes());
   row->set_content_bytes(stats.content_bytes);
   if (histogram) FillBuckets(latency, row->mutable_latency());
+  if (const LatencyHistogram& corrected = stats.corrected_latency_us; corrected.Count() > 0) {
+    row->set_corrected_p50_ms(UsToMs(corrected.ValueAtQuantile(0.5)));
+    row->set_corrected_p95_ms(UsToMs(corrected.ValueAtQuantile(0.95)));
+    row->set_corrected_p99_ms(UsToMs(corrected.ValueAtQuantile(0.99)));
+    row->set_corrected_max_ms(UsToMs(corrected.Max()));
+    if (histogram) FillBuckets(corrected, row->mutable_corrected_latency());
+  }
 }
 
 void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
@@ -70,6 +89,7 @@ void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
     row->set_error(key.error);
     row->set_occurrences(failure->occurrences);
   }
+  for (const auto& [type, counts] : table.Arrivals()) AddArrivals(type, counts, out);
   out->set_duration_s(absl::ToDoubleSeconds(span));
 }
 
@@ -79,6 +99,7 @@ RequestStats RowStats(const control::RequestStatsRow& row) {
   stats.failures = row.failures();
   stats.content_bytes = row.content_bytes();
   stats.latency_us = FromBuckets(row.latency());
+  stats.corrected_latency_us = FromBuckets(row.corrected_latency());
   return stats;
 }
 
@@ -87,6 +108,7 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
   if (shards.empty()) return merged;
   std::map<std::pair<std::string, std::string>, RequestStats> rows;  // by (name, method)
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> failures;
+  std::map<std::string, ArrivalCounts> arrivals;
   RequestStats aggregated;
   double duration_s = 0;
   for (const control::PhaseStats* shard : shards) {
@@ -97,11 +119,16 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
     for (const control::FailureRow& f : shard->failures()) {
       failures[{f.method(), f.name(), f.error()}] += f.occurrences();
     }
+    for (const control::ArrivalRow& a : shard->arrivals()) {
+      arrivals[a.user_type()].Merge(
+          {.arrivals = a.arrivals(), .late_starts = a.late_starts(), .dropped = a.dropped()});
+    }
     duration_s = std::max(duration_s, shard->duration_s());
   }
   merged = *shards.front();
   merged.clear_requests();
   merged.clear_failures();
+  merged.clear_arrivals();
   const absl::Duration span = absl::Seconds(duration_s);
   for (const auto& [key, stats] : rows) {
     control::RequestStatsRow* row = merged.add_requests();
@@ -119,6 +146,7 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
     row->set_error(std::get<2>(key));
     row->set_occurrences(occurrences);
   }
+  for (const auto& [type, counts] : arrivals) AddArrivals(type, counts, &merged);
   merged.set_duration_s(duration_s);
   return merged;
 }
