@@ -61,8 +61,8 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
   for (size_t i = 0; i < points.size(); i += group) {
     const size_t end = std::min(points.size(), i + group);
     TimelinePoint sum{.at = points[end - 1].at};
-    double users = 0, p50 = 0, p95 = 0, p99 = 0;
-    int latencies = 0;
+    double users = 0, p50 = 0, p95 = 0, p99 = 0, corrected = 0;
+    int latencies = 0, corrected_latencies = 0;
     for (size_t j = i; j < end; ++j) {
       users += points[j].users;
       sum.requests_per_s += points[j].requests_per_s;
@@ -72,6 +72,10 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
         p95 += *points[j].p95_ms;
         p99 += points[j].p99_ms.value_or(*points[j].p95_ms);
         ++latencies;
+      }
+      if (points[j].corrected_p99_ms) {
+        corrected += *points[j].corrected_p99_ms;
+        ++corrected_latencies;
       }
     }
     const double n = static_cast<double>(end - i);
@@ -83,6 +87,7 @@ std::vector<TimelinePoint> Downsample(const std::vector<TimelinePoint>& points) 
       sum.p95_ms = p95 / latencies;
       sum.p99_ms = p99 / latencies;
     }
+    if (corrected_latencies > 0) sum.corrected_p99_ms = corrected / corrected_latencies;
     out.push_back(sum);
   }
   return out;
@@ -239,16 +244,28 @@ std::string Table(const std::vector<PhaseRow>& rows) {
   std::string html =
       "<table>\n<tr><th>loop</th><th>phase</th><th>name</th><th>users</th><th>duration</th>"
       "<th>requests</th><th>failures</th><th>req/s</th><th>p50 ms</th><th>p95 ms</th>"
-      "<th>p99 ms</th><th>max ms</th><th>failures %</th></tr>\n";
+      "<th>p99 ms</th><th>max ms</th><th>failures %</th>";
+  // Open phases: the corrected latency, late starts and drops.
+  const bool open = AnyOpenPhase(rows);
+  if (open)
+    html += "<th>corrected p50 ms</th><th>corrected p99 ms</th><th>late</th><th>dropped</th>";
+  html += "</tr>\n";
   for (const PhaseRow& r : rows) {
     absl::StrAppendFormat(
         &html,
         "<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td><td>%d</td><td>%d</td>"
-        "<td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td></tr>\n",
+        "<td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td>",
         r.loop.empty() ? " class=\"total\"" : "", Escape(r.loop), Escape(r.phase), Escape(r.name),
         r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration), r.requests,
         r.failures, r.requests_per_s, Ms(r.requests, r.median_ms), Ms(r.requests, r.p95_ms),
         Ms(r.requests, r.p99_ms), Ms(r.requests, r.max_ms), r.failure_percent);
+    if (open) {
+      const int64_t corrected = r.arrivals.arrivals > 0 ? r.requests : 0;
+      absl::StrAppendFormat(&html, "<td>%s</td><td>%s</td><td>%d</td><td>%d</td>",
+                            Ms(corrected, r.corrected_p50_ms), Ms(corrected, r.corrected_p99_ms),
+                            r.arrivals.late_starts, r.arrivals.dropped);
+    }
+    html += "</tr>\n";
   }
   html += "</table>\n";
   if (const std::string note = TableNotes(rows); !note.empty()) {
@@ -303,11 +320,17 @@ std::string HtmlReport(const HtmlReportInput& input) {
             {{"req/s", "#2ca02c",
               [](const TimelinePoint& p) -> std::optional<double> { return p.requests_per_s; }}},
             points, input);
-  html += Chart("latency", "Response time (ms)",
-                {{"p50", "#ff7f0e", [](const TimelinePoint& p) { return p.p50_ms; }},
-                 {"p95", "#d62728", [](const TimelinePoint& p) { return p.p95_ms; }},
-                 {"p99", "#8c564b", [](const TimelinePoint& p) { return p.p99_ms; }}},
-                points, input);
+  std::vector<Series> latency = {
+      {"p50", "#ff7f0e", [](const TimelinePoint& p) { return p.p50_ms; }},
+      {"p95", "#d62728", [](const TimelinePoint& p) { return p.p95_ms; }},
+      {"p99", "#8c564b", [](const TimelinePoint& p) { return p.p99_ms; }}};
+  if (std::any_of(points.begin(), points.end(),
+                  [](const TimelinePoint& p) { return p.corrected_p99_ms.has_value(); })) {
+    // Open phases ran: their latency from each arrival's intended time beside.
+    latency.push_back(
+        {"corrected p99", "#e377c2", [](const TimelinePoint& p) { return p.corrected_p99_ms; }});
+  }
+  html += Chart("latency", "Response time (ms)", latency, points, input);
   html +=
       Chart("failures", "Failures per second",
             {{"failures/s", "#9467bd",

@@ -19,6 +19,8 @@ struct TimelinePoint {
   double failures_per_s = 0;
   // Of the requests completed in that second; none when there were none.
   std::optional<double> p50_ms, p95_ms, p99_ms;
+  // Of the requests of open phases completed in that second, from their intended times.
+  std::optional<double> corrected_p99_ms;
 };
 
 // Something that happened at a moment of the run, marked on every chart.
@@ -40,8 +42,8 @@ struct HtmlReportInput {
 
 // A self-contained HTML page: the facts, the per-phase table, the per-(method, name) table with
 // percentiles, the failures table and four charts over time (users; requests/s; p50, p95 and p99
-// latency; failures/s) drawn as inline SVG, each phase start and each control action marked by a
-// vertical line on every chart. No script, no fetched resource.
+// latency, and the corrected p99 of open phases; failures/s) drawn as inline SVG, each phase start
+// and each control action marked by a vertical line on every chart. No script, no fetched resource.
 //
 // For checks and styling, each chart is an <svg class="chart" data-figure=...>, each series a
 // <path class="series" data-series=...>, each phase start a <line class="phase-change"> and each

@@ -85,6 +85,30 @@ TEST(HtmlReport, FourChartsWithTheirSeriesAndEveryPhaseStartAndActionOnEach) {
   }
 }
 
+TEST(HtmlReport, OpenPhasesAddTheCorrectedLatencyAndTheirColumns) {
+  HtmlReportInput input;
+  input.rows = {{.loop = "0",
+                 .phase = "0",
+                 .name = "open",
+                 .requests = 10,
+                 .arrivals = {.arrivals = 10, .late_starts = 2, .dropped = 1},
+                 .corrected_p50_ms = 3,
+                 .corrected_p99_ms = 250}};
+  for (int s = 1; s <= 3; ++s) {
+    input.timeline.push_back({.at = absl::Seconds(s),
+                              .requests_per_s = 10,
+                              .p50_ms = 1,
+                              .p95_ms = 2,
+                              .p99_ms = 3,
+                              .corrected_p99_ms = 100.0 * s});
+  }
+  const std::string html = HtmlReport(input);
+  EXPECT_EQ(Count(ChartOf(html, "latency"), "class=\"series\""), 4);
+  EXPECT_THAT(html, HasSubstr("data-series=\"corrected p99\""));
+  EXPECT_THAT(html, HasSubstr("<th>corrected p99 ms</th><th>late</th><th>dropped</th>"));
+  EXPECT_THAT(html, HasSubstr("<td>3.00</td><td>250.00</td><td>2</td><td>1</td>"));
+}
+
 TEST(HtmlReport, RequestsAndFailuresTablesAsLocustShowsThem) {
   const std::string html = HtmlReport(Input(3));
   EXPECT_THAT(html, HasSubstr("<th>p99.9 ms</th>"));

@@ -23,10 +23,6 @@ std::string ConsoleMs(const PhaseRow& r, double ms) {
 std::string CorrectedMs(const PhaseRow& r, double ms, const char* format = "%.3f") {
   return r.arrivals.arrivals == 0 || r.requests == 0 ? "N/A" : absl::StrFormat(format, ms);
 }
-bool AnyOpen(const std::vector<PhaseRow>& rows) {
-  return std::any_of(rows.begin(), rows.end(),
-                     [](const PhaseRow& r) { return r.arrivals.arrivals > 0; });
-}
 
 // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T10:00:00.000Z; "" when unknown.
 std::string Iso8601(absl::Time t) {
@@ -66,6 +62,11 @@ std::vector<std::string> Cells(const PhaseRow& r) {
 
 }  // namespace
 
+bool AnyOpenPhase(const std::vector<PhaseRow>& rows) {
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const PhaseRow& r) { return r.arrivals.arrivals > 0; });
+}
+
 std::string TableNotes(const std::vector<PhaseRow>& rows) {
   if (rows.empty()) return "";
   std::string notes;
@@ -75,7 +76,7 @@ std::string TableNotes(const std::vector<PhaseRow>& rows) {
         "Total includes %d idle phase%s (no users): %s time counts in its duration and req/s.\n",
         idle, idle == 1 ? "" : "s", idle == 1 ? "its" : "their");
   }
-  if (AnyOpen(rows)) {
+  if (AnyOpenPhase(rows)) {
     absl::StrAppend(&notes,
                     "Open phases: corrected latencies count from each arrival's intended time; "
                     "late starts waited for a user because max_users were busy; dropped arrivals "
@@ -91,7 +92,7 @@ std::string TableNotes(const std::vector<PhaseRow>& rows) {
 }
 
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
-  const bool open = AnyOpen(rows);
+  const bool open = AnyOpenPhase(rows);
   std::string out = absl::StrFormat(
       "%-4s %-5s %-16s %6s %9s %10s %9s %9s %9s %9s %9s %7s%s\n", "loop", "phase", "name", "users",
       "duration", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "fail%",

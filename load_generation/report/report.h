@@ -18,6 +18,8 @@ namespace loadgen {
 // cancelled at stop ("3 requests in flight at the stop timeout were cancelled: not counted as
 // requests or failures."); "" when neither.
 std::string TableNotes(const std::vector<PhaseRow>& rows);
+// Whether any row is of an open phase (had arrivals): tables then show its own columns.
+bool AnyOpenPhase(const std::vector<PhaseRow>& rows);
 
 // The rows as an aligned text table with a header line.
 std::string FormatPhaseTable(const std::vector<PhaseRow>& rows);

@@ -174,6 +174,9 @@ void RunResults::AddTimelinePoint(absl::Time now, const DaemonStatus& status,
     point.p95_ms = UsToMs(latency.ValueAtQuantile(0.95));
     point.p99_ms = UsToMs(latency.ValueAtQuantile(0.99));
   }
+  LatencyHistogram corrected = total.corrected_latency_us;
+  corrected.Subtract(before.corrected_latency_us);
+  if (corrected.Count() > 0) point.corrected_p99_ms = UsToMs(corrected.ValueAtQuantile(0.99));
   timeline_.push_back(point);
   previous_.emplace(now, total);
 }
@@ -193,9 +196,14 @@ void RunResults::NoteControlActions(absl::Duration at, const DaemonStatus& statu
       control_actions_.push_back(
           {at, run.override_users ? absl::StrCat("users ", *run.override_users) : "users clear"});
     }
+    if (run.override_rate != seen_->override_rate &&
+        (run.override_rate || occurrence == seen_->occurrence)) {
+      control_actions_.push_back(
+          {at, run.override_rate ? absl::StrFormat("rate %g", *run.override_rate) : "rate clear"});
+    }
     if (total.requests < seen_->requests) control_actions_.push_back({at, "stats reset"});
   }
-  seen_ = Seen{run.paused, run.override_users, occurrence, total.requests};
+  seen_ = Seen{run.paused, run.override_users, run.override_rate, occurrence, total.requests};
 }
 
 std::map<std::string, std::string> RunResults::Finish(absl::Time now, const DaemonStatus& status,

@@ -92,6 +92,7 @@ class RunResults {
   struct Seen {
     bool paused = false;
     std::optional<int> override_users;
+    std::optional<double> override_rate;
     std::optional<int64_t> occurrence;
     int64_t requests = 0;
   };
