@@ -80,6 +80,39 @@ class DaemonTest(unittest.TestCase):
             self.assertIn("--grpc_address=127.0.0.1:0 takes any free port", waiting.stderr)
             self.assertEqual(len(waiting.stderr.strip().splitlines()), 2, waiting.stderr)
 
+    def test_an_open_phase_sends_the_asked_rate_to_a_slow_target(self):
+        # 200 arrivals/s for 3 s to a target that takes 50 ms: closed users would send less as
+        # it slows; an open phase sends exactly 600 (FIXED), and the target counts them. Closed
+        # phases before and after keep their users and leave no gap.
+        with tempfile.TemporaryDirectory() as tmp:
+            config = os.path.join(tmp, "open.pbtxt")
+            with open(config, "w") as f:
+                f.write("""
+                    application: "mubench"
+                    loops: 1
+                    phases { name: "open" duration: 3 arrival_rate_per_s: 200
+                             user_types { name: "Stochastic" ratio: 1 } }
+                """)
+            with DelayServer(delay_ms=50) as server:
+                run = subprocess.run(
+                    [LOADGEN, ANY_PORT, f"--config={config}", f"--host={server.url}",
+                     "--status_interval=1s", f"--csv={tmp}/run"],
+                    capture_output=True, text=True, timeout=60)
+                served = server.stop()
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(served, 600, "the target's own count")
+            rows = parse_phase_table(run.stdout)
+            self.assertEqual(rows[0]["requests"], 600)
+            self.assertEqual((rows[0]["late"], rows[0]["dropped"]), (0, 0))
+            # The corrected latency counts from the intended times: at least the 50 ms.
+            self.assertGreaterEqual(float(rows[0]["corrected_p50"]), 50)
+            self.assertIn("200.0 arrivals/s, 0 late, 0 dropped", run.stderr)
+            with open(f"{tmp}/run_phases.csv") as f:
+                header, row = f.readline().strip().split(","), f.readline().strip().split(",")
+            fields = dict(zip(header, row))
+            self.assertEqual((fields["arrivals"], fields["late_starts"], fields["dropped_arrivals"]),
+                             ("600", "0", "0"))
+
     def test_failures_are_counted_and_never_fatal(self):
         with DelayServer(status=503) as server:
             run = subprocess.run(

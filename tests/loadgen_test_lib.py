@@ -114,12 +114,16 @@ def parse_phase_table(text):
     for line in lines[header_at + 1:]:
         fields = line.split()
         if fields[0] == "Total":
-            rows.append({"name": "Total", "requests": int(fields[2]), "failures%": fields[-1]})
-            continue
-        rows.append({"loop": int(fields[0]), "phase": int(fields[1]), "name": fields[2],
-                     "users": int(fields[3]), "duration": float(fields[4].rstrip("s")),
-                     "requests": int(fields[5]), "rps": float(fields[6]),
-                     "p50": float(fields[7]), "max": float(fields[10]), "failures%": fields[11]})
+            rows.append({"name": "Total", "requests": int(fields[2]), "failures%": fields[8]})
+            break  # notes follow
+        row = {"loop": int(fields[0]), "phase": int(fields[1]), "name": fields[2],
+               "users": int(fields[3]), "duration": float(fields[4].rstrip("s")),
+               "requests": int(fields[5]), "rps": float(fields[6]),
+               "p50": float(fields[7]), "max": float(fields[10]), "failures%": fields[11]}
+        if len(fields) > 12:  # a run with open phases: corrected latencies, late starts, drops
+            row.update({"corrected_p50": fields[12], "corrected_p99": fields[13],
+                        "late": int(fields[14]), "dropped": int(fields[15])})
+        rows.append(row)
     return rows
 
 
