@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks loadgen side by side with wrk and Locust on this machine and prints one table per
-# scenario (throughput, users per core, accuracy, phase timing). See bench/README.md.
+# scenario (throughput, users per core, accuracy, phase timing, open model). See bench/README.md.
 #   bench/run.sh            # the full run: three repetitions, median (about 8 minutes)
 #   bench/run.sh --quick    # short runs, one repetition: a smoke test of the tables
 #   bench/run.sh --out bench/RESULTS.md

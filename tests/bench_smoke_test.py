@@ -21,13 +21,14 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         out = run.stdout
         for title in ("### 1. Throughput", "### 2. Users per core", "### 3. Accuracy",
-                      "### 3b. Latency floor", "### 4. Phase timing"):
+                      "### 3b. Latency floor", "### 4. Phase timing", "### 5. Open model"):
             self.assertIn(title, out)
         for tool in ("| loadgen |", "| wrk |", "| Locust |"):
             self.assertIn(tool, out)
         self.assertIn("loadgen / wrk per CPU-second:", out)
         self.assertIn("loadgen / Locust FastHttpUser:", out)
         self.assertIn("| 2 drain |", out)
+        self.assertIn("| 20,000 |", out)
         self.assertNotIn("nan", out.lower().replace("nanosecond", ""))
 
 

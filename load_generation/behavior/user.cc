@@ -116,6 +116,8 @@ asio::awaitable<std::optional<absl::Time>> User::AwaitArrival(bool served) {
   if (std::optional<absl::Time> waiting = arrivals_->Ready(*this, report)) co_return waiting;
   state_ = State::kIdle;
   co_await wait_timer_->WaitUntil(absl::InfiniteFuture());
+  // Handed to an idle user as it came: how late it begins is the generator's own lag.
+  if (arrival_) stats_.RecordScheduleLag(clock_.Now() - *arrival_);
   co_return std::exchange(arrival_, std::nullopt);
 }
 

@@ -170,7 +170,7 @@ void RequestFamilies(const StatsTotals& totals, Exposition& out) {
                  "Arrivals of open phases, by user type and phase index.", &ArrivalCounts::arrivals,
                  out);
   ArrivalCounter(totals, "loadgen_late_starts_total",
-                 "Arrivals that waited for a user because max_users were busy, then started, by "
+                 "Arrivals that found no idle user, waited for one and began after their time, by "
                  "user type and phase index.",
                  &ArrivalCounts::late_starts, out);
   ArrivalCounter(totals, "loadgen_dropped_arrivals_total",

@@ -57,7 +57,8 @@ std::vector<std::string> Cells(const PhaseRow& r) {
           absl::StrCat(r.arrivals.late_starts),
           absl::StrCat(r.arrivals.dropped),
           CorrectedMs(r, r.corrected_p50_ms),
-          CorrectedMs(r, r.corrected_p99_ms)};
+          CorrectedMs(r, r.corrected_p99_ms),
+          absl::StrFormat("%.3f", r.schedule_lag_p99_ms)};
 }
 
 }  // namespace
@@ -79,7 +80,7 @@ std::string TableNotes(const std::vector<PhaseRow>& rows) {
   if (AnyOpenPhase(rows)) {
     absl::StrAppend(&notes,
                     "Open phases: corrected latencies count from each arrival's intended time; "
-                    "late starts waited for a user because max_users were busy; dropped arrivals "
+                    "late starts found no idle user and waited for one; dropped arrivals "
                     "waited past max_start_delay_ms or their phase's end.\n");
   }
   if (const int64_t cancelled = rows.back().cancelled_at_stop; cancelled > 0) {
@@ -137,7 +138,8 @@ std::string PhasesCsv(const std::vector<PhaseRow>& rows) {
                              "late_starts",
                              "dropped_arrivals",
                              "corrected_p50_ms",
-                             "corrected_p99_ms"});
+                             "corrected_p99_ms",
+                             "schedule_lag_p99_ms"});
   for (const PhaseRow& row : rows) out += CsvLine(Cells(row));
   return out;
 }

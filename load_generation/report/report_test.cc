@@ -53,16 +53,16 @@ TEST(PhasesCsv, AHeaderThenARowPerPhaseAndTheTotal) {
             "loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,p95_ms,"
             "p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,end,idle,"
             "cancelled_at_stop,arrivals,late_starts,dropped_arrivals,corrected_p50_ms,"
-            "corrected_p99_ms\r\n"
+            "corrected_p99_ms,schedule_lag_p99_ms\r\n"
             "0,0,\"warm, up\",10,10.000,4,1,0.400,2.000,4.000,4.000,4.000,25.000,"
             "2.500,1.000,4.000,4.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:30.000Z,0,0,"
-            "0,0,0,N/A,N/A\r\n"
+            "0,0,0,N/A,N/A,0.000\r\n"
             "0,1,peak|high,20,5.000,2,0,0.400,10.000,20.000,20.000,20.000,0.000,"
             "15.000,10.000,20.000,20.000,2023-11-14T22:13:30.000Z,2023-11-14T22:13:35.000Z,0,0,"
-            "0,0,0,N/A,N/A\r\n"
+            "0,0,0,N/A,N/A,0.000\r\n"
             ",,Total,,15.000,6,1,0.400,3.001,20.000,20.000,20.000,16.667,"
             "6.667,1.000,20.000,20.000,2023-11-14T22:13:20.000Z,2023-11-14T22:13:35.000Z,0,0,"
-            "0,0,0,N/A,N/A\r\n");
+            "0,0,0,N/A,N/A,0.000\r\n");
 }
 
 TEST(PhasesMarkdown, ATableWithTheTotalInBold) {
@@ -89,7 +89,7 @@ TEST(PhaseRows, AnIdlePhaseHasNoLatencyAndTheTotalSaysItCountsIt) {
   EXPECT_EQ(rows[2].idle, 1) << "the total covers one idle phase";
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
   EXPECT_THAT(csv[2], ::testing::HasSubstr(",0,0,0.000,N/A,N/A,N/A,N/A,0.000,N/A,N/A,N/A,N/A,"));
-  EXPECT_THAT(csv[2], ::testing::EndsWith(",1,0,0,0,0,N/A,N/A"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",1,0,0,0,0,N/A,N/A,0.000"));
   const std::string table = FormatPhaseTable(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("N/A"));
   EXPECT_THAT(table, ::testing::EndsWith(
@@ -114,7 +114,7 @@ TEST(PhaseRows, AnOpenPhaseShowsItsArrivalsAndCorrectedLatency) {
   EXPECT_EQ(rows[0].arrivals.arrivals, 4);
   EXPECT_EQ(rows[1].arrivals.late_starts, 1);
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
-  EXPECT_THAT(csv[1], ::testing::EndsWith(",4,1,1,2.000,90.000"));
+  EXPECT_THAT(csv[1], ::testing::EndsWith(",4,1,1,2.000,90.000,0.000"));
   const std::string table = FormatPhaseTable(rows);
   EXPECT_THAT(table, ::testing::HasSubstr("c.p99 ms"));
   EXPECT_THAT(table, ::testing::HasSubstr("      2.0      90.0        1        1\n"));
@@ -132,7 +132,7 @@ TEST(PhaseRows, RequestsCancelledAtStopAreCountedApart) {
   EXPECT_EQ(rows[0].cancelled_at_stop, 3);
   EXPECT_EQ(rows[1].cancelled_at_stop, 3);
   const std::vector<std::string> csv = absl::StrSplit(PhasesCsv(rows), "\r\n");
-  EXPECT_THAT(csv[2], ::testing::EndsWith(",0,3,0,0,0,N/A,N/A"));
+  EXPECT_THAT(csv[2], ::testing::EndsWith(",0,3,0,0,0,N/A,N/A,0.000"));
   const std::string note =
       "3 requests in flight at the stop timeout were cancelled: not counted as requests or "
       "failures.\n";

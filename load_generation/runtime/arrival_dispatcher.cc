@@ -121,7 +121,6 @@ asio::awaitable<void> ArrivalDispatcher::Stream() {
 
 void ArrivalDispatcher::Arrive(absl::Time due) {
   const absl::Time now = clock_.Now();
-  stats_.RecordScheduleLag(now - due);
   TypeSlot& slot = *slots_[plan_slots_[sequence_->Next()]];
   stats_.RecordArrival(slot.name, ArrivalEvent::kArrived);
   DropExpired(slot, now);
@@ -132,13 +131,20 @@ void ArrivalDispatcher::Arrive(absl::Time due) {
     user->GiveArrival(due);
     return;
   }
-  const bool capped = busy_ + starting_ >= plan_->max_busy;
-  if (!capped) {
-    ++starting_;
-    ++slot.starting;
-    request_user_(slot.name);
+  slot.waiting.push_back(due);
+  MaybeRequestUser(slot);
+}
+
+void ArrivalDispatcher::MaybeRequestUser(TypeSlot& slot) {
+  // One new user at a time per type: a user busy now is likely free before a new one would
+  // have connected, and a stalled target must not make thousands of connections at once. Under
+  // a stall the users still grow as fast as they can be made, up to max_busy.
+  if (!plan_ || slot.waiting.empty() || slot.starting > 0 || busy_ + starting_ >= plan_->max_busy) {
+    return;
   }
-  slot.waiting.push_back({due, capped});
+  ++starting_;
+  ++slot.starting;
+  request_user_(slot.name);
 }
 
 void ArrivalDispatcher::Account(TypeSlot& slot, Report report) {
@@ -154,11 +160,12 @@ std::optional<absl::Time> ArrivalDispatcher::Ready(User& user, Report report) {
   Account(slot, report);
   DropExpired(slot, clock_.Now());
   if (!slot.waiting.empty()) {
-    const Waiting arrival = slot.waiting.front();
+    const absl::Time due = slot.waiting.front();
     slot.waiting.pop_front();
-    if (arrival.capped) stats_.RecordArrival(slot.name, ArrivalEvent::kStartedLate);
+    if (clock_.Now() > due) stats_.RecordArrival(slot.name, ArrivalEvent::kStartedLate);
     ++busy_;
-    return arrival.due;
+    MaybeRequestUser(slot);  // the next waiting arrival may need one
+    return due;
   }
   slot.idle.push_back(user.shared_from_this());
   return std::nullopt;
@@ -168,17 +175,12 @@ void ArrivalDispatcher::Leave(User& user, Report report) {
   TypeSlot& slot = *slots_[SlotOf(user.type())];
   Account(slot, report);
   std::erase_if(slot.idle, [&](const std::shared_ptr<User>& u) { return u.get() == &user; });
-  // Arrivals that waited for this user ask for another, as long as the plan allows.
-  if (plan_ && !slot.waiting.empty() && slot.starting == 0 && busy_ + starting_ < plan_->max_busy) {
-    ++starting_;
-    ++slot.starting;
-    request_user_(slot.name);
-  }
+  MaybeRequestUser(slot);  // arrivals that waited for this user ask for another
 }
 
 void ArrivalDispatcher::DropExpired(TypeSlot& slot, absl::Time now) {
   if (!plan_) return;
-  while (!slot.waiting.empty() && now - slot.waiting.front().due > plan_->max_start_delay) {
+  while (!slot.waiting.empty() && now - slot.waiting.front() > plan_->max_start_delay) {
     slot.waiting.pop_front();
     stats_.RecordArrival(slot.name, ArrivalEvent::kDropped);
   }

@@ -33,11 +33,12 @@ struct ArrivalPlan {
 };
 
 // Makes one event loop's arrivals and hands each to an idle user of the type its ratio picks,
-// on time. With none idle it asks for a new user (`request_user`, which the pool serves by
-// making one on this loop), unless `max_busy` users are busy already: then the arrival waits
-// for the first user of its type to be ready and starts late, or is dropped after
-// `max_start_delay`. Counts arrivals, late starts and drops per type, and the lag of each
-// arrival against its time, in the loop's stats shard.
+// on time. With none idle the arrival waits for the first user of its type to be ready, and
+// starts late (counted), or is dropped after `max_start_delay`; meanwhile the dispatcher asks
+// for a new user (`request_user`, which the pool serves by making one on this loop), one at a
+// time per type, while fewer than `max_busy` are busy or being made. Counts arrivals, late starts
+// and drops per type in the loop's stats shard (the user an arrival wakes counts how late it began:
+// the schedule lag).
 //
 // Lives on its loop: every method is called there.
 class ArrivalDispatcher final : public ArrivalSource {
@@ -61,14 +62,10 @@ class ArrivalDispatcher final : public ArrivalSource {
   int busy() const { return busy_; }
 
  private:
-  struct Waiting {
-    absl::Time due;
-    bool capped;  // max_busy users were busy when it came
-  };
   struct TypeSlot {
     std::string name;
     std::vector<std::shared_ptr<User>> idle;  // most recently ready last
-    std::deque<Waiting> waiting;              // oldest first
+    std::deque<absl::Time> waiting;           // arrivals' times, oldest first
     int starting = 0;                         // users asked for and not yet ready
   };
 
@@ -80,6 +77,8 @@ class ArrivalDispatcher final : public ArrivalSource {
   void DropExpired(TypeSlot& slot, absl::Time now);
   void DropAll(TypeSlot& slot);
   void Account(TypeSlot& slot, Report report);
+  // Asks for a new user when arrivals of `slot` wait, none is being made and the plan allows.
+  void MaybeRequestUser(TypeSlot& slot);
 
   asio::any_io_executor loop_;
   Clock& clock_;

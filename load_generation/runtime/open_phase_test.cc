@@ -146,7 +146,8 @@ TEST_F(OpenPhaseTest, AFixedRateStartsRateTimesDurationTasksOnTimeWithFewUsers) 
   EXPECT_EQ(total.arrivals.arrivals, 1000);
   EXPECT_EQ(total.arrivals.late_starts, 0);
   EXPECT_EQ(total.arrivals.dropped, 0);
-  EXPECT_EQ(total.schedule_lag_us.Max(), 0);  // simulated time is never late
+  EXPECT_GT(total.schedule_lag_us.Count(), 900);  // the arrivals handed to idle users
+  EXPECT_EQ(total.schedule_lag_us.Max(), 0);      // simulated time is never late
   EXPECT_EQ(total.corrected_latency_us.Count(), 1000);
   EXPECT_EQ(total.corrected_latency_us.Max(), 20000);
   EXPECT_EQ(phases[0].stats.Arrivals().at("Weekend").arrivals, 750);

@@ -28,6 +28,7 @@ PhaseRow Row(const RequestStats& stats, absl::Duration duration) {
   row.arrivals = stats.arrivals;
   row.corrected_p50_ms = UsToMs(stats.corrected_latency_us.ValueAtQuantile(0.5));
   row.corrected_p99_ms = UsToMs(stats.corrected_latency_us.ValueAtQuantile(0.99));
+  row.schedule_lag_p99_ms = UsToMs(stats.schedule_lag_us.ValueAtQuantile(0.99));
   return row;
 }
 

@@ -42,6 +42,8 @@ struct PhaseRow {
   ArrivalCounts arrivals;
   double corrected_p50_ms = 0;
   double corrected_p99_ms = 0;
+  // How late tasks began against their schedule, p99: the generator's own lag (both models).
+  double schedule_lag_p99_ms = 0;
 };
 
 // A row per phase occurrence, then a total row over `total` and the whole time from the first

@@ -37,7 +37,7 @@ struct RequestSample {
 // What happened to an arrival of an open phase, as counted.
 enum class ArrivalEvent {
   kArrived,      // it came, on schedule
-  kStartedLate,  // it waited for a user because max_users were busy, then started
+  kStartedLate,  // it found no idle user, waited for one and began after its time
   kDropped,      // it waited past max_start_delay_ms (or its phase ended) and never started
 };
 
