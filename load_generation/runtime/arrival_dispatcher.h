@@ -59,8 +59,6 @@ class ArrivalDispatcher final : public ArrivalSource {
   std::optional<absl::Time> Ready(User& user, Report report) override;
   void Leave(User& user, Report report) override;
 
-  int busy() const { return busy_; }
-
  private:
   struct TypeSlot {
     std::string name;
