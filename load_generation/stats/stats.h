@@ -164,7 +164,7 @@ class StatsShard {
 struct PhaseResult {
   PhaseOccurrence occurrence;
   std::string name;
-  int target_users = 0;
+  int target_users = 0;  // num_users, or max_users in an open phase (this shard's share)
   absl::Time end;  // when it actually ended (a run can stop early)
   StatsTable stats;
 };
