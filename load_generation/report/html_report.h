@@ -41,9 +41,10 @@ struct HtmlReportInput {
 };
 
 // A self-contained HTML page: the facts, the per-phase table, the per-(method, name) table with
-// percentiles, the failures table and four charts over time (users; requests/s; p50, p95 and p99
-// latency, and the corrected p99 of open phases; failures/s) drawn as inline SVG, each phase start
-// and each control action marked by a vertical line on every chart. No script, no fetched resource.
+// percentiles, the failures table, the arrivals of open phases per user type, and four charts
+// over time (users; requests/s; p50, p95 and p99 latency, and the corrected p99 of open phases;
+// failures/s) drawn as inline SVG, each phase start and each control action marked by a
+// vertical line on every chart. No script, no fetched resource.
 //
 // For checks and styling, each chart is an <svg class="chart" data-figure=...>, each series a
 // <path class="series" data-series=...>, each phase start a <line class="phase-change"> and each

@@ -107,6 +107,11 @@ TEST(HtmlReport, OpenPhasesAddTheCorrectedLatencyAndTheirColumns) {
   EXPECT_THAT(html, HasSubstr("data-series=\"corrected p99\""));
   EXPECT_THAT(html, HasSubstr("<th>corrected p99 ms</th><th>late</th><th>dropped</th>"));
   EXPECT_THAT(html, HasSubstr("<td>3.00</td><td>250.00</td><td>2</td><td>1</td>"));
+  EXPECT_THAT(html, Not(HasSubstr("<h2>Arrivals")));  // none in the run's table
+  input.requests.RecordArrival("Normal", ArrivalEvent::kArrived);
+  input.requests.RecordArrival("Normal", ArrivalEvent::kStartedLate);
+  EXPECT_THAT(HtmlReport(input),
+              HasSubstr("<tr><td>Normal</td><td>1</td><td>1</td><td>0</td></tr>"));
 }
 
 TEST(HtmlReport, RequestsAndFailuresTablesAsLocustShowsThem) {
