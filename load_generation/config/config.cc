@@ -51,6 +51,11 @@ void CheckOpenPhase(const PhaseConfig& phase, const std::string& path, FieldErro
               "does not apply in an open phase (arrival_rate_per_s is set); bound the busy users "
               "with max_users instead");
   }
+  if (!PhaseConfig::ArrivalDistribution_IsValid(phase.arrival_distribution())) {
+    check.Add(
+        field("arrival_distribution"),
+        absl::StrCat("must be FIXED, EXPONENTIAL or NORMAL, not ", phase.arrival_distribution()));
+  }
   const double stddev = phase.arrival_stddev_ms();
   if (phase.arrival_distribution() == PhaseConfig::NORMAL) {
     if (!(stddev > 0 && stddev <= kMaxWaitMs)) {
@@ -311,7 +316,8 @@ double PeakArrivalRate(const PhaseConfig& phase) {
 int MaxBusyUsers(const PhaseConfig& phase) {
   if (phase.max_users() > 0) return phase.max_users();
   const double users = std::ceil(PeakArrivalRate(phase) * 2);
-  return static_cast<int>(std::clamp(users, 10.0, 10000.0));
+  if (!(users > 10)) return 10;  // NaN too: an unvalidated config never makes a bad bound
+  return users < 10000 ? static_cast<int>(users) : 10000;
 }
 
 absl::Duration MaxStartDelay(const PhaseConfig& phase) {

@@ -23,15 +23,19 @@ std::vector<UserTypeTarget> Targets(const PhaseConfig& p, int users, std::vector
   return targets;
 }
 
-// The rate of an open phase, as its config asks.
+// The rate of an open phase, as its (validated) config asks.
 ArrivalRate PhaseRate(const PhaseConfig& p) {
-  static constexpr ArrivalDistribution kDistributions[] = {
-      ArrivalDistribution::kFixed, ArrivalDistribution::kExponential, ArrivalDistribution::kNormal};
+  ArrivalDistribution distribution = ArrivalDistribution::kFixed;
+  if (p.arrival_distribution() == PhaseConfig::EXPONENTIAL) {
+    distribution = ArrivalDistribution::kExponential;
+  } else if (p.arrival_distribution() == PhaseConfig::NORMAL) {
+    distribution = ArrivalDistribution::kNormal;
+  }
   return {.start_per_s = p.arrival_rate_per_s(),
           .end_per_s =
               p.has_end_arrival_rate_per_s() ? p.end_arrival_rate_per_s() : p.arrival_rate_per_s(),
           .duration = absl::Seconds(p.duration()),
-          .distribution = kDistributions[p.arrival_distribution()],
+          .distribution = distribution,
           .stddev = absl::Microseconds(std::llround(p.arrival_stddev_ms() * 1000))};
 }
 
