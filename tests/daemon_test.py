@@ -82,8 +82,8 @@ class DaemonTest(unittest.TestCase):
 
     def test_an_open_phase_sends_the_asked_rate_to_a_slow_target(self):
         # 200 arrivals/s for 3 s to a target that takes 50 ms: closed users would send less as
-        # it slows; an open phase sends exactly 600 (FIXED), and the target counts them. Closed
-        # phases before and after keep their users and leave no gap.
+        # it slows; an open phase sends exactly 600 (FIXED), and the target counts them, with the
+        # rate split over two event loops.
         with tempfile.TemporaryDirectory() as tmp:
             config = os.path.join(tmp, "open.pbtxt")
             with open(config, "w") as f:
@@ -96,7 +96,7 @@ class DaemonTest(unittest.TestCase):
             with DelayServer(delay_ms=50) as server:
                 run = subprocess.run(
                     [LOADGEN, ANY_PORT, f"--config={config}", f"--host={server.url}",
-                     "--status_interval=1s", f"--csv={tmp}/run"],
+                     "--status_interval=1s", "--threads=2", f"--csv={tmp}/run"],
                     capture_output=True, text=True, timeout=60)
                 served = server.stop()
             self.assertEqual(run.returncode, 0, run.stderr)

@@ -34,7 +34,8 @@ HISTORY_HEADER = ("Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,
 FAILURES_HEADER = "Method,Name,Error,Occurrences,First Seen,Last Seen"
 PHASES_HEADER = ("loop,phase,name,users,duration_s,requests,failures,requests_per_s,median_ms,"
                  "p95_ms,p99_ms,max_ms,failure_percent,average_ms,min_ms,p90_ms,p999_ms,start,"
-                 "end,idle,cancelled_at_stop")
+                 "end,idle,cancelled_at_stop,arrivals,late_starts,dropped_arrivals,"
+                 "corrected_p50_ms,corrected_p99_ms,schedule_lag_p99_ms")
 
 # The HTML report's colours (html_report.cc): one per series, and the phase-change lines.
 SERIES_COLOURS = {"users": (0x1f, 0x77, 0xb4), "req/s": (0x2c, 0xa0, 0x2c),
