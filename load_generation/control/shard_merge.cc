@@ -25,6 +25,13 @@ struct MergedLatency {
     }
     latency_us.Merge(FromBuckets(buckets));
   }
+  // The value at quantile `q` in milliseconds; 0 when a shard sent no histogram, since
+  // averaging percentiles would be wrong.
+  double Ms(double q) const { return complete ? UsToMs(latency_us.ValueAtQuantile(q)) : 0; }
+  // The merged buckets, when every shard sent its own.
+  void Fill(control::LatencyBuckets* out) const {
+    if (complete) FillBuckets(latency_us, out);
+  }
 };
 
 }  // namespace
@@ -92,39 +99,28 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
     merged.set_schedule_lag_p99_ms(std::max(merged.schedule_lag_p99_ms(), s.schedule_lag_p99_ms()));
     merged.set_generator_saturated(merged.generator_saturated() || s.generator_saturated());
   }
-  // Percentiles of the merged histograms; none (0) where a shard sent no histogram, since
-  // averaging percentiles would be wrong.
-  const LatencyHistogram& now = current.latency_us;
-  merged.set_current_p50_ms(current.complete ? UsToMs(now.ValueAtQuantile(0.5)) : 0);
-  merged.set_current_p95_ms(current.complete ? UsToMs(now.ValueAtQuantile(0.95)) : 0);
-  merged.set_current_p99_ms(current.complete ? UsToMs(now.ValueAtQuantile(0.99)) : 0);
-  if (current.complete) FillBuckets(now, merged.mutable_current_latency());
-  const LatencyHistogram& corrected = current_corrected.latency_us;
-  merged.set_current_corrected_p50_ms(
-      current_corrected.complete ? UsToMs(corrected.ValueAtQuantile(0.5)) : 0);
-  merged.set_current_corrected_p99_ms(
-      current_corrected.complete ? UsToMs(corrected.ValueAtQuantile(0.99)) : 0);
-  if (current_corrected.complete) {
-    FillBuckets(corrected, merged.mutable_current_corrected_latency());
-  }
-  if (schedule_lag.complete) {
-    merged.set_schedule_lag_p99_ms(UsToMs(schedule_lag.latency_us.ValueAtQuantile(0.99)));
-    FillBuckets(schedule_lag.latency_us, merged.mutable_current_schedule_lag());
-  }
+  // Percentiles of the merged histograms.
+  merged.set_current_p50_ms(current.Ms(0.5));
+  merged.set_current_p95_ms(current.Ms(0.95));
+  merged.set_current_p99_ms(current.Ms(0.99));
+  current.Fill(merged.mutable_current_latency());
+  merged.set_current_corrected_p50_ms(current_corrected.Ms(0.5));
+  merged.set_current_corrected_p99_ms(current_corrected.Ms(0.99));
+  current_corrected.Fill(merged.mutable_current_corrected_latency());
+  if (schedule_lag.complete) merged.set_schedule_lag_p99_ms(schedule_lag.Ms(0.99));
+  schedule_lag.Fill(merged.mutable_current_schedule_lag());
   for (auto& [name, t] : types) *merged.add_user_types() = t;
   for (auto& [key, p] : phases) {
     const MergedLatency& latency = phase_latency[key];
-    const LatencyHistogram& h = latency.latency_us;
-    p.set_p50_ms(latency.complete ? UsToMs(h.ValueAtQuantile(0.5)) : 0);
-    p.set_p95_ms(latency.complete ? UsToMs(h.ValueAtQuantile(0.95)) : 0);
-    p.set_p99_ms(latency.complete ? UsToMs(h.ValueAtQuantile(0.99)) : 0);
-    p.set_max_ms(latency.complete ? UsToMs(h.Max()) : 0);
-    if (latency.complete) FillBuckets(h, p.mutable_latency());
-    const MergedLatency& corrected_latency = phase_corrected[key];
-    const LatencyHistogram& c = corrected_latency.latency_us;
-    p.set_corrected_p50_ms(corrected_latency.complete ? UsToMs(c.ValueAtQuantile(0.5)) : 0);
-    p.set_corrected_p99_ms(corrected_latency.complete ? UsToMs(c.ValueAtQuantile(0.99)) : 0);
-    if (corrected_latency.complete) FillBuckets(c, p.mutable_corrected_latency());
+    p.set_p50_ms(latency.Ms(0.5));
+    p.set_p95_ms(latency.Ms(0.95));
+    p.set_p99_ms(latency.Ms(0.99));
+    p.set_max_ms(latency.complete ? UsToMs(latency.latency_us.Max()) : 0);
+    latency.Fill(p.mutable_latency());
+    const MergedLatency& corrected = phase_corrected[key];
+    p.set_corrected_p50_ms(corrected.Ms(0.5));
+    p.set_corrected_p99_ms(corrected.Ms(0.99));
+    corrected.Fill(p.mutable_corrected_latency());
     *merged.add_completed_phases() = p;
   }
   return merged;
