@@ -91,9 +91,8 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
   out.set_current_corrected_p50_ms(UsToMs(corrected.ValueAtQuantile(0.5)));
   out.set_current_corrected_p99_ms(UsToMs(corrected.ValueAtQuantile(0.99)));
   if (histograms) FillBuckets(corrected, out.mutable_current_corrected_latency());
-  const int64_t lag_p99_us = s.recent.schedule_lag_us.ValueAtQuantile(0.99);
-  out.set_schedule_lag_p99_ms(UsToMs(lag_p99_us));
-  out.set_generator_saturated(absl::Microseconds(lag_p99_us) > kSaturatedScheduleLag);
+  out.set_schedule_lag_p99_ms(s.recent.schedule_lag_p99_ms());
+  out.set_generator_saturated(s.recent.generator_saturated());
   if (histograms) FillBuckets(s.recent.schedule_lag_us, out.mutable_current_schedule_lag());
   out.set_total_arrivals(s.total.arrivals.arrivals);
   out.set_total_late_starts(s.total.arrivals.late_starts);

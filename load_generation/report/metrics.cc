@@ -192,16 +192,14 @@ void RunFamilies(const DaemonStatus& status, Exposition& out) {
              "Arrivals per second the open phase under way asks of this daemon now; 0 in a "
              "closed phase.");
   out.Sample("loadgen_arrival_rate", {}, status.run.arrival_rate_per_s);
-  const int64_t lag_us = status.recent.schedule_lag_us.ValueAtQuantile(0.99);
   out.Family("loadgen_schedule_lag_seconds", "gauge",
              "How late tasks began against their schedule (after a pause, or at an arrival), "
              "p99 over the last 10 s: the generator's own lag.");
-  out.Sample("loadgen_schedule_lag_seconds", {}, static_cast<double>(lag_us) / 1e6);
+  out.Sample("loadgen_schedule_lag_seconds", {}, status.recent.schedule_lag_p99_ms() / 1000);
   out.Family("loadgen_generator_saturated", "gauge",
              "1 when the schedule lag's p99 is over 10 ms: the figures show the generator's "
              "limit, not the target's.");
-  out.Sample("loadgen_generator_saturated", {},
-             absl::Microseconds(lag_us) > kSaturatedScheduleLag ? 1 : 0);
+  out.Sample("loadgen_generator_saturated", {}, status.recent.generator_saturated() ? 1 : 0);
   out.Family("loadgen_phase", "gauge", "Index of the phase under way; -1 between phases.");
   out.Sample("loadgen_phase", {}, status.run.occurrence ? status.run.occurrence->phase : -1);
   out.Family("loadgen_loop", "gauge", "Loop of the phase under way (0 for the first pass).");

@@ -181,8 +181,9 @@ StatusLine StatusLineOf(const DaemonStatus& status) {
   if (const LatencyHistogram& c = status.recent.corrected_latency_us; c.Count() > 0) {
     line.corrected_p99_ms = UsToMs(c.ValueAtQuantile(0.99));
   }
-  const int64_t lag_us = status.recent.schedule_lag_us.ValueAtQuantile(0.99);
-  if (absl::Microseconds(lag_us) > kSaturatedScheduleLag) line.saturated_lag_ms = UsToMs(lag_us);
+  if (status.recent.generator_saturated()) {
+    line.saturated_lag_ms = status.recent.schedule_lag_p99_ms();
+  }
   return line;
 }
 

@@ -18,7 +18,7 @@ struct PhaseRow {
   std::string loop;   // "" on the total row
   std::string phase;  // index; "" on the total row
   std::string name;   // phase name; "Total" on the total row
-  int users = 0;  // the phase's num_users; in an open phase, its max_users
+  int users = 0;      // the phase's num_users; in an open phase, its max_users
   absl::Duration duration;
   int64_t requests = 0;
   int64_t failures = 0;

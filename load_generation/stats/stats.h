@@ -165,7 +165,7 @@ struct PhaseResult {
   PhaseOccurrence occurrence;
   std::string name;
   int target_users = 0;  // num_users, or max_users in an open phase (this shard's share)
-  absl::Time end;  // when it actually ended (a run can stop early)
+  absl::Time end;        // when it actually ended (a run can stop early)
   StatsTable stats;
 };
 
@@ -190,7 +190,13 @@ class RecentStats {
     LatencyHistogram latency_us;            // of the requests completed in the window
     LatencyHistogram corrected_latency_us;  // of those sent in open phases
     LatencyHistogram schedule_lag_us;       // of the tasks begun in the window
-    absl::Duration span;                    // the time the figures cover: up to the window
+
+    double schedule_lag_p99_ms() const { return UsToMs(schedule_lag_us.ValueAtQuantile(0.99)); }
+    // Whether the schedule lag's p99 is over kSaturatedScheduleLag.
+    bool generator_saturated() const {
+      return absl::Microseconds(schedule_lag_us.ValueAtQuantile(0.99)) > kSaturatedScheduleLag;
+    }
+    absl::Duration span;  // the time the figures cover: up to the window
   };
   // From the oldest sample kept to the newest.
   Figures Current() const;
