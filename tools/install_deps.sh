@@ -11,6 +11,8 @@ packages=(
   bazel-bootstrap g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libboost1.81-dev libssl-dev grpc-proto
+  # LuaJIT, for the wrk2 front end's scripts (wrk embeds it too).
+  libluajit-5.1-dev
   # The microbenchmarks, which the suite runs once as a smoke test.
   libbenchmark-dev
 )

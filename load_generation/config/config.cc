@@ -52,9 +52,9 @@ void CheckOpenPhase(const PhaseConfig& phase, const std::string& path, FieldErro
               "with max_users instead");
   }
   if (!PhaseConfig::ArrivalDistribution_IsValid(phase.arrival_distribution())) {
-    check.Add(
-        field("arrival_distribution"),
-        absl::StrCat("must be FIXED, EXPONENTIAL or NORMAL, not ", phase.arrival_distribution()));
+    check.Add(field("arrival_distribution"),
+              absl::StrCat("must be FIXED, EXPONENTIAL, NORMAL or ZIPF, not ",
+                           phase.arrival_distribution()));
   }
   const double stddev = phase.arrival_stddev_ms();
   if (phase.arrival_distribution() == PhaseConfig::NORMAL) {

@@ -210,8 +210,8 @@ TEST(ValidateLoadConfig, OpenPhaseContradictions) {
               HasSubstr("phases[0].arrival_stddev_ms: applies only to a NORMAL "
                         "arrival_distribution, not FIXED"));
   EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 arrival_distribution: 7")),
-              HasSubstr("phases[0].arrival_distribution: must be FIXED, EXPONENTIAL or NORMAL, "
-                        "not 7"));
+              HasSubstr("phases[0].arrival_distribution: must be FIXED, EXPONENTIAL, NORMAL or "
+                        "ZIPF, not 7"));
   EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 num_users: 10")),
               HasSubstr("phases[0].num_users: does not apply in an open phase"));
   EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: 5 max_users: -1")),

@@ -1,10 +1,41 @@
 #include "load_generation/plan/arrivals.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
 namespace loadgen {
+namespace {
+
+// A draw of k / E[k], where k in 1..100 has probability proportional to 1 / k^3: a gap whose
+// mean is 1.
+double ZipfGapOfMean1(std::mt19937_64& rng) {
+  constexpr int kValues = 100;
+  struct Table {
+    std::array<double, kValues> cumulative;  // P(k <= i + 1)
+    double mean = 0;
+  };
+  static const Table table = [] {
+    Table t;
+    double sum = 0;
+    for (int k = 1; k <= kValues; ++k) sum += 1 / std::pow(k, 3.0);
+    double running = 0;
+    for (int k = 1; k <= kValues; ++k) {
+      const double p = 1 / std::pow(k, 3.0) / sum;
+      running += p;
+      t.cumulative[k - 1] = running;
+      t.mean += k * p;
+    }
+    t.cumulative.back() = 1;
+    return t;
+  }();
+  const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+  const auto at = std::lower_bound(table.cumulative.begin(), table.cumulative.end(), u);
+  return static_cast<double>(at - table.cumulative.begin() + 1) / table.mean;
+}
+
+}  // namespace
 
 double ArrivalRate::At(absl::Duration t) const {
   const double d = absl::ToDoubleSeconds(duration);
@@ -24,6 +55,7 @@ ArrivalSchedule::ArrivalSchedule(const ArrivalRate& rate, int index, int count, 
       rng_(seed) {
   switch (rate_.distribution) {
     case ArrivalDistribution::kExponential:
+    case ArrivalDistribution::kZipf:
       next_expected_ = Gap(0);
       break;
     case ArrivalDistribution::kFixed:
@@ -65,6 +97,8 @@ double ArrivalSchedule::Gap(double at_expected) {
       // A gap of 0 would never move on; the least is a nanosecond's worth.
       return std::max(gap_s, 1e-9) * rate;
     }
+    case ArrivalDistribution::kZipf:
+      return count_ * ZipfGapOfMean1(rng_);
   }
   return count_;
 }

@@ -13,7 +13,7 @@
 
 namespace loadgen {
 
-enum class ArrivalDistribution { kFixed, kExponential, kNormal };
+enum class ArrivalDistribution { kFixed, kExponential, kNormal, kZipf };
 
 // The rate of an open phase: `start_per_s` at its start, moving linearly to `end_per_s` at
 // `duration` (equal for a constant rate).
@@ -39,6 +39,9 @@ struct ArrivalRate {
 //     changing with the rate on a ramp), so together they are a Poisson process of the rate.
 //   - kNormal: each stream's gaps are normal, with mean count / rate (the rate where the gap
 //     begins) and the stddev asked, truncated at 0; with one stream, the gaps asked exactly.
+//   - kZipf: each stream's gaps are k times count / rate / E[k], where k in 1..100 is drawn
+//     with probability proportional to 1 / k^3 (the DeathStarBench wrk2's -D zipf): the mean
+//     gap is count / rate, most gaps are shorter, a few are many times longer.
 // Same seed, same times.
 class ArrivalSchedule {
  public:

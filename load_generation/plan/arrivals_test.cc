@@ -138,6 +138,23 @@ TEST(ArrivalScheduleTest, NormalGapsHaveTheAskedMeanAndDeviation) {
   EXPECT_NEAR(CoefficientOfVariation(gaps), 0.2, 0.01);
 }
 
+TEST(ArrivalScheduleTest, ZipfGapsAreMostlyShortWithTheAskedMean) {
+  ArrivalRate rate = kThousand;
+  rate.distribution = ArrivalDistribution::kZipf;
+  const std::vector<double> gaps = FirstGaps(rate);
+  ASSERT_EQ(gaps.size(), kGaps);
+  // k / E[k] with P(k) ~ 1 / k^3 on 1..100: E[k] = 1.3602, coefficient of variation 1.154.
+  EXPECT_NEAR(Mean(gaps), 0.001, 0.001 * 0.015);
+  EXPECT_NEAR(CoefficientOfVariation(gaps), 1.154, 0.1);
+  const double shortest = 0.001 / 1.3602;
+  const double share_shortest =
+      std::count_if(gaps.begin(), gaps.end(),
+                    [&](double g) { return std::abs(g - shortest) < shortest * 0.01; }) /
+      static_cast<double>(gaps.size());
+  EXPECT_NEAR(share_shortest, 1 / 1.2020, 0.01);  // P(k = 1) = 1 / sum(1 / k^3)
+  EXPECT_LE(*std::max_element(gaps.begin(), gaps.end()), 100 * shortest * 1.0001);
+}
+
 TEST(ArrivalScheduleTest, SameSeedSameTimes) {
   EXPECT_EQ(Times(ArrivalSchedule(
                 Constant(500, absl::Seconds(2), ArrivalDistribution::kExponential), 0, 1, 7)),

@@ -30,6 +30,8 @@ ArrivalRate PhaseRate(const PhaseConfig& p) {
     distribution = ArrivalDistribution::kExponential;
   } else if (p.arrival_distribution() == PhaseConfig::NORMAL) {
     distribution = ArrivalDistribution::kNormal;
+  } else if (p.arrival_distribution() == PhaseConfig::ZIPF) {
+    distribution = ArrivalDistribution::kZipf;
   }
   return {.start_per_s = p.arrival_rate_per_s(),
           .end_per_s =
