@@ -147,6 +147,7 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   do {
     if (error) break;
     LimitResponseParser(parser.emplace(), settings_);
+    parser->skip(head_);
     error = co_await ReadResponse(stream, *parser);
   } while (!error && IsInterim(*parser));
   watchdog_.cancel();
@@ -168,6 +169,7 @@ asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponsePa
     }
     auto [error, read] = co_await stream.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
     buffer_.commit(read);
+    bytes_read_ += static_cast<int64_t>(read);
     if (error == asio::error::eof) co_return EndOfInput(parser);
     if (error) co_return error;
   }
@@ -252,6 +254,13 @@ void HttpSession::Record(RequestSample sample) {
   stats_.Record(sample);
 }
 
+HttpResponse HttpSession::NeverSent() {
+  HttpResponse response;  // nothing to count
+  response.error_ = HttpError::kCancelled;
+  response.error_text_ = "cancelled";
+  return response;
+}
+
 asio::awaitable<HttpResponse> HttpSession::Get(absl::string_view path,
                                                const RequestOptions& options) {
   co_return co_await Request(http::verb::get, path, std::string(), options);
@@ -267,18 +276,29 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
                                                    const RequestOptions& options) {
   const absl::string_view method_name = View(http::to_string(method));
   const absl::string_view name = options.name.empty() ? path : options.name;
-  if (cancelled_) {  // never sent: nothing to count
-    HttpResponse never_sent;
-    never_sent.error_ = HttpError::kCancelled;
-    never_sent.error_text_ = "cancelled";
-    co_return never_sent;
-  }
+  if (cancelled_) co_return NeverSent();
   const auto start = std::chrono::steady_clock::now();
   if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
     co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
   }
   PrepareRequest(method, path, body, options);
+  head_ = method == http::verb::head;
+  co_return co_await Transmit(start, method_name, name, options);
+}
 
+asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
+                                                absl::string_view name,
+                                                const RequestOptions& options) {
+  if (cancelled_) co_return NeverSent();
+  wire_.assign(wire.data(), wire.size());
+  head_ = method == "HEAD";
+  co_return co_await Transmit(std::chrono::steady_clock::now(), method, name, options);
+}
+
+asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::time_point start,
+                                                    absl::string_view method_name,
+                                                    absl::string_view name,
+                                                    const RequestOptions& options) {
   for (int attempt = 0;; ++attempt) {
     // A response that could have no body (204, 304) may still get one a moment later, which
     // would be taken for this request's answer: such bytes waiting mean a new connection.

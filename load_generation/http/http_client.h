@@ -75,6 +75,15 @@ class HttpResponse {
   absl::string_view error_text() const { return error_text_; }
   bool ok() const { return error_ == HttpError::kNone; }
   absl::Duration latency() const { return latency_; }
+  // Calls `fn(name, value)` for each header of the response, in order.
+  template <typename Fn>
+  void ForEachHeader(Fn fn) const {
+    if (message_ == nullptr) return;
+    for (const auto& field : *message_) {
+      fn(absl::string_view(field.name_string().data(), field.name_string().size()),
+         absl::string_view(field.value().data(), field.value().size()));
+    }
+  }
 
  private:
   friend class HttpSession;
@@ -113,10 +122,16 @@ class HttpSession {
                                      const RequestOptions& options = {});
   asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
                                         const RequestOptions& options);
+  // Sends `wire`, a whole request the caller wrote (a wrk script's), as it is: no Host, cookie
+  // or length is added. `method` and `name` say what it is, for the statistics and for reading
+  // the answer to a HEAD; options.headers do not apply.
+  asio::awaitable<HttpResponse> Send(absl::string_view wire, absl::string_view method,
+                                     absl::string_view name, const RequestOptions& options = {});
 
   // How late the task under way began against its arrival's intended time, in an open phase;
   // nullopt in a closed one. Requests then record a corrected latency: theirs plus this.
   void SetStartDelay(std::optional<absl::Duration> delay) { start_delay_ = delay; }
+  std::optional<absl::Duration> start_delay() const { return start_delay_; }
   // Records `sample` as the session's own requests are, with a corrected latency in an open
   // phase: for what a behaviour times itself.
   void Record(RequestSample sample);
@@ -131,9 +146,15 @@ class HttpSession {
   }
   // Connections opened so far: 1 for a session whose connection was kept alive throughout.
   int64_t connections_opened() const { return connections_opened_; }
+  // Bytes received so far, headers and all.
+  int64_t bytes_read() const { return bytes_read_; }
 
  private:
   asio::awaitable<boost::system::error_code> Connect();
+  // Sends wire_ (on a new connection if need be) and reads its response.
+  asio::awaitable<HttpResponse> Transmit(std::chrono::steady_clock::time_point start,
+                                         absl::string_view method, absl::string_view name,
+                                         const RequestOptions& options);
   template <typename Stream>
   // Sends the request and reads its response, past interim (1xx) ones. Leftover bytes after it
   // (a body on a 204 or 304, say) are not the answer to anything: `stray_bytes_` says so.
@@ -142,6 +163,8 @@ class HttpSession {
   template <typename Stream>
   asio::awaitable<boost::system::error_code> ReadResponse(Stream& stream, ResponseParser& parser);
   void Close();
+  // The answer to a request made after Cancel.
+  static HttpResponse NeverSent();
   // Times the exchange in flight out at deadline_.
   void ArmWatchdog();
   void StoreCookies();
@@ -168,6 +191,8 @@ class HttpSession {
   CookieJar cookies_;
   std::string error_text_;
   int64_t connections_opened_ = 0;
+  int64_t bytes_read_ = 0;
+  bool head_ = false;  // the request in flight is a HEAD: its response has no body
   // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
   // ends (Beast's stream timeouts set a wait for every read and write, and each wait that
   // becomes the loop's earliest costs a system call).

@@ -93,6 +93,57 @@ TEST_F(HttpSessionTest, KeepsTheConnectionAliveAndRecordsStatsUnderTheName) {
   EXPECT_EQ(requests[0].headers["user-agent"], "loadgen/1.0");
 }
 
+TEST_F(HttpSessionTest, SendsARequestWrittenByTheCallerAsItIs) {
+  std::vector<ServerRequest> seen;
+  HttpServer server([&](const ServerRequest& r) {
+    seen.push_back(r);
+    return ServerResponse{.body = "body of " + r.method,
+                          .headers = {{"X-Answer", "42"}, {"Set-Cookie", "a=1"}}};
+  });
+  StartSession(server.url());
+  // An absolute URL in the request line goes as given; the connection goes to the target.
+  const std::string post =
+      "POST http://elsewhere:5000/hotels?in=1 HTTP/1.1\r\nHost: elsewhere\r\n"
+      "Content-Length: 3\r\n\r\nabc";
+  struct Answer {
+    int status;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  auto send = [&](const std::string& wire, absl::string_view method) {
+    return Run([&]() -> asio::awaitable<Answer> {
+      HttpResponse r = co_await session_->Send(wire, method, "/hotels");
+      Answer answer{r.status(), std::string(r.body()), {}};
+      r.ForEachHeader([&](absl::string_view name, absl::string_view value) {
+        answer.headers.emplace_back(name, value);
+      });
+      co_return answer;
+    }());
+  };
+  Answer posted = send(post, "POST");
+  EXPECT_EQ(posted.status, 200);
+  EXPECT_EQ(posted.body, "body of POST");
+  EXPECT_THAT(posted.headers, ::testing::Contains(Pair("X-Answer", "42")));
+  // A HEAD's answer has no body, whatever its Content-Length says, and the connection stays in
+  // step for the next request.
+  Answer head = send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(send(post, "POST").body, "body of POST");
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].target, "http://elsewhere:5000/hotels?in=1");
+  EXPECT_EQ(seen[0].headers["host"], "elsewhere");
+  EXPECT_EQ(seen[0].body, "abc");
+  EXPECT_EQ(seen[2].headers.count("cookie"), 0u);  // nothing added to what the caller wrote
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_GT(session_->bytes_read(), 3 * static_cast<int64_t>(sizeof "HTTP/1.1 200 OK\r\n"));
+  const StatsTable table = stats_.Snapshot();
+  ASSERT_EQ(table.Entries().size(), 2u);  // by (name, method): HEAD, then POST
+  EXPECT_EQ(table.Entries()[1].first.method, "POST");
+  EXPECT_EQ(table.Entries()[1].first.name, "/hotels");
+  EXPECT_EQ(table.Entries()[1].second->requests, 2);
+}
+
 TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
   int n = 0;
   HttpServer server([&n](const ServerRequest&) {

@@ -90,6 +90,11 @@ asio::awaitable<void> HttpServer::Serve(Stream& stream, int64_t connection) {
     response.body() = std::move(answer.body);
     response.keep_alive(request.keep_alive() && !answer.close);
     response.prepare_payload();
+    if (request.method() == http::verb::head) {  // the length of the body it would have had
+      const size_t length = response.body().size();
+      response.body().clear();
+      response.content_length(length);
+    }
     auto [write_error, m] = co_await http::async_write(stream, response, kNoThrow);
     if (write_error || !response.keep_alive()) co_return;
   }
