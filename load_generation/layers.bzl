@@ -14,7 +14,7 @@ LAYERS = [
     ["behavior"],
     ["runtime"],
     ["report"],
-    ["control"],
+    ["control", "wrk"],
     ["cmd"],
 ]
 
