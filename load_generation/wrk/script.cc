@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lua.hpp"
 
@@ -368,7 +369,15 @@ void SetNumber(lua_State* L, const char* name, double value) {
 
 }  // namespace
 
-WrkScript::WrkScript(lua_State* state) : L_(state) {}
+WrkScript::WrkScript(lua_State* state, std::string file) : L_(state), file_(std::move(file)) {}
+
+std::string WrkScript::WithFullPath(std::string message) const {
+  if (!absl::StartsWith(message, "...")) return message;
+  const size_t colon = message.find(':');
+  const absl::string_view shown = absl::string_view(message).substr(3, colon - 3);
+  if (colon == std::string::npos || !absl::EndsWith(file_, shown)) return message;
+  return absl::StrCat(file_, message.substr(colon));
+}
 
 WrkScript::~WrkScript() { lua_close(L_); }
 
@@ -376,7 +385,7 @@ absl::StatusOr<std::unique_ptr<WrkScript>> WrkScript::Load(
     const std::string& file, const WrkUrl& url, const std::vector<std::string>& headers) {
   lua_State* L = luaL_newstate();
   if (L == nullptr) return absl::ResourceExhaustedError("cannot make a Lua state");
-  std::unique_ptr<WrkScript> script(new WrkScript(L));
+  std::unique_ptr<WrkScript> script(new WrkScript(L, file));
   luaL_openlibs(L);
   luaL_newmetatable(L, "wrk.addr");
   lua_pushcfunction(L, AddressToString);
@@ -450,7 +459,7 @@ absl::StatusOr<std::unique_ptr<WrkScript>> WrkScript::Load(
 
   if (!file.empty()) {
     if (luaL_loadfile(L, file.c_str()) != 0) {
-      std::string message = lua_tostring(L, -1);
+      std::string message = script->WithFullPath(lua_tostring(L, -1));
       lua_pop(L, 1);
       return absl::InvalidArgumentError(message);
     }
@@ -462,7 +471,8 @@ absl::StatusOr<std::unique_ptr<WrkScript>> WrkScript::Load(
 absl::Status WrkScript::Call(int arguments, int results, absl::string_view what) {
   if (lua_pcall(L_, arguments, results, 0) == 0) return absl::OkStatus();
   const char* message = lua_tostring(L_, -1);
-  std::string text = message ? message : absl::StrCat(what, ": an error that is not a string");
+  std::string text =
+      message ? WithFullPath(message) : absl::StrCat(what, ": an error that is not a string");
   lua_pop(L_, 1);
   return absl::InvalidArgumentError(text);
 }

@@ -64,11 +64,15 @@ class WrkScript {
 
  private:
   friend struct WrkScriptAccess;  // the C functions the script calls
-  explicit WrkScript(lua_State* state);
+  WrkScript(lua_State* state, std::string file);
+  // Lua shortens a long file name in its messages to "...its/end.lua:3: ..."; this puts the
+  // whole name back.
+  std::string WithFullPath(std::string message) const;
   // Calls the function on top of the stack (below its `arguments`) in protected mode.
   absl::Status Call(int arguments, int results, absl::string_view what);
 
   lua_State* L_;
+  std::string file_;
   std::atomic<bool> stop_requested_{false};
 };
 
