@@ -1,9 +1,11 @@
 """Helpers for tests that run the real binaries: find them in Bazel's runfiles, start servers."""
+import http.server
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import xml.etree.ElementTree as ET
@@ -17,6 +19,7 @@ def runfile(path):
 
 LOADGEN = runfile("load_generation/loadgen")
 LOADGENCTL = runfile("load_generation/loadgenctl")
+WRK2 = runfile("load_generation/wrk2")
 # The control service on any free port, so that tests running at once do not collide.
 ANY_PORT = "--grpc_address=127.0.0.1:0"
 
@@ -51,6 +54,60 @@ class DelayServer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.communicate()
+
+
+class LoggingServer:
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 that logs each request and can stall."""
+
+    def __init__(self):
+        self.requests = []  # (method, raw target, headers, body)
+        self.lock = threading.Lock()
+        self.stall_until = 0.0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in separate writes
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with server.lock:
+                    server.requests.append((self.command, self.path, dict(self.headers), body))
+                wait = server.stall_until - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                reply = b"hello from the logging server"
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.send_header("X-Served", str(len(server.requests)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client left at the end of its run
+
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def paths(self):
+        with self.lock:
+            return [r[1] for r in self.requests]
 
 
 def wait_for(condition, timeout=30):

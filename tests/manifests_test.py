@@ -15,10 +15,11 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, runfile  # noqa: E402
+from loadgen_test_lib import LOADGEN, WRK2, LoggingServer, runfile  # noqa: E402
 
 MANIFESTS = [runfile("kubernetes_manifests/loadgenerator.yaml"),
-             runfile("kubernetes_manifests/loadgenerator-shards.yaml")]
+             runfile("kubernetes_manifests/loadgenerator-shards.yaml"),
+             runfile("kubernetes_manifests/wrk2-job.yaml")]
 MODELS = {("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Service"): "V1Service",
           ("v1", "Secret"): "V1Secret", ("apps/v1", "Deployment"): "V1Deployment",
           ("apps/v1", "StatefulSet"): "V1StatefulSet", ("batch/v1", "Job"): "V1Job"}
@@ -174,6 +175,40 @@ class ManifestsTest(unittest.TestCase):
                                  capture_output=True, text=True, timeout=60)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertRegex(run.stdout, re.compile(r"valid: 3 phases"))
+
+    def test_the_wrk2_job_runs_its_script_as_the_image_would(self):
+        docs = [doc for _, doc in documents()]
+        job = next(d for d in docs if d["kind"] == "Job")
+        spec = job["spec"]["template"]["spec"]
+        self.assertEqual(spec["restartPolicy"], "Never")
+        self.assertEqual(spec["nodeSelector"], {"dedicatednode": "load"})
+        container = spec["containers"][0]
+        loadgenerator = next(d for d in docs if d["kind"] == "Deployment")
+        self.assertEqual(container["image"],
+                         loadgenerator["spec"]["template"]["spec"]["containers"][0]["image"])
+        args = container["args"]
+        self.assertEqual(args[0], "wrk", "the image's entry point runs wrk2 for these")
+        script = args[args.index("-s") + 1]
+        mount = next(m for m in container["volumeMounts"]
+                     if script.startswith(m["mountPath"] + "/"))
+        volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+        config_map = next(d for d in docs if d["kind"] == "ConfigMap" and
+                          d["metadata"]["name"] == volume["configMap"]["name"])
+        text = config_map["data"][os.path.basename(script)]
+        # The Job's own command line, run for two seconds against a loopback server: the
+        # arguments parse, the script loads and makes requests the server answers.
+        with tempfile.TemporaryDirectory() as scripts, LoggingServer() as server:
+            local = os.path.join(scripts, os.path.basename(script))
+            with open(local, "w") as f:
+                f.write(text)
+            run_args = [local if a == script else "2s" if a == "10s" else
+                        server.url if a.startswith("http") else a for a in args[1:]]
+            run = subprocess.run([WRK2, *run_args], capture_output=True, text=True, timeout=60)
+            paths = {p.split("?")[0] for p in server.paths()}
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(run.stderr, "", "no script errors")
+        self.assertIn("Latency Distribution (HdrHistogram - Recorded Latency)", run.stdout)
+        self.assertLessEqual({"/hotels", "/recommendations"}, paths)
 
     def test_yamllint(self):
         run = subprocess.run(["yamllint", "-d", "{extends: default, rules: {line-length: "

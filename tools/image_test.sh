@@ -86,10 +86,16 @@ ctl health >/dev/null || fail "the health check does not say SERVING"
 curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^loadgen_requests_total' ||
   fail "no request counters on /metrics"
 
+# The wrk2 front end, as a Job runs it: arguments that begin with `wrk`.
+podman run --rm --network=host loadgen:test wrk -t1 -c2 -d2s -R50 -L "http://127.0.0.1:$port/" \
+  >"$work/wrk.txt" 2>&1 || fail "wrk in the image failed: $(tail -5 "$work/wrk.txt")"
+grep -q "^Requests/sec:" "$work/wrk.txt" || fail "wrk in the image printed no report"
+echo "image_test: wrk2 front end: $(grep -o '[0-9]* requests in [^,]*' "$work/wrk.txt")"
+
 ctl stop >"$work/stop.txt" || fail "stop failed: $(cat "$work/stop.txt")"
 grep -q "^state     idle" "$work/stop.txt" || fail "not idle after stop: $(cat "$work/stop.txt")"
 podman stop -t 30 "$container" >/dev/null
 code="$(podman inspect "$container" --format '{{.State.ExitCode}}')"
 [ "$code" = "0" ] || { podman logs "$container" >&2; fail "the daemon exited with $code"; }
 podman logs "$container" 2>/dev/null | grep -q "Total" || fail "no phase table in the logs"
-echo "image_test: OK: built, ran against the demo shop, stopped over gRPC, exited 0 on SIGTERM"
+echo "image_test: OK: built, ran against the demo shop, ran wrk, stopped over gRPC, exited 0 on SIGTERM"
