@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks loadgen side by side with wrk and Locust on this machine and prints one table per
-# scenario (throughput, users per core, accuracy, phase timing, open model). See bench/README.md.
+# scenario (throughput, users per core, accuracy, phase timing, open model, the wrk2 front end).
+# See bench/README.md.
 #   bench/run.sh            # the full run: three repetitions, median (about 8 minutes)
 #   bench/run.sh --quick    # short runs, one repetition: a smoke test of the tables
 #   bench/run.sh --out bench/RESULTS.md
-# LOADGEN, DELAY_SERVER and PROTO_DIR name prebuilt binaries and the Python stubs; without
+#   bench/run.sh --only 6   # one scenario (repeatable)
+# LOADGEN, WRK2, DELAY_SERVER and PROTO_DIR name prebuilt binaries and the Python stubs; without
 # them the script builds them with Bazel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -z "${LOADGEN:-}" ]; then
-  bazel build -c opt //load_generation:loadgen //load_generation:delay_server //proto:control_py
+  bazel build -c opt //load_generation:loadgen //load_generation:delay_server \
+    //load_generation:wrk2 //proto:control_py
   bin="$(bazel info -c opt bazel-bin)"
   LOADGEN="$bin/load_generation/loadgen"
+  WRK2="$bin/load_generation/wrk2"
   DELAY_SERVER="$bin/load_generation/delay_server"
   PROTO_DIR="$bin/proto"
 fi
-exec /usr/bin/python3 bench/bench.py --loadgen="$LOADGEN" --delay_server="$DELAY_SERVER" \
+exec /usr/bin/python3 bench/bench.py --loadgen="$LOADGEN" --wrk2="$WRK2" --delay_server="$DELAY_SERVER" \
   --proto_dir="$PROTO_DIR" "$@"

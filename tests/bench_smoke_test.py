@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench/run.sh --quick runs on this machine and prints its four tables (figures not judged)."""
+"""bench/run.sh --quick runs on this machine and prints every table (figures not judged)."""
 import os
 import subprocess
 import sys
@@ -7,13 +7,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, runfile  # noqa: E402
+from loadgen_test_lib import LOADGEN, WRK2, runfile  # noqa: E402
 
 
 class BenchSmokeTest(unittest.TestCase):
 
     def test_quick_run_prints_every_table(self):
-        env = dict(os.environ, LOADGEN=LOADGEN,
+        env = dict(os.environ, LOADGEN=LOADGEN, WRK2=WRK2,
                    DELAY_SERVER=runfile("load_generation/delay_server"),
                    PROTO_DIR=runfile("proto"))
         run = subprocess.run([runfile("bench/run.sh"), "--quick"], capture_output=True,
@@ -21,7 +21,8 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         out = run.stdout
         for title in ("### 1. Throughput", "### 2. Users per core", "### 3. Accuracy",
-                      "### 3b. Latency floor", "### 4. Phase timing", "### 5. Open model"):
+                      "### 3b. Latency floor", "### 4. Phase timing", "### 5. Open model",
+                      "### 6. The wrk2 front end"):
             self.assertIn(title, out)
         for tool in ("| loadgen |", "| wrk |", "| Locust |"):
             self.assertIn(tool, out)
@@ -29,6 +30,8 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertIn("loadgen / Locust FastHttpUser:", out)
         self.assertIn("| 2 drain |", out)
         self.assertIn("| 20,000 |", out)
+        self.assertIn("wrk2 front end / wrk per CPU-second, flat out:", out)
+        self.assertIn("| wrk2 front end, -R 20,000 |", out)
         self.assertNotIn("nan", out.lower().replace("nanosecond", ""))
 
 
