@@ -510,8 +510,8 @@ def main():
     parser.add_argument("--proto_dir", required=True, help="where control_pb2.py is")
     parser.add_argument("--wrk2", required=True, help="the wrk2 front end's binary")
     parser.add_argument("--out", help="also write the tables, with the machine, to this file")
-    parser.add_argument("--only", type=int, action="append",
-                        help="run only this scenario (1-7, in the order of the tables); repeatable")
+    parser.add_argument("--only", action="append",
+                        help="run only this table's scenario (1, 2, 3, 3b, 4, 5 or 6); repeatable")
     args = parser.parse_args()
     if os.cpu_count() < 2:
         sys.exit("bench: needs two cores (target on one, generator on the other)")
@@ -534,19 +534,22 @@ def main():
     print(header, flush=True)
     tables = [header]
     quick = args.quick
-    scenarios = [
-        lambda nginx: throughput(tools, nginx, reps, 6 if quick else 12),
-        lambda nginx: users_per_core(tools, nginx, reps, 1000 if quick else 10000,
-                                     10 if quick else 20),
-        lambda nginx: accuracy(tools, args.delay_server, reps, 4 if quick else 10),
-        lambda nginx: latency_floor(tools, args.delay_server, reps, 3 if quick else 8),
-        lambda nginx: phase_timing(tools, nginx, args.proto_dir, 10 if quick else 1),
-        lambda nginx: open_model(tools, nginx, reps, 5 if quick else 12),
-        lambda nginx: wrk2_front_end(tools, nginx, reps, 6 if quick else 12),
-    ]
+    scenarios = {
+        "1": lambda nginx: throughput(tools, nginx, reps, 6 if quick else 12),
+        "2": lambda nginx: users_per_core(tools, nginx, reps, 1000 if quick else 10000,
+                                          10 if quick else 20),
+        "3": lambda nginx: accuracy(tools, args.delay_server, reps, 4 if quick else 10),
+        "3b": lambda nginx: latency_floor(tools, args.delay_server, reps, 3 if quick else 8),
+        "4": lambda nginx: phase_timing(tools, nginx, args.proto_dir, 10 if quick else 1),
+        "5": lambda nginx: open_model(tools, nginx, reps, 5 if quick else 12),
+        "6": lambda nginx: wrk2_front_end(tools, nginx, reps, 6 if quick else 12),
+    }
+    unknown = set(args.only or []) - set(scenarios)
+    if unknown:
+        sys.exit(f"bench: no scenario {', '.join(sorted(unknown))} (1, 2, 3, 3b, 4, 5 or 6)")
     with Nginx(workdir) as nginx:
-        for number, scenario in enumerate(scenarios, 1):
-            if not args.only or number in args.only:
+        for label, scenario in scenarios.items():
+            if not args.only or label in args.only:
                 tables.append(scenario(nginx))
     if args.out:
         with open(args.out, "w") as f:

@@ -27,6 +27,7 @@ int ArrivalDispatcher::SlotOf(const std::string& type) {
 }
 
 void ArrivalDispatcher::Open(ArrivalPlan plan) {
+  if (plan_ && !paused_) TakeDue(/*keep=*/true);  // the old plan's, before it goes
   plan_slots_.clear();
   for (const std::string& type : plan.types) plan_slots_.push_back(SlotOf(type));
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -49,6 +50,7 @@ void ArrivalDispatcher::Open(ArrivalPlan plan) {
 }
 
 void ArrivalDispatcher::Close(std::function<void()> done) {
+  if (plan_ && !paused_) TakeDue(/*keep=*/false);
   plan_.reset();
   schedule_.reset();
   sequence_.reset();
@@ -70,6 +72,7 @@ void ArrivalDispatcher::Close(std::function<void()> done) {
 
 void ArrivalDispatcher::Pause() {
   if (paused_) return;
+  if (plan_) TakeDue(/*keep=*/true);  // due before the pause: their times do not move
   paused_ = true;
   paused_at_ = clock_.Now();
   timer_->Cancel();
@@ -91,25 +94,23 @@ asio::awaitable<void> ArrivalDispatcher::Stream() {
       co_await timer_->WaitUntil(absl::InfiniteFuture());  // Resume, Open or Close wakes it
       continue;
     }
-    if (!next_) {
-      // A plan taken up mid-phase starts at `from`, and never serves again an instant that an
-      // arrival of the plan it replaced has served.
-      const auto served = [&](absl::Duration offset) {
-        const absl::Time due = plan_->start + offset;
-        return due < plan_->from || (last_due_ && due <= *last_due_);
-      };
-      std::optional<absl::Duration> offset = schedule_->Next();
-      while (offset && served(*offset)) offset = schedule_->Next();
-      if (offset) {
-        next_ = plan_->start + *offset;
-      } else {
-        co_await timer_->WaitUntil(absl::InfiniteFuture());  // the plan has no more arrivals
-        continue;
-      }
+    const std::optional<absl::Time> next = Peek();
+    if (!next) {
+      co_await timer_->WaitUntil(absl::InfiniteFuture());  // the plan has no more arrivals
+      continue;
     }
-    if (clock_.Now() < *next_) {
-      co_await timer_->WaitUntil(*next_);
+    if (clock_.Now() < *next) {
+      co_await timer_->WaitUntil(*next);
       continue;  // a call may have changed the plan meanwhile
+    }
+    if (Backlogged()) {
+      // Until a waiting arrival is taken (Ready wakes it) or the oldest passes its time.
+      backlogged_ = true;
+      TypeSlot& slot = *slots_[plan_slots_[0]];
+      co_await timer_->WaitUntil(slot.waiting.front() + plan_->max_start_delay +
+                                 absl::Nanoseconds(1));
+      DropExpired(slot, clock_.Now());
+      continue;
     }
     // Due (or overdue: arrivals behind schedule all come now, so the rate is never lowered).
     last_due_ = *std::exchange(next_, std::nullopt);
@@ -119,11 +120,53 @@ asio::awaitable<void> ArrivalDispatcher::Stream() {
   for (auto& done : std::exchange(closed_, {})) done();
 }
 
+std::optional<absl::Time> ArrivalDispatcher::Peek() {
+  if (!next_) {
+    // A plan taken up mid-phase starts at `from`, and never serves again an instant that an
+    // arrival of the plan it replaced has served.
+    const auto served = [&](absl::Duration offset) {
+      const absl::Time due = plan_->start + offset;
+      return due < plan_->from || (last_due_ && due <= *last_due_);
+    };
+    std::optional<absl::Duration> offset = schedule_->Next();
+    while (offset && served(*offset)) offset = schedule_->Next();
+    if (offset) next_ = plan_->start + *offset;
+  }
+  return next_;
+}
+
+void ArrivalDispatcher::TakeDue(bool keep) {
+  const absl::Time now = clock_.Now();
+  std::vector<int64_t> dropped(plan_slots_.size(), 0);
+  for (std::optional<absl::Time> due = Peek(); due && *due <= now; due = Peek()) {
+    last_due_ = *std::exchange(next_, std::nullopt);
+    if (keep) {
+      Arrive(*last_due_);
+    } else {
+      ++dropped[sequence_->Next()];
+    }
+  }
+  for (size_t i = 0; i < dropped.size(); ++i) {
+    if (dropped[i] == 0) continue;
+    const std::string& type = slots_[plan_slots_[i]]->name;
+    stats_.RecordArrival(type, ArrivalEvent::kArrived, dropped[i]);
+    stats_.RecordArrival(type, ArrivalEvent::kDropped, dropped[i]);
+  }
+}
+
+bool ArrivalDispatcher::Backlogged() const {
+  return plan_slots_.size() == 1 && slots_[plan_slots_[0]]->waiting.size() >= kMaxWaiting;
+}
+
 void ArrivalDispatcher::Arrive(absl::Time due) {
   const absl::Time now = clock_.Now();
   TypeSlot& slot = *slots_[plan_slots_[sequence_->Next()]];
   stats_.RecordArrival(slot.name, ArrivalEvent::kArrived);
   DropExpired(slot, now);
+  if (now - due > plan_->max_start_delay) {  // past its time before it came out of a backlog
+    stats_.RecordArrival(slot.name, ArrivalEvent::kDropped);
+    return;
+  }
   if (slot.waiting.empty() && !slot.idle.empty()) {
     std::shared_ptr<User> user = std::move(slot.idle.back());
     slot.idle.pop_back();
@@ -162,6 +205,10 @@ std::optional<absl::Time> ArrivalDispatcher::Ready(User& user, Report report) {
   if (!slot.waiting.empty()) {
     const absl::Time due = slot.waiting.front();
     slot.waiting.pop_front();
+    if (backlogged_) {  // Stream() may take the next arrival out of the schedule
+      backlogged_ = false;
+      timer_->Cancel();
+    }
     if (clock_.Now() > due) stats_.RecordArrival(slot.name, ArrivalEvent::kStartedLate);
     ++busy_;
     MaybeRequestUser(slot);  // the next waiting arrival may need one
@@ -187,8 +234,9 @@ void ArrivalDispatcher::DropExpired(TypeSlot& slot, absl::Time now) {
 }
 
 void ArrivalDispatcher::DropAll(TypeSlot& slot) {
-  for (size_t i = 0; i < slot.waiting.size(); ++i) {
-    stats_.RecordArrival(slot.name, ArrivalEvent::kDropped);
+  if (!slot.waiting.empty()) {
+    stats_.RecordArrival(slot.name, ArrivalEvent::kDropped,
+                         static_cast<int64_t>(slot.waiting.size()));
   }
   slot.waiting.clear();
 }

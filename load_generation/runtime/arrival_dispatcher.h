@@ -40,6 +40,11 @@ struct ArrivalPlan {
 // and drops per type in the loop's stats shard (the user an arrival wakes counts how late it began:
 // the schedule lag).
 //
+// Under a backlog (a plan of one user type with kMaxWaiting arrivals waiting) the arrivals due
+// after those stay in the schedule, which keeps their times and order, and come out as waiting
+// ones are taken: memory stays bounded however far the rate outruns the users, with the same
+// arrivals, late starts and drops counted.
+//
 // Lives on its loop: every method is called there.
 class ArrivalDispatcher final : public ArrivalSource {
  public:
@@ -67,7 +72,17 @@ class ArrivalDispatcher final : public ArrivalSource {
     int starting = 0;                         // users asked for and not yet ready
   };
 
+  static constexpr size_t kMaxWaiting = 4096;
+
   asio::awaitable<void> Stream();
+  // The next arrival's time (drawn if need be), or nullopt when the plan has no more.
+  std::optional<absl::Time> Peek();
+  // Takes every arrival due by now out of the schedule: each waits for a user (`keep`), or is
+  // counted as dropped.
+  void TakeDue(bool keep);
+  // A plan of one type whose waiting arrivals are at kMaxWaiting: Stream() leaves the next in
+  // the schedule until one is taken or dropped.
+  bool Backlogged() const;
   void Arrive(absl::Time due);
   // The index of the slot of `type`, made if need be.
   int SlotOf(const std::string& type);
@@ -90,9 +105,10 @@ class ArrivalDispatcher final : public ArrivalSource {
   std::optional<absl::Time> next_;      // the next arrival's time, once drawn
   std::optional<absl::Time> last_due_;  // the last arrival's, until Close
   std::vector<std::unique_ptr<TypeSlot>> slots_;
-  int busy_ = 0;          // users running an arrival's task
-  int starting_ = 0;      // users asked for, all types
-  bool running_ = false;  // Stream() is under way
+  int busy_ = 0;             // users running an arrival's task
+  int starting_ = 0;         // users asked for, all types
+  bool running_ = false;     // Stream() is under way
+  bool backlogged_ = false;  // Stream() waits for a waiting arrival to be taken
   bool paused_ = false;
   absl::Time paused_at_;
   std::vector<std::function<void()>> closed_;  // Close's `done`s, for when Stream() ends

@@ -226,6 +226,34 @@ TEST_F(OpenPhaseTest, BusyUsersAtMaxUsersMakeLateStartsThenDrops) {
   EXPECT_EQ(counts.dropped, 5);
 }
 
+TEST_F(OpenPhaseTest, ABacklogFarPastWhatWaitsCountsEveryArrivalLateStartAndDrop) {
+  // 20,000 arrivals in 2 s for one user busy 600 ms a task: most wait (far more than the
+  // dispatcher keeps waiting at once), those waiting past 1 s are dropped, the rest at the end.
+  //   A0 0-600; then the oldest waiting that is not past 1 s: at 600 ms the arrival due at
+  //   0.1 ms (600-1200, late); at 1200 ms the one due at 200 ms (1200-1800); at 1800 ms the
+  //   one due at 800 ms (1800-2400): 3 late starts.
+  task_time_ = [](absl::Time) { return absl::Milliseconds(600); };
+  Start(R"pb(
+    phases {
+      user_types { name: "Normal" ratio: 1 }
+      duration: 2
+      arrival_rate_per_s: 10000
+      max_users: 1
+      max_start_delay_ms: 1000
+    }
+    loops: 1
+  )pb");
+  for (int ms = 0; ms <= 3000; ms += 100) AdvanceTo(absl::Milliseconds(ms));
+  std::vector<absl::Duration> starts;
+  for (const TaskRun& r : runs_) starts.push_back(r.start - t0_);
+  EXPECT_THAT(starts, ::testing::ElementsAre(absl::ZeroDuration(), absl::Milliseconds(600),
+                                             absl::Milliseconds(1200), absl::Milliseconds(1800)));
+  const ArrivalCounts counts = stats().Completed().at(0).stats.Total().arrivals;
+  EXPECT_EQ(counts.arrivals, 20000);
+  EXPECT_EQ(counts.late_starts, 3);
+  EXPECT_EQ(counts.dropped, 20000 - 4);
+}
+
 TEST_F(OpenPhaseTest, ClosedOpenClosedKeepsTheUsersAndLeavesNoGap) {
   Start(R"pb(
     phases {

@@ -67,18 +67,18 @@ void StatsTable::Record(const RequestSample& sample) {
   f->second.last_seen = std::max(f->second.last_seen, sample.time);
 }
 
-void StatsTable::RecordArrival(absl::string_view user_type, ArrivalEvent event) {
+void StatsTable::RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count) {
   auto it = arrivals_.find(user_type);
   if (it == arrivals_.end()) it = arrivals_.emplace(std::string(user_type), ArrivalCounts{}).first;
   switch (event) {
     case ArrivalEvent::kArrived:
-      ++it->second.arrivals;
+      it->second.arrivals += count;
       break;
     case ArrivalEvent::kStartedLate:
-      ++it->second.late_starts;
+      it->second.late_starts += count;
       break;
     case ArrivalEvent::kDropped:
-      ++it->second.dropped;
+      it->second.dropped += count;
       break;
   }
 }
@@ -135,9 +135,9 @@ void StatsShard::Record(const RequestSample& sample) {
   table_.Record(sample);
 }
 
-void StatsShard::RecordArrival(absl::string_view user_type, ArrivalEvent event) {
+void StatsShard::RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count) {
   std::lock_guard<std::mutex> lock(mu_);
-  table_.RecordArrival(user_type, event);
+  table_.RecordArrival(user_type, event, count);
 }
 
 void StatsShard::RecordScheduleLag(absl::Duration lag) {

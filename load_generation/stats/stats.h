@@ -118,7 +118,7 @@ struct StatsKeyEq {
 class StatsTable {
  public:
   void Record(const RequestSample& sample);
-  void RecordArrival(absl::string_view user_type, ArrivalEvent event);
+  void RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count = 1);
   void RecordScheduleLag(absl::Duration lag);
   void Merge(const StatsTable& other);
 
@@ -147,7 +147,7 @@ class StatsTable {
 class StatsShard {
  public:
   void Record(const RequestSample& sample);
-  void RecordArrival(absl::string_view user_type, ArrivalEvent event);
+  void RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count = 1);
   void RecordScheduleLag(absl::Duration lag);
   // A copy of what was recorded since the last TakeAndReset.
   StatsTable Snapshot() const;
