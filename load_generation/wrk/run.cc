@@ -84,18 +84,18 @@ class WrkUserBehavior : public UserBehavior {
  public:
   explicit WrkUserBehavior(WrkThreads& threads) : threads_(threads) {}
   TaskTable Tasks() const override {
-    return {{.weight = 1,
-             .run = [this](User& u) { return const_cast<WrkUserBehavior*>(this)->Send(u); },
-             .name = "request"}};
+    return {{.weight = 1, .run = [this](User& u) { return Send(u); }, .name = "request"}};
   }
 
  private:
-  Task Send(User& u);
+  Task Send(User& u) const;
   WrkThreads& threads_;
+  mutable WrkThread* thread_ = nullptr;  // its loop's, once the user has run on it
 };
 
-Task WrkUserBehavior::Send(User& u) {
-  WrkThread* t = threads_.Bind();
+Task WrkUserBehavior::Send(User& u) const {
+  if (thread_ == nullptr) thread_ = threads_.Bind();
+  WrkThread* t = thread_;
   if (t == nullptr) co_return;
   if (t->has_delay) {
     absl::StatusOr<double> ms = t->script->Delay();
