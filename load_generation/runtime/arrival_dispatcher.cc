@@ -154,6 +154,20 @@ void ArrivalDispatcher::TakeDue(bool keep) {
   }
 }
 
+void ArrivalDispatcher::KeepBacklog() {
+  const absl::Time now = clock_.Now();
+  while (!Backlogged()) {
+    const std::optional<absl::Time> next = Peek();
+    if (!next || *next > now) {  // caught up: Stream() times the next arrival again
+      backlogged_ = false;
+      timer_->Cancel();
+      return;
+    }
+    last_due_ = *std::exchange(next_, std::nullopt);
+    Arrive(*last_due_);
+  }
+}
+
 bool ArrivalDispatcher::Backlogged() const {
   return plan_slots_.size() == 1 && slots_[plan_slots_[0]]->waiting.size() >= kMaxWaiting;
 }
@@ -205,12 +219,9 @@ std::optional<absl::Time> ArrivalDispatcher::Ready(User& user, Report report) {
   if (!slot.waiting.empty()) {
     const absl::Time due = slot.waiting.front();
     slot.waiting.pop_front();
-    if (backlogged_) {  // Stream() may take the next arrival out of the schedule
-      backlogged_ = false;
-      timer_->Cancel();
-    }
     if (clock_.Now() > due) stats_.RecordArrival(slot.name, ArrivalEvent::kStartedLate);
     ++busy_;
+    if (backlogged_) KeepBacklog();
     MaybeRequestUser(slot);  // the next waiting arrival may need one
     return due;
   }

@@ -83,6 +83,10 @@ class ArrivalDispatcher final : public ArrivalSource {
   // A plan of one type whose waiting arrivals are at kMaxWaiting: Stream() leaves the next in
   // the schedule until one is taken or dropped.
   bool Backlogged() const;
+  // In Ready, under a backlog: takes the arrivals due next out of the schedule up to
+  // kMaxWaiting, so that Stream() sleeps on (each wake would re-arm its timer, a system call
+  // per request); once the schedule has caught up, wakes Stream() to time arrivals again.
+  void KeepBacklog();
   void Arrive(absl::Time due);
   // The index of the slot of `type`, made if need be.
   int SlotOf(const std::string& type);
