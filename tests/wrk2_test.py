@@ -2,6 +2,7 @@
 """The wrk2 front end (bazel-bin/load_generation/wrk2), end to end against a loopback server
 that logs every request: the rate it keeps, its output line by line, a script's mix, a stalled
 target in the corrected 99 % line, requests as scripts write them, and bad input."""
+import csv
 import math
 import os
 import re
@@ -150,6 +151,33 @@ class Wrk2Test(unittest.TestCase):
         self.assertEqual((method, target), ("GET", "http://localhost:5000/hotels?token=t0k3n"))
         self.assertEqual(headers["X-Tenant"], "blue")
         self.assertEqual(headers["Host"], server.url[len("http://"):])
+
+    def test_csv_files_break_the_mix_down_by_request(self):
+        mix = script("""
+            request = function()
+              if math.random(2) == 1 then return wrk.format("GET", "/a?x=" .. math.random(9)) end
+              return wrk.format("POST", "/b", nil, "x=1")
+            end
+        """)
+        prefix = os.path.join(os.environ["TEST_TMPDIR"], "wrk")
+        with LoggingServer() as server:
+            result = run_wrk2("-t2", "-c4", "-d2s", "-R100", "-s", mix, "--csv", prefix,
+                              server.url)
+            paths = [p.split("?")[0] for p in server.paths()]
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(prefix + "_stats.csv") as f:
+            rows = {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
+        served = requests_in(result.stdout)
+        self.assertEqual(int(rows[("", "Aggregated")]["Request Count"]), served)
+        for method, path in (("GET", "/a"), ("POST", "/b")):
+            count = int(rows[(method, path)]["Request Count"])
+            self.assertTrue(paths.count(path) - 4 <= count <= paths.count(path), (path, count))
+        with open(prefix + "_phases.csv") as f:
+            phase = next(csv.DictReader(f))
+        self.assertEqual(phase["name"], "wrk2")
+        self.assertEqual(int(phase["arrivals"]), 200)
+        self.assertEqual(int(phase["requests"]), served)
+        self.assertTrue(os.path.exists(prefix + "_failures.csv"))
 
     def test_deathstarbench_examples_run_their_mix(self):
         expected = {"hotel_reservation.lua": {"/hotels": 0.60, "/recommendations": 0.39},

@@ -31,6 +31,8 @@ absl::StatusOr<uint64_t> ScanUnits(absl::string_view text, absl::string_view bas
   return absl::InvalidArgumentError(absl::StrCat("invalid ", what, ": '", text, "'"));
 }
 
+constexpr char kCsv = 1;  // a long option only
+
 struct Option {
   char short_name;
   absl::string_view long_name;
@@ -42,12 +44,12 @@ constexpr Option kOptions[] = {
     {'R', "rate", true},    {'D', "dist", true},           {'s', "script", true},
     {'H', "header", true},  {'L', "latency", false},       {'U', "u_latency", false},
     {'T', "timeout", true}, {'B', "batch_latency", false}, {'v', "version", false},
-    {'h', "help", false},
+    {'h', "help", false},   {kCsv, "csv", true},
 };
 
 const Option* FindShort(char c) {
   for (const Option& o : kOptions) {
-    if (o.short_name == c) return &o;
+    if (o.short_name == c && c != kCsv) return &o;
   }
   return nullptr;
 }
@@ -109,6 +111,9 @@ absl::Status Apply(const Option& option, absl::string_view value, WrkOptions& ou
       return absl::OkStatus();
     case 'v':
       out.version = true;
+      return absl::OkStatus();
+    case kCsv:
+      out.csv_prefix = std::string(value);
       return absl::OkStatus();
     default:  // -h
       return absl::InvalidArgumentError("");
@@ -265,7 +270,11 @@ std::string WrkUsage() {
          "\n"
          "\n"
          "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
-         "  Time arguments may include a time unit (2s, 2m, 2h)\n";
+         "  Time arguments may include a time unit (2s, 2m, 2h)\n"
+         "\n"
+         "  loadgen adds:\n"
+         "        --csv         <P>  Write P_stats.csv, P_failures.csv (Locust's)\n"
+         "                           and P_phases.csv\n";
 }
 
 }  // namespace loadgen

@@ -37,6 +37,9 @@ struct WrkOptions {
   bool u_latency = false;            // -U: also the uncorrected one
   int64_t timeout_ms = 2000;
   bool version = false;
+  // --csv PREFIX (loadgen's, not wrk2's): PREFIX_stats.csv and PREFIX_failures.csv as Locust
+  // writes them (per method and path), PREFIX_phases.csv (the run as one open phase).
+  std::string csv_prefix;
   std::string url;
   WrkUrl url_parts;
   // What init(args) gets: the URL at index 0, then the arguments after it and after "--".

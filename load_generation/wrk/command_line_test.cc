@@ -71,6 +71,12 @@ TEST(WrkCommandLine, LongShortAttachedAndBundledForms) {
   EXPECT_EQ(o.url_parts.path, "/p?q=1");
 }
 
+TEST(WrkCommandLine, CsvIsLoadgensLongOption) {
+  EXPECT_EQ(Parse({"-R1", "--csv", "out/run", "http://h"}).csv_prefix, "out/run");
+  EXPECT_EQ(Parse({"-R1", "http://h", "--csv=x"}).csv_prefix, "x");
+  EXPECT_EQ(Error({"-R1", "--csv", "http://h"}), "") << "the URL taken as its value leaves none";
+}
+
 TEST(WrkCommandLine, UThenUrlThenScriptArguments) {
   const WrkOptions o = Parse({"-R", "10", "http://h:1/x", "-U", "--", "-t", "a b", "c"});
   EXPECT_TRUE(o.u_latency);

@@ -5,7 +5,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +27,9 @@
 #include "load_generation/config/config.h"
 #include "load_generation/http/http_client.h"
 #include "load_generation/http/target.h"
+#include "load_generation/report/locust_csv.h"
+#include "load_generation/report/report.h"
+#include "load_generation/report/results.h"
 #include "load_generation/runtime/engine.h"
 #include "load_generation/wrk/report.h"
 #include "load_generation/wrk/result.h"
@@ -239,6 +245,16 @@ LoadConfig PhaseOf(const WrkOptions& options) {
   return config;
 }
 
+// Writes `content` to `path` whole; false (with why on `err`) if it cannot.
+bool WriteFile(const std::string& path, const std::string& content, std::ostream& err) {
+  std::ofstream file(path, std::ios::trunc);
+  file << content;
+  file.close();
+  if (file) return true;
+  err << "cannot write " << path << ": " << std::strerror(errno) << "\n";
+  return false;
+}
+
 // The rate of each thread in each whole second of the run (the part second at the end too,
 // when the run was shorter than a second).
 std::vector<double> RatesPerSecond(const WrkThreads& threads, absl::Duration runtime) {
@@ -337,6 +353,10 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
     }
     threads.push_back(std::move(t));
   }
+  if (absl::Status s = CheckResultsOptions({.csv_prefix = options.csv_prefix}); !s.ok()) {
+    err << s.message() << "\n";
+    return 1;
+  }
   if (absl::Status reachable = CheckReachable(options.url_parts); !reachable.ok()) {
     err << reachable.message() << "\n";
     return 1;
@@ -363,6 +383,7 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
                                         .tls_verify = false},  // as wrk
                                .stop_timeout = absl::ZeroDuration()};
   const absl::Time start = clock.Now();
+  bool results_lost = false;
   {
     Engine engine(
         config, engine_options,
@@ -375,6 +396,16 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
       if (stop && !stopping) {
         engine.Stop();
         stopping = true;
+      }
+    }
+    if (!options.csv_prefix.empty()) {
+      const StatsTable total = engine.stats().Total();
+      const std::pair<const char*, std::string> files[] = {
+          {"_stats.csv", LocustStatsCsv(total, clock.Now() - start)},
+          {"_failures.csv", LocustFailuresCsv(total)},
+          {"_phases.csv", PhasesCsv(PhaseRows(engine.stats().Completed(), total.Total()))}};
+      for (const auto& [suffix, content] : files) {
+        results_lost |= !WriteFile(options.csv_prefix + suffix, content, err);
       }
     }
   }
@@ -400,7 +431,7 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
     err << "script error (" << count << (count == 1 ? " time" : " times") << "): " << message
         << "\n";
   }
-  return 0;
+  return results_lost ? kWrkExitResultsLost : 0;
 }
 
 }  // namespace loadgen

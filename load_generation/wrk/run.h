@@ -23,9 +23,12 @@ absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire);
 // Runs wrk2's command on loadgen's engine: an open phase of `rate` arrivals per second
 // (`distribution`'s gaps) for `duration_s`, played by up to `connections` users (each one
 // connection) on `threads` event loops, each loop with its own Lua state running the script.
-// Prints wrk2's output to `out` and what went wrong to `err`; returns the exit status: 0, or 1
-// when the script does not load or the target cannot be reached. `interrupted`, when set (by
+// Prints wrk2's output to `out` and what went wrong to `err`; returns the exit status: 0, 1
+// when the script does not load or the target cannot be reached, or kWrkExitResultsLost when a
+// --csv file could not be written (after the report). `interrupted`, when set (by
 // SIGINT), ends the run early; the report is printed all the same.
+inline constexpr int kWrkExitResultsLost = 4;  // as loadgen's
+
 int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
            const std::atomic<bool>* interrupted = nullptr);
 
