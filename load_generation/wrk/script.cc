@@ -387,24 +387,17 @@ absl::StatusOr<std::unique_ptr<WrkScript>> WrkScript::Load(
   if (L == nullptr) return absl::ResourceExhaustedError("cannot make a Lua state");
   std::unique_ptr<WrkScript> script(new WrkScript(L, file));
   luaL_openlibs(L);
-  luaL_newmetatable(L, "wrk.addr");
-  lua_pushcfunction(L, AddressToString);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, "wrk.thread");
-  lua_pushcfunction(L, ThreadIndex);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ThreadNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, "wrk.stats");
-  lua_pushcfunction(L, StatsIndex);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, StatsLength);
-  lua_setfield(L, -2, "__len");
-  lua_pushcfunction(L, StatsCall);
-  lua_setfield(L, -2, "__call");
-  lua_pop(L, 1);
+  const luaL_Reg address[] = {{"__tostring", AddressToString}, {nullptr, nullptr}};
+  const luaL_Reg thread[] = {
+      {"__index", ThreadIndex}, {"__newindex", ThreadNewIndex}, {nullptr, nullptr}};
+  const luaL_Reg stats[] = {
+      {"__index", StatsIndex}, {"__len", StatsLength}, {"__call", StatsCall}, {nullptr, nullptr}};
+  for (const auto& [name, functions] :
+       {std::pair{"wrk.addr", address}, {"wrk.thread", thread}, {"wrk.stats", stats}}) {
+    luaL_newmetatable(L, name);
+    luaL_register(L, nullptr, functions);
+    lua_pop(L, 1);
+  }
 
   // require "socket" finds ours.
   lua_getglobal(L, "package");
