@@ -234,6 +234,13 @@ class Wrk2Test(unittest.TestCase):
                 self.assertEqual(result.returncode, 1)
                 self.assertIn("Usage: wrk <options> <url>", result.stdout)
 
+    def test_limits_beyond_one_run_are_refused(self):
+        for args in (["-R", "2M"], ["-t", "2000", "-c", "2000", "-R", "10"]):
+            with self.subTest(args):
+                result = run_wrk2(*args, "http://127.0.0.1:1")
+                self.assertEqual(result.returncode, 1)
+                self.assertIn("is beyond what one run takes", result.stderr)
+
     def test_an_unreachable_target_is_reported_before_the_run(self):
         with LoggingServer() as server:
             url = server.url

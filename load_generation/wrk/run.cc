@@ -40,6 +40,8 @@ namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+constexpr int64_t kMaxThreads = 1024;  // event loops, each with its thread and Lua state
+
 // What one event loop (a wrk thread) has: its Lua state and what its users measured.
 struct WrkThread {
   std::unique_ptr<WrkScript> script;
@@ -309,9 +311,10 @@ absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire) {
 int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
            const std::atomic<bool>* interrupted) {
   if (options.rate > kMaxArrivalRate || options.connections > kMaxUsers ||
-      options.duration_s > 365 * 24 * 3600) {
-    err << "-R, -c or -d is beyond what one run takes (rate <= " << kMaxArrivalRate
-        << ", connections <= " << kMaxUsers << ", duration <= 1 year)\n";
+      options.threads > kMaxThreads || options.duration_s > 365 * 24 * 3600) {
+    err << "-R, -c, -t or -d is beyond what one run takes (rate <= " << kMaxArrivalRate
+        << ", connections <= " << kMaxUsers << ", threads <= " << kMaxThreads
+        << ", duration <= 1 year)\n";
     return 1;
   }
   // The main state (setup, done) and one per thread.
