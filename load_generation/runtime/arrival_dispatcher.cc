@@ -113,8 +113,7 @@ asio::awaitable<void> ArrivalDispatcher::Stream() {
       continue;
     }
     // Due (or overdue: arrivals behind schedule all come now, so the rate is never lowered).
-    last_due_ = *std::exchange(next_, std::nullopt);
-    Arrive(*last_due_);
+    Arrive(TakeNext());
   }
   running_ = false;
   for (auto& done : std::exchange(closed_, {})) done();
@@ -135,13 +134,18 @@ std::optional<absl::Time> ArrivalDispatcher::Peek() {
   return next_;
 }
 
+absl::Time ArrivalDispatcher::TakeNext() {
+  last_due_ = *std::exchange(next_, std::nullopt);
+  return *last_due_;
+}
+
 void ArrivalDispatcher::TakeDue(bool keep) {
   const absl::Time now = clock_.Now();
   std::vector<int64_t> dropped(plan_slots_.size(), 0);
   for (std::optional<absl::Time> due = Peek(); due && *due <= now; due = Peek()) {
-    last_due_ = *std::exchange(next_, std::nullopt);
+    const absl::Time taken = TakeNext();
     if (keep) {
-      Arrive(*last_due_);
+      Arrive(taken);
     } else {
       ++dropped[sequence_->Next()];
     }
@@ -163,8 +167,7 @@ void ArrivalDispatcher::KeepBacklog() {
       timer_->Cancel();
       return;
     }
-    last_due_ = *std::exchange(next_, std::nullopt);
-    Arrive(*last_due_);
+    Arrive(TakeNext());
   }
 }
 

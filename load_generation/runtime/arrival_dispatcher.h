@@ -77,6 +77,8 @@ class ArrivalDispatcher final : public ArrivalSource {
   asio::awaitable<void> Stream();
   // The next arrival's time (drawn if need be), or nullopt when the plan has no more.
   std::optional<absl::Time> Peek();
+  // Takes the arrival Peek() gave out of the schedule; returns its time.
+  absl::Time TakeNext();
   // Takes every arrival due by now out of the schedule: each waits for a user (`keep`), or is
   // counted as dropped.
   void TakeDue(bool keep);
