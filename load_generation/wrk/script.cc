@@ -319,33 +319,25 @@ int StatsIndex(lua_State* L) {
     lua_pushcfunction(L, StatsPercentileFunction);
     return 1;
   }
-  double value = 0;
+  SampleFigures f;
   if (s->histogram) {
     const LatencyHistogram& h = *s->histogram;
-    if (std::strcmp(key, "min") == 0)
-      value = h.Min();
-    else if (std::strcmp(key, "max") == 0)
-      value = h.Max();
-    else if (std::strcmp(key, "mean") == 0)
-      value = h.Mean();
-    else if (std::strcmp(key, "stdev") == 0)
-      value = WrkStdDev(h);
-    else
-      return lua_pushnil(L), 1;
+    f = {.min = static_cast<double>(h.Min()),
+         .max = static_cast<double>(h.Max()),
+         .mean = h.Mean(),
+         .stdev = WrkStdDev(h)};
   } else {
-    const SampleFigures f = FiguresOf(*s->samples);
-    if (std::strcmp(key, "min") == 0)
-      value = f.min;
-    else if (std::strcmp(key, "max") == 0)
-      value = f.max;
-    else if (std::strcmp(key, "mean") == 0)
-      value = f.mean;
-    else if (std::strcmp(key, "stdev") == 0)
-      value = f.stdev;
-    else
-      return lua_pushnil(L), 1;
+    f = FiguresOf(*s->samples);
   }
-  lua_pushnumber(L, value);
+  const std::pair<const char*, double> fields[] = {
+      {"min", f.min}, {"max", f.max}, {"mean", f.mean}, {"stdev", f.stdev}};
+  for (const auto& [name, value] : fields) {
+    if (std::strcmp(key, name) == 0) {
+      lua_pushnumber(L, value);
+      return 1;
+    }
+  }
+  lua_pushnil(L);
   return 1;
 }
 
