@@ -165,7 +165,7 @@ TEST_F(OpenPhaseTest, ARampStartsTheIntegralOfItsRate) {
   )pb");
   AdvanceTo(absl::Seconds(11));
   EXPECT_NEAR(runs_.size(), 600, 1);
-  EXPECT_NEAR(StartsBetween(absl::ZeroDuration(), absl::Seconds(5)), 5 * (10 + 60) / 2, 1);
+  EXPECT_NEAR(StartsBetween(absl::ZeroDuration(), absl::Seconds(5)), 5 * (10 + 60) / 2.0, 1);
 }
 
 TEST_F(OpenPhaseTest, AStallShowsInTheCorrectedLatencyAndNotInTheResponseTime) {

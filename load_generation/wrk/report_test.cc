@@ -99,7 +99,7 @@ TEST(WrkReport, GoldenLayoutOfEveryLine) {
   EXPECT_EQ(lines[n - 1], "");
 }
 
-TEST(WrkReport, WithoutLatencyOnlyTheTableAndTotals_AndNoErrorLinesWhenNone) {
+TEST(WrkReport, WithoutLatencyOnlyTheTableAndTotalsAndNoErrorLinesWhenNone) {
   const std::string report = WrkReport(Example(), false, false);
   EXPECT_THAT(report, Not(HasSubstr("Latency Distribution")));
   EXPECT_THAT(report, Not(HasSubstr("Socket errors")));

@@ -17,7 +17,7 @@ int64_t WrkValueAtPercentile(const LatencyHistogram& histogram, double percentil
   const int64_t total = histogram.Count();
   if (total == 0) return 0;
   const double p = std::min(percentile, 100.0);
-  const int64_t wanted = std::max<int64_t>(static_cast<int64_t>(p / 100 * total + 0.5), 1);
+  const int64_t wanted = std::max<int64_t>(std::llround(p / 100 * static_cast<double>(total)), 1);
   int64_t value = histogram.Max();
   bool found = false;
   histogram.ForEachBucket([&](int64_t, int64_t high, int64_t cumulative) {

@@ -208,8 +208,12 @@ bool CopyValue(lua_State* from, lua_State* to, int index, int depth = 0) {
 }
 
 // --- The thread object setup(thread) gets (userdata "wrk.thread": the thread's script).
+struct ThreadHandle {
+  WrkScript* script;
+};
+
 WrkScript* CheckThread(lua_State* L) {
-  return *static_cast<WrkScript**>(luaL_checkudata(L, 1, "wrk.thread"));
+  return static_cast<ThreadHandle*>(luaL_checkudata(L, 1, "wrk.thread"))->script;
 }
 
 int ThreadGet(lua_State* L) {
@@ -354,6 +358,13 @@ void PushStats(lua_State* L, StatsObject object) {
   lua_setmetatable(L, -2);
 }
 
+// A thread object (userdata "wrk.thread") for `script`'s state.
+void PushThread(lua_State* L, WrkScript* script) {
+  static_cast<ThreadHandle*>(lua_newuserdata(L, sizeof(ThreadHandle)))->script = script;
+  luaL_getmetatable(L, "wrk.thread");
+  lua_setmetatable(L, -2);
+}
+
 void SetNumber(lua_State* L, const char* name, double value) {
   lua_pushnumber(L, value);
   lua_setfield(L, -2, name);
@@ -473,17 +484,13 @@ absl::Status WrkScript::Setup(WrkScript& thread) {
   lua_getglobal(L_, "wrk");
   lua_getfield(L_, -1, "setup");
   lua_remove(L_, -2);
-  *static_cast<WrkScript**>(lua_newuserdata(L_, sizeof(WrkScript*))) = &thread;
-  luaL_getmetatable(L_, "wrk.thread");
-  lua_setmetatable(L_, -2);
+  PushThread(L_, &thread);
   return Call(1, 0, "setup");
 }
 
 absl::Status WrkScript::Init(const std::vector<std::string>& args) {
   lua_getglobal(L_, "wrk");
-  *static_cast<WrkScript**>(lua_newuserdata(L_, sizeof(WrkScript*))) = this;
-  luaL_getmetatable(L_, "wrk.thread");
-  lua_setmetatable(L_, -2);
+  PushThread(L_, this);
   lua_setfield(L_, -2, "thread");
   lua_getfield(L_, -1, "init");
   lua_remove(L_, -2);

@@ -20,12 +20,13 @@ using ::testing::StartsWith;
 const WrkUrl kUrl{.scheme = "http", .host = "frontend", .port = "5000", .path = "/index?x=1"};
 
 std::string WriteScript(const std::string& name, const std::string& text) {
-  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+  std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
   std::ofstream(path) << text;
   return path;
 }
 
-std::unique_ptr<WrkScript> Load(const std::string& text, std::vector<std::string> headers = {}) {
+std::unique_ptr<WrkScript> Load(const std::string& text,
+                                const std::vector<std::string>& headers = {}) {
   absl::StatusOr<std::unique_ptr<WrkScript>> script =
       WrkScript::Load(WriteScript("script.lua", text), kUrl, headers);
   EXPECT_TRUE(script.ok()) << script.status();
