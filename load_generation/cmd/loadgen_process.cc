@@ -92,7 +92,7 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   // A run started here and bounded by a run time or loops ends the process when it is over.
   if (s.wait_for_start) {
     std::fprintf(stderr, "loadgen: waiting for a Start call\n");
-  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time);
+  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, 0);
              !started.ok()) {
     return started;
   }
@@ -115,7 +115,8 @@ int LoadgenProcess::Supervise() {
                    "loadgen: %s, stopping (users finish their task; a second signal cuts them "
                    "short)\n",
                    strsignal(signal));
-      stopper = std::thread([this] { daemon_->Stop().IgnoreError(); });  // idle: nothing to stop
+      stopper = std::thread(
+          [this] { daemon_->Stop(std::nullopt).IgnoreError(); });  // idle: nothing to stop
     } else if (signal > 0 && !cut) {
       cut = true;
       std::fprintf(stderr,

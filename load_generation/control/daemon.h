@@ -51,9 +51,9 @@ class Daemon final : public RunControl {
                                            const std::string& name) const override;
   absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const override;
   RunConfig config() const override;
-  absl::Status Start(std::optional<RunConfig> config, absl::Time at,
-                     absl::Duration run_time = absl::ZeroDuration(), int shard_count = 0) override;
-  absl::Status Stop(std::optional<absl::Duration> timeout = std::nullopt) override;
+  absl::Status Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
+                     int shard_count) override;
+  absl::Status Stop(std::optional<absl::Duration> timeout) override;
   absl::Status Control(const RunCommand& command) override;
   absl::Status Reload(RunConfig config, bool at_boundary) override;
   absl::Status ResetStats() override;

@@ -78,8 +78,8 @@ TEST(MergeStatus, PercentilesAreThoseOfTheMergedHistograms) {
   LatencyHistogram all;
   for (int ms = 1; ms <= 300; ++ms) {
     DaemonStatus& shard = ms <= 100 ? fast : slow;
-    shard.recent.latency_us.Record(ms * 1000);
-    all.Record(ms * 1000);
+    shard.recent.latency_us.Record(int64_t{ms} * 1000);
+    all.Record(int64_t{ms} * 1000);
   }
   for (DaemonStatus* shard : {&fast, &slow}) {
     shard->completed.push_back(
@@ -108,8 +108,8 @@ TEST(MergeStatus, OpenPhaseFiguresAddUpAndCorrectedLatencyMergesExactly) {
   LatencyHistogram all;
   for (int ms = 1; ms <= 200; ++ms) {
     DaemonStatus& shard = ms <= 100 ? calm : busy;
-    shard.recent.corrected_latency_us.Record(ms * 1000);
-    all.Record(ms * 1000);
+    shard.recent.corrected_latency_us.Record(int64_t{ms} * 1000);
+    all.Record(int64_t{ms} * 1000);
   }
   for (DaemonStatus* shard : {&calm, &busy}) {
     shard->run.users = {{.name = "Normal", .target = 5, .active = 5}};
@@ -147,7 +147,7 @@ TEST(MergeStats, OccurrencesMergeByNumberAndTheTotalOverAll) {
   for (int i = 0; i < 2; ++i) {
     StatsTable table;
     for (int n = 0; n < 10 * (i + 1); ++n) {
-      table.Record({"GET", "/", (n + 1) * 1000, 10, n == 0 ? "HTTP 500" : "", t0});
+      table.Record({"GET", "/", int64_t{n + 1} * 1000, 10, n == 0 ? "HTTP 500" : "", t0});
     }
     control::PhaseStats* phase = shards[i].add_completed_phases();
     phase->set_occurrence(0);

@@ -16,7 +16,7 @@ DaemonStatus Running() {
                  {.name = "Weekend", .target = 133, .active = 120}};
   s.recent.requests_per_s = 153.2;
   s.recent.failures_per_s = 0.2;
-  for (int i = 1; i <= 100; ++i) s.recent.latency_us.Record(i * 1000);
+  for (int i = 1; i <= 100; ++i) s.recent.latency_us.Record(int64_t{i} * 1000);
   s.phase_total.requests = 2500;
   s.phase_total.failures = 3;
   PhaseRow row{.loop = "0",

@@ -10,9 +10,6 @@
 namespace loadgen {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
-
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 
 // The samples of a text exposition: "name{labels}" -> value. Checks that each sample's family

@@ -20,8 +20,9 @@ std::string ConsoleMs(const PhaseRow& r, double ms) {
   return r.requests == 0 ? "N/A" : absl::StrFormat("%.1f", ms);
 }
 // A corrected latency: "N/A" for a row without arrivals (a closed phase).
-std::string CorrectedMs(const PhaseRow& r, double ms, const char* format = "%.3f") {
-  return r.arrivals.arrivals == 0 || r.requests == 0 ? "N/A" : absl::StrFormat(format, ms);
+std::string CorrectedMs(const PhaseRow& r, double ms, int decimals = 3) {
+  return r.arrivals.arrivals == 0 || r.requests == 0 ? "N/A"
+                                                     : absl::StrFormat("%.*f", decimals, ms);
 }
 
 // ISO 8601 in UTC with milliseconds, e.g. 2026-12-02T10:00:00.000Z; "" when unknown.
@@ -104,8 +105,8 @@ std::string FormatPhaseTable(const std::vector<PhaseRow>& rows) {
         r.name, r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration),
         r.requests, r.requests_per_s, ConsoleMs(r, r.median_ms), ConsoleMs(r, r.p95_ms),
         ConsoleMs(r, r.p99_ms), ConsoleMs(r, r.max_ms), r.failure_percent,
-        open ? absl::StrFormat(" %9s %9s %8d %8d", CorrectedMs(r, r.corrected_p50_ms, "%.1f"),
-                               CorrectedMs(r, r.corrected_p99_ms, "%.1f"), r.arrivals.late_starts,
+        open ? absl::StrFormat(" %9s %9s %8d %8d", CorrectedMs(r, r.corrected_p50_ms, 1),
+                               CorrectedMs(r, r.corrected_p99_ms, 1), r.arrivals.late_starts,
                                r.arrivals.dropped)
              : "");
   }

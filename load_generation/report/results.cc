@@ -268,17 +268,15 @@ void ResultsWriter::RunEnded(absl::Time now, const DaemonStatus& status, const S
   RunResults& results = For(status.position.run_number, std::min(now, status.run.start));
   const std::map<std::string, std::string> failed = results.Finish(
       now, status, totals, PhaseRows(stats.completed, stats.total.Total()), stats.completed);
-  const long long run = results.run_number();
+  const int64_t run = results.run_number();
   if (failed.empty()) {
     std::vector<std::string> written;
     if (!results.csv_prefix().empty()) written.push_back(results.csv_prefix() + "_*");
     if (!results.html_path().empty()) written.push_back(results.html_path());
-    std::fprintf(stderr, "loadgen: run %lld results in %s\n", run,
-                 absl::StrJoin(written, " and ").c_str());
+    absl::FPrintF(stderr, "loadgen: run %d results in %s\n", run, absl::StrJoin(written, " and "));
   }
   for (const auto& [path, error] : failed) {
-    std::fprintf(stderr, "loadgen: run %lld results lost: cannot write %s: %s\n", run, path.c_str(),
-                 error.c_str());
+    absl::FPrintF(stderr, "loadgen: run %d results lost: cannot write %s: %s\n", run, path, error);
   }
   lost_results_ = lost_results_ || !failed.empty();
   run_.reset();

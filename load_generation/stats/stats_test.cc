@@ -83,7 +83,7 @@ TEST(Stats, PhaseTotalsSumEveryOccurrenceOfAPhaseEvenThoseNoLongerKept) {
   for (int loop = 0; loop < loops; ++loop) {
     for (int phase = 0; phase < 2; ++phase) {
       stats.BeginPhase({.number = 2 * loop + phase, .loop = loop, .phase = phase}, "p", 1, t);
-      stats.shard(phase).Record(Sample("GET", "/", 1000 * (phase + 1)));
+      stats.shard(phase).Record(Sample("GET", "/", int64_t{1000} * (phase + 1)));
       t += absl::Seconds(1);
     }
   }
