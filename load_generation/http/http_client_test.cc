@@ -383,7 +383,7 @@ constexpr char kLater[] = "<50 ms later>";
 
 // Keeps the connection and answers each request head with the raw bytes `answer` gives for its
 // target.
-RawServer::Serve KeepAliveAnswers(std::function<std::string(const std::string&)> answer) {
+RawServer::Serve KeepAliveAnswers(const std::function<std::string(const std::string&)>& answer) {
   return [answer](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
     boost::system::error_code ec;
     std::string buffer;
