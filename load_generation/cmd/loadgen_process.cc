@@ -92,7 +92,7 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   // A run started here and bounded by a run time or loops ends the process when it is over.
   if (s.wait_for_start) {
     std::fprintf(stderr, "loadgen: waiting for a Start call\n");
-  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, 0);
+  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, {});
              !started.ok()) {
     return started;
   }

@@ -117,9 +117,9 @@ TEST_F(LoadgenctlTest, WithTargetsEveryShardIsAskedAndTheAnswersMerged) {
     EXPECT_EQ(shard.calls()[0].verb, "Start");
   }
   EXPECT_EQ(shards_[0].calls()[0].at, shards_[1].calls()[0].at) << "a common start";
-  EXPECT_EQ(shards_[0].calls()[0].shard_count, 2) << "as many shards as it found";
+  EXPECT_EQ(shards_[0].calls()[0].shards.count, 2) << "as many shards as it found";
   ASSERT_EQ(RunLine(one_, {"start"}).exit, 0);
-  EXPECT_EQ(shards_[0].calls()[1].shard_count, 0) << "one daemon: its own --shard_count";
+  EXPECT_EQ(shards_[0].calls()[1].shards.count, 0) << "one daemon: its own --shard_count";
 }
 
 TEST_F(LoadgenctlTest, WaitReturnsWhenEveryShardIsIdleWithTheTotals) {

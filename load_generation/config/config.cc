@@ -27,7 +27,6 @@ constexpr int kDefaultRequestTimeoutMs = 10000;
 constexpr int kDefaultMaxResponseHeaderBytes = 64 << 10;
 constexpr int kDefaultMaxResponseBodyBytes = 64 << 20;
 constexpr int kDefaultConnectTimeoutMs = 5000;
-constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 constexpr int kMaxWaitMs = 24 * 3600 * 1000;
 constexpr int kDefaultMaxStartDelayMs = 10000;
 constexpr int kMaxStartDelayMs = 3600 * 1000;
@@ -247,7 +246,11 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
     const bool open = IsOpen(phase);
     if (open) CheckOpenPhase(phase, path, check);
     if (!open) CheckClosedOnlyFields(phase, path, check);
-    if (phase.num_users() > 0 && phase.hatch_rate_per_s() <= 0 && !open) {
+    if (phase.has_spawn_rate_per_s() &&
+        !(phase.spawn_rate_per_s() > 0 && phase.spawn_rate_per_s() <= kMaxUsers)) {
+      check.Add(path, absl::StrCat("spawn_rate_per_s must be in (0, ", kMaxUsers, "], not ",
+                                   phase.spawn_rate_per_s()));
+    } else if (phase.num_users() > 0 && HatchRate(phase) <= 0 && !open) {
       check.Add(path, absl::StrCat("hatch_rate_per_s must be > 0 when num_users > 0, not ",
                                    phase.hatch_rate_per_s()));
     }
@@ -307,6 +310,10 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
 }
 
 bool IsOpen(const PhaseConfig& phase) { return phase.arrival_rate_per_s() != 0; }
+
+double HatchRate(const PhaseConfig& phase) {
+  return phase.has_spawn_rate_per_s() ? phase.spawn_rate_per_s() : phase.hatch_rate_per_s();
+}
 
 double PeakArrivalRate(const PhaseConfig& phase) {
   return std::max(phase.arrival_rate_per_s(),

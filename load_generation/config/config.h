@@ -50,12 +50,17 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
 
 // The most users a phase, or an override of its user count, may ask for.
 inline constexpr int kMaxUsers = 1000000;
+// The longest a phase may last, in seconds: a year and a day.
+inline constexpr int kMaxPhaseSeconds = 366 * 24 * 3600;
 
 // The highest arrival rate an open phase may ask for, per second.
 inline constexpr double kMaxArrivalRate = 1e6;
 
 // Whether a phase is open (sets arrival_rate_per_s): tasks start at a rate, not after pauses.
 bool IsOpen(const PhaseConfig& phase);
+// Users a closed phase starts (or stops) a second: spawn_rate_per_s if set, else
+// hatch_rate_per_s.
+double HatchRate(const PhaseConfig& phase);
 // The highest rate an open phase asks for, at its start or its end.
 double PeakArrivalRate(const PhaseConfig& phase);
 

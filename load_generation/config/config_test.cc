@@ -162,6 +162,17 @@ TEST(ValidateLoadConfig, AnIdlePhaseNeedsNoUserTypes) {
   EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "app", {"Normal"}).ok());
 }
 
+TEST(ValidateLoadConfig, AFractionalSpawnRateStandsInForTheHatchRate) {
+  const std::string users = std::string(kNormal) + " duration: 5 num_users: 3";
+  EXPECT_THAT(ValidationError(Phase(users + " spawn_rate_per_s: 0")),
+              HasSubstr("phases[0]: spawn_rate_per_s must be in (0, 1000000], not 0"));
+  absl::StatusOr<LoadConfig> config =
+      ParseLoadConfig(Phase(users + " spawn_rate_per_s: 0.5"), "load.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "app", {"Normal"}).ok());
+  EXPECT_EQ(HatchRate(config->phases(0)), 0.5);
+}
+
 TEST(ValidateLoadConfig, DurationMustBePositive) {
   EXPECT_THAT(ValidationError(Phase(std::string(kNormal) + " duration: 0")),
               HasSubstr("load.pbtxt: phases[0]: duration must be in 1..31622400 seconds, not 0"));

@@ -40,7 +40,42 @@ TEST_F(ControlHandlersTest, StartPassesTheConfigTheTimeAndTheRunTime) {
   EXPECT_EQ(calls[0].config->config.host(), "the config");
   EXPECT_EQ(calls[0].at, absl::FromUnixMillis(1700000000000));
   EXPECT_EQ(calls[0].duration, absl::Seconds(90));
-  EXPECT_EQ(calls[0].shard_count, 3);
+  EXPECT_EQ(calls[0].shards.count, 3);
+  EXPECT_FALSE(calls[0].shards.index.has_value()) << "the pod's index";
+  request.set_shard_index(2);
+  ASSERT_TRUE(service_.Start(&context_, &request, &response_).ok());
+  EXPECT_EQ(control_.calls()[1].shards.index, 2) << "as the coordinator numbers its shards";
+}
+
+TEST_F(ControlHandlersTest, SwarmPassesLocustsSettingsAndTheShards) {
+  control::SwarmRequest request;
+  request.set_user_count(50);
+  request.set_spawn_rate(2.5);
+  request.set_host("http://shop:80");
+  request.set_run_time_s(600);
+  request.add_user_classes("Weekend");
+  request.set_shard_count(4);
+  request.set_shard_index(3);
+  ASSERT_TRUE(service_.Swarm(&context_, &request, &response_).ok());
+  ASSERT_EQ(control_.calls().size(), 1u);
+  const FakeRunControl::Call call = control_.calls()[0];
+  EXPECT_EQ(call.verb, "Swarm");
+  EXPECT_EQ(call.swarm.user_count, 50);
+  EXPECT_EQ(call.swarm.spawn_rate, 2.5);
+  EXPECT_EQ(call.swarm.host, "http://shop:80");
+  EXPECT_EQ(call.swarm.run_time, absl::Minutes(10));
+  EXPECT_EQ(call.swarm.user_classes, std::vector<std::string>{"Weekend"});
+  EXPECT_EQ(call.shards.count, 4);
+  EXPECT_EQ(call.shards.index, 3);
+
+  request.set_shard_index(4);
+  EXPECT_EQ(service_.Swarm(&context_, &request, &response_).error_message(),
+            "shard_index must be in 0..3, not 4");
+  request.clear_shard_index();
+  request.set_run_time_s(-1);
+  EXPECT_EQ(service_.Swarm(&context_, &request, &response_).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(control_.calls().size(), 1u);
 }
 
 TEST_F(ControlHandlersTest, StartWithoutAConfigRunsTheOneInForce) {
@@ -147,12 +182,14 @@ TEST(ControlHandlersToken, EveryCallButNoneGetsThroughWithoutTheToken) {
   control::Status response;
   control::StartRequest start;
   control::StopRequest stop;
+  control::SwarmRequest swarm;
   control::GetStatusRequest get;
   control::ResetStatsRequest reset;
   control::GetStatsRequest stats;
   control::StatsReport report;
   for (const grpc::Status& status :
        {service.Start(&context, &start, &response), service.Stop(&context, &stop, &response),
+        service.Swarm(&context, &swarm, &response),
         service.GetStatus(&context, &get, &response),
         service.ResetStats(&context, &reset, &response),
         service.GetStats(&context, &stats, &report)}) {

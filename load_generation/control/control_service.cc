@@ -39,6 +39,25 @@ absl::string_view HostOf(absl::string_view peer) {
                                                                         : peer.substr(0, colon);
 }
 
+// The shards a Start or a Swarm names: shard_count 0..10000, shard_index in range if set.
+template <typename Request>
+absl::StatusOr<ShardAssignment> Shards(const Request& request) {
+  if (request.shard_count() < 0 || request.shard_count() > 10000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shard_count must be in 0..10000, not ", request.shard_count()));
+  }
+  ShardAssignment shards{.count = request.shard_count()};
+  if (request.has_shard_index()) {
+    if (request.shard_index() < 0 || request.shard_index() >= std::max(request.shard_count(), 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("shard_index must be in 0..",
+                                                     std::max(request.shard_count(), 1) - 1,
+                                                     ", not ", request.shard_index()));
+    }
+    shards.index = request.shard_index();
+  }
+  return shards;
+}
+
 }  // namespace
 
 absl::Status WatchSlots::Take(absl::string_view peer) {
@@ -118,13 +137,29 @@ grpc::Status ControlService::Start(grpc::ServerContext* context,
     config = *std::move(requested);
   }
   const absl::Time at = absl::FromUnixMillis(std::max<int64_t>(request->start_at_unix_ms(), 0));
-  if (request->shard_count() < 0 || request->shard_count() > 10000) {
-    return ToGrpc(absl::InvalidArgumentError(
-        absl::StrCat("shard_count must be in 0..10000, not ", request->shard_count())));
-  }
-  return Reply(control_.Start(std::move(config), at, absl::Seconds(request->run_time_s()),
-                              request->shard_count()),
+  absl::StatusOr<ShardAssignment> shards = Shards(*request);
+  if (!shards.ok()) return ToGrpc(shards.status());
+  return Reply(control_.Start(std::move(config), at, absl::Seconds(request->run_time_s()), *shards),
                response);
+}
+
+grpc::Status ControlService::Swarm(grpc::ServerContext* context,
+                                   const control::SwarmRequest* request,
+                                   control::Status* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  if (!(request->run_time_s() >= 0 && request->run_time_s() <= 1e9)) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("run_time_s must be in 0..1e9, not ", request->run_time_s())));
+  }
+  absl::StatusOr<ShardAssignment> shards = Shards(*request);
+  if (!shards.ok()) return ToGrpc(shards.status());
+  const SwarmSettings settings{
+      .user_count = request->user_count(),
+      .spawn_rate = request->spawn_rate(),
+      .host = request->host(),
+      .run_time = absl::Seconds(request->run_time_s()),
+      .user_classes = {request->user_classes().begin(), request->user_classes().end()}};
+  return Reply(control_.Swarm(settings, *shards), response);
 }
 
 grpc::Status ControlService::Stop(grpc::ServerContext* context, const control::StopRequest* request,

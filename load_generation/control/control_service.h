@@ -49,6 +49,8 @@ class ControlService final : public control::LoadGenerator::Service {
 
   grpc::Status Start(grpc::ServerContext* context, const control::StartRequest* request,
                      control::Status* response) override;
+  grpc::Status Swarm(grpc::ServerContext* context, const control::SwarmRequest* request,
+                     control::Status* response) override;
   grpc::Status Stop(grpc::ServerContext* context, const control::StopRequest* request,
                     control::Status* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context, const control::GetStatusRequest* request,

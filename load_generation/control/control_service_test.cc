@@ -669,7 +669,7 @@ TEST_F(ControlServiceTest, ShutdownEndsWatchStreams) {
 
 // The daemon alone: how a run ended decides whether a batch daemon exits.
 TEST_F(ControlServiceTest, ARunThatEndsByItselfIsNotStoppedByACall) {
-  ASSERT_TRUE(daemon_->Start(std::nullopt, clock_.Now(), absl::Milliseconds(300), 0).ok());
+  ASSERT_TRUE(daemon_->Start(std::nullopt, clock_.Now(), absl::Milliseconds(300), {}).ok());
   ASSERT_TRUE(Eventually([&] { return daemon_->Position().state == RunState::kIdle; }));
   EXPECT_FALSE(daemon_->Position().stopped_by_call);
   StartRun();

@@ -9,7 +9,12 @@
 namespace loadgen {
 
 Daemon::Daemon(RunConfig config, DaemonOptions options, Clock& clock)
-    : options_(std::move(options)), clock_(clock), config_(std::move(config)) {}
+    : options_(std::move(options)), clock_(clock), config_(WithHost(std::move(config))) {}
+
+RunConfig Daemon::WithHost(RunConfig config) const {
+  if (!options_.host.empty()) config.config.set_host(options_.host);
+  return config;
+}
 
 Daemon::~Daemon() {
   std::shared_ptr<Engine> engine;
@@ -24,19 +29,31 @@ absl::StatusOr<RunConfig> Daemon::ConfigFromText(const std::string& text,
                                                  const std::string& name) const {
   absl::StatusOr<LoadConfig> parsed = ParseLoadConfig(text, name);
   if (!parsed.ok()) return parsed.status();
-  return ResolveRunConfig(*std::move(parsed), name, options_.application,
-                          {.dir = options_.config_dir, .confined_to = options_.config_dir});
+  absl::StatusOr<RunConfig> config =
+      ResolveRunConfig(*std::move(parsed), name, options_.application,
+                       {.dir = options_.config_dir, .confined_to = options_.config_dir});
+  if (!config.ok()) return config.status();
+  return WithHost(*std::move(config));
 }
 
 absl::StatusOr<RunConfig> Daemon::ConfigFromFile(const std::string& path) const {
-  return LoadRunConfig(path, options_.application, options_.config_dir);
+  absl::StatusOr<RunConfig> config = LoadRunConfig(path, options_.application, options_.config_dir);
+  if (!config.ok()) return config.status();
+  return WithHost(*std::move(config));
 }
 
 absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
-                                                        int shard_count) const {
+                                                        ShardAssignment shards) const {
   int shard_index = options_.shard_index;
+  int shard_count = shards.count;
   if (shard_count <= 0) {
     shard_count = options_.shard_count;
+  } else if (shards.index) {
+    if (*shards.index < 0 || *shards.index >= shard_count) {
+      return absl::InvalidArgumentError(absl::StrCat("shard index ", *shards.index,
+                                                     " is not in 0..", shard_count - 1));
+    }
+    shard_index = *shards.index;
   } else if (!options_.pod_index || *options_.pod_index >= shard_count) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot run as one of ", shard_count, " shards: this daemon's index ",
@@ -46,7 +63,9 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
   } else {
     shard_index = *options_.pod_index;
   }
-  const std::string& host = options_.host.empty() ? run.config.host() : options_.host;
+  // A config's own host is --host's when the daemon read it (ConfigFrom*), else it was set on
+  // purpose (a /swarm's host); --host stands in for none.
+  const std::string& host = run.config.host().empty() ? options_.host : run.config.host();
   if (host.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         run.path, ": no target: set `host` in the config or pass --host=http://HOST:PORT"));
@@ -84,6 +103,8 @@ RunPosition Daemon::PositionLocked(const RunStatus& run) const {
 void Daemon::RestartWindowLocked(absl::Time now) {
   recent_ = RecentStats();
   recent_.AddSample(now, RequestStats());
+  recent_entries_ = RecentEntryRates();
+  recent_entries_.AddSample(now, StatsTable());
   last_sample_ = now;
 }
 
@@ -94,25 +115,47 @@ absl::Status Daemon::RequireRun() const {
 }
 
 absl::Status Daemon::Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
-                           int shard_count) {
+                           ShardAssignment shards) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status started = StartLocked(config ? *config : config_, at, run_time, shards);
+      !started.ok()) {
+    return started;
+  }
+  if (config) config_ = *std::move(config);
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::Swarm(const SwarmSettings& settings, ShardAssignment shards) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (RequireRun().ok()) return engine_->Control(OverrideUserCount{.users = settings.user_count});
+  absl::StatusOr<LoadConfig> swarm = SwarmConfig(config_.config, settings);
+  if (!swarm.ok()) return swarm.status();
+  RunConfig run = config_;
+  if (absl::Status valid = ValidateLoadConfig(*swarm, run.path, run.application, run.UserTypes());
+      !valid.ok()) {
+    return valid;
+  }
+  run.config = *std::move(swarm);
+  return StartLocked(run, clock_.Now(), settings.run_time, shards);
+}
+
+absl::Status Daemon::StartLocked(const RunConfig& run, absl::Time at, absl::Duration run_time,
+                                 ShardAssignment shards) {
   if (engine_ && (!engine_->done() || listener_pending_)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a run is under way (", RunStateName(StateLocked(engine_->Status())), "); stop it first"));
   }
-  const RunConfig& run = config ? *config : config_;
-  absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run, shard_count);
+  absl::StatusOr<EngineOptions> engine_options = MakeEngineOptions(run, shards);
   if (!engine_options.ok()) return engine_options.status();
   if (run_time < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("the run time must not be negative");
   }
-  if (config) config_ = *std::move(config);
-  if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(config_.config.run_time_s());
+  if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(run.config.run_time_s());
 
   engine_.reset();  // the last run's threads end here
   const absl::Time now = clock_.Now();
   const absl::Time start = std::max(at, now);
-  engine_ = std::make_shared<Engine>(config_.config, *engine_options, config_.Behaviors(), clock_);
+  engine_ = std::make_shared<Engine>(run.config, *engine_options, run.Behaviors(), clock_);
   target_ = engine_options->http.target.Url();
   engine_->Start(start,
                  run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
@@ -258,6 +301,11 @@ StatsSnapshot Daemon::Stats() {
   PhaseResult current = engine_->stats().Current(snapshot.now);
   if (engine_->Status().occurrence) snapshot.current = std::move(current);
   snapshot.total = engine_->stats().Total();
+  // As Status's current figures: none while nothing runs.
+  if (const RunState state = StateLocked(engine_->Status());
+      state != RunState::kIdle && state != RunState::kPaused) {
+    snapshot.current_rates = recent_entries_.Current();
+  }
   return snapshot;
 }
 
@@ -290,7 +338,9 @@ void Daemon::Tick() {
     std::lock_guard<std::mutex> lock(mu_);
     under_way = engine_ && !engine_->done();
     if (under_way && now - last_sample_ >= absl::Seconds(1)) {
-      recent_.AddSample(now, engine_->stats().Total().Total());
+      const StatsTable total = engine_->stats().Total();
+      recent_.AddSample(now, total.Total());
+      recent_entries_.AddSample(now, total);
       last_sample_ = now;
       sampled = true;
     }

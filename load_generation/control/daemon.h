@@ -52,7 +52,8 @@ class Daemon final : public RunControl {
   absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const override;
   RunConfig config() const override;
   absl::Status Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
-                     int shard_count) override;
+                     ShardAssignment shards) override;
+  absl::Status Swarm(const SwarmSettings& settings, ShardAssignment shards) override;
   absl::Status Stop(std::optional<absl::Duration> timeout) override;
   absl::Status Control(const RunCommand& command) override;
   absl::Status Reload(RunConfig config, bool at_boundary) override;
@@ -72,15 +73,19 @@ class Daemon final : public RunControl {
   void Tick();
 
  private:
-  // `shard_count` 0: the daemon's own shards.
   absl::StatusOr<EngineOptions> MakeEngineOptions(const RunConfig& config,
-                                                  int shard_count = 0) const;
+                                                  ShardAssignment shards = {}) const;
+  // `config` with --host's target, if the daemon has one.
+  RunConfig WithHost(RunConfig config) const;
   // mu_ held. The run's state; kIdle when there is none.
   RunState StateLocked(const RunStatus& run) const;
   RunPosition PositionLocked(const RunStatus& run) const;  // mu_ held
   // mu_ held. Starts the last-10-s window afresh at `now`.
   void RestartWindowLocked(absl::Time now);
   absl::Status RequireRun() const;  // mu_ held
+  // mu_ held. Starts a run of `run`, which Start then makes the config in force.
+  absl::Status StartLocked(const RunConfig& run, absl::Time at, absl::Duration run_time,
+                           ShardAssignment shards);
   // Tells the listener that the run is over, once, if it is; returns when that is done, even if
   // another thread does it.
   void EndRun();
@@ -101,6 +106,7 @@ class Daemon final : public RunControl {
   std::condition_variable ended_;   // signalled when listener_pending_ turns false
   absl::Time counting_since_;       // guarded by mu_; start of the run or last reset
   RecentStats recent_;              // guarded by mu_
+  RecentEntryRates recent_entries_;  // guarded by mu_
   absl::Time last_sample_;          // guarded by mu_
   // The run's completed phases summarised, as of Stats::completed_version() `summarised_`.
   std::vector<DaemonStatus::CompletedPhase> summaries_;  // guarded by mu_

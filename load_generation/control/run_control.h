@@ -13,10 +13,18 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "load_generation/behavior/run_config.h"
+#include "load_generation/control/swarm.h"
 #include "load_generation/runtime/run_command.h"
 #include "load_generation/runtime/run_status.h"
 
 namespace loadgen {
+
+// Which share of a sharded run a daemon plays. `count` 0: the daemon's own (--shard_count and
+// --shard_index); else one of `count` shards, the `index`th (none: the daemon's pod's index).
+struct ShardAssignment {
+  int count = 0;
+  std::optional<int> index;
+};
 
 // Thread-safe: every method may be called from any thread at once.
 class RunControl {
@@ -35,11 +43,17 @@ class RunControl {
 
   // Starts a run of `config` (which becomes the config in force), else of the config in force.
   // Phase 0 begins at `at` (now if past); the run ends after `run_time` (0: the config's
-  // run_time_s; 0 there too: no limit). With `shard_count` > 0 the run is this daemon's share
-  // of that many shards, by its pod's index. FailedPrecondition while a run is under way or when
-  // the daemon's index does not fit `shard_count`; InvalidArgument if the config has no target.
+  // run_time_s; 0 there too: no limit); the run is this daemon's share of `shards`.
+  // FailedPrecondition while a run is under way or when the daemon's index does not fit the
+  // shard count; InvalidArgument if the config has no target or the index is out of range.
   virtual absl::Status Start(std::optional<RunConfig> config, absl::Time at,
-                             absl::Duration run_time, int shard_count) = 0;
+                             absl::Duration run_time, ShardAssignment shards) = 0;
+  // Locust's /swarm: on an idle daemon, starts a run of the config in force made one phase (see
+  // SwarmConfig), now, for `settings.run_time`, as this daemon's share of `shards`; the config
+  // in force stays as it was. While a run is under way, sets its user count (as
+  // OverrideUserCount) and nothing else. InvalidArgument when the swarm's config does not
+  // validate (as ConfigFromText's).
+  virtual absl::Status Swarm(const SwarmSettings& settings, ShardAssignment shards) = 0;
   // Ends the run and returns once it is over; users get `timeout` (else the config's stop
   // timeout) to finish their task. FailedPrecondition when idle.
   virtual absl::Status Stop(std::optional<absl::Duration> timeout) = 0;

@@ -144,6 +144,7 @@ control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms) {
   total->set_start_unix_ms(UnixMs(stats.total_since));
   FillTable(stats.total, std::max(stats.now - stats.total_since, absl::ZeroDuration()), histograms,
             total);
+  SetCurrentRates(stats.current_rates, total);
   return out;
 }
 

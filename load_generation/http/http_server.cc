@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
@@ -24,9 +25,10 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 HttpServer::HttpServer(Handler handler, int threads, bool record, int port, asio::ssl::context* tls,
-                       const std::string& host)
+                       const std::string& host, uint64_t max_body_bytes)
     : handler_(std::move(handler)),
       record_(record),
+      max_body_bytes_(max_body_bytes),
       tls_(tls),
       acceptor_(io_, {asio::ip::make_address(host), static_cast<asio::ip::port_type>(port)}) {
   port_ = acceptor_.local_endpoint().port();
@@ -60,9 +62,19 @@ asio::awaitable<void> HttpServer::Serve(Stream& stream, int64_t connection) {
   boost::beast::flat_buffer buffer;
   asio::steady_timer timer(stream.get_executor());
   for (;;) {
-    http::request<http::string_body> request;
-    auto [read_error, n] = co_await http::async_read(stream, buffer, request, kNoThrow);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(max_body_bytes_);
+    auto [read_error, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    if (read_error == http::error::body_limit) {
+      http::response<http::string_body> too_large{http::status::payload_too_large, 11};
+      too_large.body() = absl::StrCat("the body is over ", max_body_bytes_, " bytes\n");
+      too_large.keep_alive(false);
+      too_large.prepare_payload();
+      co_await http::async_write(stream, too_large, kNoThrow);
+      co_return;
+    }
     if (read_error) co_return;
+    http::request<http::string_body>& request = parser.get();
     ServerRequest seen{.method = std::string(request.method_string()),
                        .target = std::string(request.target()),
                        .body = request.body(),

@@ -46,11 +46,12 @@ struct ServerResponse {
 class HttpServer {
  public:
   using Handler = std::function<ServerResponse(const ServerRequest&)>;
-  // With `tls` (not owned), it serves HTTPS. Throws boost::system::system_error when it cannot
+  // With `tls` (not owned), it serves HTTPS. A request whose body is over `max_body_bytes` is
+  // answered 413 and its connection closed. Throws boost::system::system_error when it cannot
   // listen on `host` (an IP address) and `port`.
   explicit HttpServer(Handler handler, int threads = 1, bool record = true, int port = 0,
                       boost::asio::ssl::context* tls = nullptr,
-                      const std::string& host = "127.0.0.1");
+                      const std::string& host = "127.0.0.1", uint64_t max_body_bytes = 1 << 20);
   ~HttpServer();
 
   int port() const { return port_; }
@@ -73,6 +74,7 @@ class HttpServer {
 
   Handler handler_;
   bool record_;
+  uint64_t max_body_bytes_;
   boost::asio::ssl::context* tls_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -41,7 +41,8 @@ void AppendTimes(const RequestStats& stats, std::vector<std::string>& fields) {
   fields.push_back(Decimal(stats.AverageContentBytes(), 3));
 }
 
-std::string UnixSeconds(absl::Time t) { return Decimal(absl::ToUnixMillis(t) / 1000.0, 3); }
+// As Locust 2.44 writes First Seen and Last Seen: ISO-8601 UTC to the second.
+std::string IsoUtc(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
 }  // namespace
 
@@ -80,10 +81,12 @@ std::string LocustFailuresCsv(const StatsTable& table) {
   std::string out = absl::StrCat(kLocustFailuresHeader, "\r\n");
   for (const auto& [key, failure] : table.Failures()) {
     out += CsvLine({key.method, key.name, key.error, absl::StrCat(failure->occurrences),
-                    UnixSeconds(failure->first_seen), UnixSeconds(failure->last_seen)});
+                    IsoUtc(failure->first_seen), IsoUtc(failure->last_seen)});
   }
   return out;
 }
+
+std::string LocustExceptionsCsv() { return absl::StrCat(kLocustExceptionsHeader, "\r\n"); }
 
 std::string LocustHistoryHeader() { return absl::StrCat(kLocustHistoryHeader, "\r\n"); }
 

@@ -26,14 +26,19 @@ inline constexpr absl::string_view kLocustHistoryHeader =
     "Total Average Content Size";
 inline constexpr absl::string_view kLocustFailuresHeader =
     "Method,Name,Error,Occurrences,First Seen,Last Seen";
+inline constexpr absl::string_view kLocustExceptionsHeader = "Count,Message,Traceback,Nodes";
 
 // PREFIX_stats.csv: a row per (method, name) of `table` and the Aggregated row; rates are over
 // `counted`, the time the table covers.
 std::string LocustStatsCsv(const StatsTable& table, absl::Duration counted);
 
-// PREFIX_failures.csv: a row per (method, name, error); First Seen and Last Seen are unix
-// seconds.
+// PREFIX_failures.csv: a row per (method, name, error); First Seen and Last Seen in ISO-8601
+// UTC to the second (2024-05-01T12:00:03Z), as Locust writes them since 2.44.
 std::string LocustFailuresCsv(const StatsTable& table);
+
+// PREFIX_exceptions.csv: Locust's rows are the Python exceptions its users raised. loadgen's
+// users raise none (a failed request is a failure, with its kind), so the file is the header.
+std::string LocustExceptionsCsv();
 
 // The header line of PREFIX_stats_history.csv, then one row a second from LocustHistoryRow.
 std::string LocustHistoryHeader();

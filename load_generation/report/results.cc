@@ -138,6 +138,7 @@ void RunResults::WriteStats(const StatsTotals& totals) {
   if (csv_prefix_.empty()) return;
   Write(csv_prefix_ + "_stats.csv", LocustStatsCsv(totals.total, totals.counted));
   Write(csv_prefix_ + "_failures.csv", LocustFailuresCsv(totals.total));
+  Write(csv_prefix_ + "_exceptions.csv", LocustExceptionsCsv());
 }
 
 void RunResults::Sample(absl::Time now, const DaemonStatus& status, const StatsTotals& totals) {

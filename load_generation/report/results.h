@@ -29,7 +29,7 @@ struct ResultsOptions {
 // such directory, or not writable).
 absl::Status CheckResultsOptions(const ResultsOptions& options);
 
-// The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv and PREFIX_failures.csv
+// The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv
 // (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md, and the HTML report. Run 1
 // writes to the names given; run N > 1 of the same daemon adds "_runN" to the prefix and
 // before the HTML file's extension, so no run overwrites another's.

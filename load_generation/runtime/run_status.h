@@ -87,6 +87,7 @@ struct StatsSnapshot {
   StatsTable total;
   absl::Time total_since;  // when the total began counting
   absl::Time now;
+  RecentEntryRates::Rates current_rates;  // of the total's entries, over the last 10 s
 };
 
 // The current or last run's figures since it began or the last ResetStats.

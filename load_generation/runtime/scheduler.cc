@@ -72,7 +72,7 @@ std::vector<UserTypeTarget> Scheduler::ShardTargets(const PhaseConfig& phase, in
 }
 
 void Scheduler::ApplyTargets(const PhaseConfig& phase, const std::vector<UserTypeTarget>& targets) {
-  pool_.SetTargets(targets, static_cast<double>(phase.hatch_rate_per_s()) / options_.shard_count);
+  pool_.SetTargets(targets, HatchRate(phase) / options_.shard_count);
 }
 
 int Scheduler::ShardMaxBusy(const PhaseConfig& phase) const {

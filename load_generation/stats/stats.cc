@@ -91,13 +91,19 @@ void StatsTable::Merge(const StatsTable& other) {
   cancelled_at_stop_ += other.cancelled_at_stop_;
   for (const auto& [type, counts] : other.arrivals_) arrivals_[type].Merge(counts);
   schedule_lag_us_.Merge(other.schedule_lag_us_);
-  for (const auto& [key, stats] : other.entries_) entries_[key].Merge(stats);
-  for (const auto& [key, failure] : other.failures_) {
-    FailureStats& mine = failures_[key];
-    mine.occurrences += failure.occurrences;
-    mine.first_seen = std::min(mine.first_seen, failure.first_seen);
-    mine.last_seen = std::max(mine.last_seen, failure.last_seen);
-  }
+  for (const auto& [key, stats] : other.entries_) MergeEntry(key, stats);
+  for (const auto& [key, failure] : other.failures_) MergeFailure(key, failure);
+}
+
+void StatsTable::MergeEntry(const StatsKey& key, const RequestStats& stats) {
+  entries_[key].Merge(stats);
+}
+
+void StatsTable::MergeFailure(const StatsKey& key, const FailureStats& failure) {
+  FailureStats& mine = failures_[key];
+  mine.occurrences += failure.occurrences;
+  mine.first_seen = std::min(mine.first_seen, failure.first_seen);
+  mine.last_seen = std::max(mine.last_seen, failure.last_seen);
 }
 
 RequestStats StatsTable::Total() const {
@@ -187,6 +193,34 @@ RecentStats::Figures RecentStats::Current(absl::Time newest_time,
   figures.schedule_lag_us = newest.schedule_lag_us;
   figures.schedule_lag_us.Subtract(oldest.schedule_lag_us);
   return figures;
+}
+
+void RecentEntryRates::AddSample(absl::Time now, const StatsTable& table) {
+  Sample sample;
+  int64_t requests = 0;
+  for (const auto& [key, stats] : table.Entries()) {
+    sample[{key.method, key.name}] = {stats->requests, stats->failures};
+    requests += stats->requests;
+  }
+  if (requests < newest_requests_) samples_.clear();
+  newest_requests_ = requests;
+  samples_.emplace_back(now, std::move(sample));
+  while (samples_.size() > 2 && samples_[1].first <= now - window_) samples_.pop_front();
+}
+
+RecentEntryRates::Rates RecentEntryRates::Current() const {
+  Rates rates;
+  if (samples_.size() < 2) return rates;
+  const auto& [oldest_time, oldest] = samples_.front();
+  const auto& [newest_time, newest] = samples_.back();
+  const double seconds = absl::ToDoubleSeconds(newest_time - oldest_time);
+  for (const auto& [key, counts] : newest) {
+    Counts before;
+    if (auto it = oldest.find(key); it != oldest.end()) before = it->second;
+    rates[key] = {(counts.requests - before.requests) / seconds,
+                  (counts.failures - before.failures) / seconds};
+  }
+  return rates;
 }
 
 Stats::Stats(int shards) {

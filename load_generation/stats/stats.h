@@ -121,6 +121,9 @@ class StatsTable {
   void RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count = 1);
   void RecordScheduleLag(absl::Duration lag);
   void Merge(const StatsTable& other);
+  // Adds figures kept elsewhere (e.g. a shard's, sent over the wire) to one entry or failure.
+  void MergeEntry(const StatsKey& key, const RequestStats& stats);
+  void MergeFailure(const StatsKey& key, const FailureStats& failure);
 
   // All entries merged: the "Aggregated" row.
   RequestStats Total() const;
@@ -207,6 +210,36 @@ class RecentStats {
  private:
   absl::Duration window_;
   std::deque<std::pair<absl::Time, RequestStats>> samples_;  // oldest first
+};
+
+// Each (method, name)'s request and failure rates over the last `window` (Locust's per-entry
+// current_rps), from snapshots of the running table taken about once a second. Not
+// thread-safe: one reader samples and reads.
+class RecentEntryRates {
+ public:
+  explicit RecentEntryRates(absl::Duration window = absl::Seconds(10)) : window_(window) {}
+
+  // Adds a snapshot of the running table taken at `now`. A table with fewer requests than the
+  // last one (the stats were reset) starts the window afresh.
+  void AddSample(absl::Time now, const StatsTable& table);
+
+  struct Rate {
+    double requests_per_s = 0;
+    double failures_per_s = 0;
+  };
+  using Rates = std::map<std::pair<std::string, std::string>, Rate>;  // by (method, name)
+  // From the oldest sample kept to the newest; empty with fewer than two samples.
+  Rates Current() const;
+
+ private:
+  struct Counts {
+    int64_t requests = 0;
+    int64_t failures = 0;
+  };
+  using Sample = std::map<std::pair<std::string, std::string>, Counts>;
+  absl::Duration window_;
+  std::deque<std::pair<absl::Time, Sample>> samples_;  // oldest first
+  int64_t newest_requests_ = 0;
 };
 
 // All of a run's statistics: the shards, the phase occurrences completed so far and the total.

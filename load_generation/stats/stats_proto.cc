@@ -88,9 +88,42 @@ void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
     row->set_name(key.name);
     row->set_error(key.error);
     row->set_occurrences(failure->occurrences);
+    row->set_first_seen_unix_ms(absl::ToUnixMillis(failure->first_seen));
+    row->set_last_seen_unix_ms(absl::ToUnixMillis(failure->last_seen));
   }
   for (const auto& [type, counts] : table.Arrivals()) AddArrivals(type, counts, out);
   out->set_duration_s(absl::ToDoubleSeconds(span));
+}
+
+void SetCurrent(const RecentEntryRates::Rate& rate, control::RequestStatsRow* row) {
+  row->set_current_requests_per_s(rate.requests_per_s);
+  row->set_current_failures_per_s(rate.failures_per_s);
+}
+
+void SetCurrentRates(const RecentEntryRates::Rates& rates, control::PhaseStats* table) {
+  RecentEntryRates::Rate total;
+  for (control::RequestStatsRow& row : *table->mutable_requests()) {
+    const auto it = rates.find({row.method(), row.name()});
+    if (it == rates.end()) continue;
+    SetCurrent(it->second, &row);
+    total.requests_per_s += it->second.requests_per_s;
+    total.failures_per_s += it->second.failures_per_s;
+  }
+  SetCurrent(total, table->mutable_aggregated());
+}
+
+StatsTable TableOf(const control::PhaseStats& stats) {
+  StatsTable table;
+  for (const control::RequestStatsRow& row : stats.requests()) {
+    table.MergeEntry({row.method(), row.name(), ""}, RowStats(row));
+  }
+  for (const control::FailureRow& f : stats.failures()) {
+    table.MergeFailure({f.method(), f.name(), f.error()},
+                       {.occurrences = f.occurrences(),
+                        .first_seen = absl::FromUnixMillis(f.first_seen_unix_ms()),
+                        .last_seen = absl::FromUnixMillis(f.last_seen_unix_ms())});
+  }
+  return table;
 }
 
 RequestStats RowStats(const control::RequestStatsRow& row) {
@@ -107,17 +140,27 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
   control::PhaseStats merged;
   if (shards.empty()) return merged;
   std::map<std::pair<std::string, std::string>, RequestStats> rows;  // by (name, method)
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t> failures;
+  std::map<std::pair<std::string, std::string>, RecentEntryRates::Rate> current;  // likewise
+  std::map<std::tuple<std::string, std::string, std::string>, FailureStats> failures;
   std::map<std::string, ArrivalCounts> arrivals;
   RequestStats aggregated;
   double duration_s = 0;
   for (const control::PhaseStats* shard : shards) {
     for (const control::RequestStatsRow& row : shard->requests()) {
       rows[{row.name(), row.method()}].Merge(RowStats(row));
+      RecentEntryRates::Rate& rate = current[{row.name(), row.method()}];
+      rate.requests_per_s += row.current_requests_per_s();
+      rate.failures_per_s += row.current_failures_per_s();
     }
     aggregated.Merge(RowStats(shard->aggregated()));
+    RecentEntryRates::Rate& rate = current[{"Aggregated", ""}];
+    rate.requests_per_s += shard->aggregated().current_requests_per_s();
+    rate.failures_per_s += shard->aggregated().current_failures_per_s();
     for (const control::FailureRow& f : shard->failures()) {
-      failures[{f.method(), f.name(), f.error()}] += f.occurrences();
+      FailureStats& failure = failures[{f.method(), f.name(), f.error()}];
+      failure.occurrences += f.occurrences();
+      failure.first_seen = std::min(failure.first_seen, absl::FromUnixMillis(f.first_seen_unix_ms()));
+      failure.last_seen = std::max(failure.last_seen, absl::FromUnixMillis(f.last_seen_unix_ms()));
     }
     for (const control::ArrivalRow& a : shard->arrivals()) {
       arrivals[a.user_type()].Merge(
@@ -135,16 +178,20 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
     row->set_method(key.second);
     row->set_name(key.first);
     FillRow(stats, span, /*histogram=*/true, row);
+    SetCurrent(current[key], row);
   }
   merged.mutable_aggregated()->Clear();
   merged.mutable_aggregated()->set_name("Aggregated");
   FillRow(aggregated, span, /*histogram=*/true, merged.mutable_aggregated());
-  for (const auto& [key, occurrences] : failures) {
+  SetCurrent(current[{"Aggregated", ""}], merged.mutable_aggregated());
+  for (const auto& [key, failure] : failures) {
     control::FailureRow* row = merged.add_failures();
     row->set_method(std::get<0>(key));
     row->set_name(std::get<1>(key));
     row->set_error(std::get<2>(key));
-    row->set_occurrences(occurrences);
+    row->set_occurrences(failure.occurrences);
+    row->set_first_seen_unix_ms(absl::ToUnixMillis(failure.first_seen));
+    row->set_last_seen_unix_ms(absl::ToUnixMillis(failure.last_seen));
   }
   for (const auto& [type, counts] : arrivals) AddArrivals(type, counts, &merged);
   merged.set_duration_s(duration_s);

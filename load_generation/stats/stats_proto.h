@@ -24,6 +24,16 @@ void FillRow(const RequestStats& stats, absl::Duration span, bool histogram,
 void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
                pl::demos::load_generation::PhaseStats* out);
 
+// A row's current rates (RequestStatsRow.current_requests_per_s, ...).
+void SetCurrent(const RecentEntryRates::Rate& rate, pl::demos::load_generation::RequestStatsRow* row);
+// Each row's current rates from `rates`, and their sum on the Aggregated row.
+void SetCurrentRates(const RecentEntryRates::Rates& rates,
+                     pl::demos::load_generation::PhaseStats* table);
+
+// The entries and failures of a table sent with its histograms (FillTable with `histograms`),
+// as a table again.
+StatsTable TableOf(const pl::demos::load_generation::PhaseStats& stats);
+
 // The figures a row was made from, given its histogram (FillRow with `histogram`).
 RequestStats RowStats(const pl::demos::load_generation::RequestStatsRow& row);
 

@@ -190,5 +190,32 @@ TEST(RecentStats, AResetStartsAfresh) {
   EXPECT_DOUBLE_EQ(recent.Current().requests_per_s, 1);
 }
 
+TEST(RecentEntryRates, EachEntryOverTheLastTenSecondsAndAfreshAfterAReset) {
+  RecentEntryRates recent;
+  StatsTable table;
+  // "/" 20 a second all along; "/cart" 5 a second (one failing) from second 15 on.
+  for (int second = 0; second <= 30; ++second) {
+    for (int i = 0; i < 20 && second > 0; ++i) table.Record(Sample("GET", "/", 1000));
+    for (int i = 0; i < 5 && second > 15; ++i) {
+      table.Record(Sample("POST", "/cart", 1000, i == 0 ? "HTTP 500" : ""));
+    }
+    recent.AddSample(kT0 + absl::Seconds(second), table);
+  }
+  RecentEntryRates::Rates rates = recent.Current();
+  ASSERT_EQ(rates.size(), 2u);
+  EXPECT_DOUBLE_EQ((rates[{"GET", "/"}].requests_per_s), 20);
+  EXPECT_DOUBLE_EQ((rates[{"GET", "/"}].failures_per_s), 0);
+  EXPECT_DOUBLE_EQ((rates[{"POST", "/cart"}].requests_per_s), 5);
+  EXPECT_DOUBLE_EQ((rates[{"POST", "/cart"}].failures_per_s), 1);
+
+  StatsTable after_reset;
+  after_reset.Record(Sample("GET", "/", 1000));
+  recent.AddSample(kT0 + absl::Seconds(31), after_reset);
+  EXPECT_TRUE(recent.Current().empty()) << "one sample since the reset covers no time";
+  after_reset.Record(Sample("GET", "/", 1000));
+  recent.AddSample(kT0 + absl::Seconds(33), after_reset);
+  EXPECT_DOUBLE_EQ((recent.Current()[{"GET", "/"}].requests_per_s), 0.5);
+}
+
 }  // namespace
 }  // namespace loadgen

@@ -24,7 +24,8 @@ class FakeRunControl : public RunControl {
     absl::Duration duration;  // Start's run time, Stop's timeout
     std::optional<RunCommand> command;
     bool at_boundary = false;
-    int shard_count = 0;  // Start's
+    ShardAssignment shards;  // Start's, Swarm's
+    SwarmSettings swarm;     // Swarm's
   };
 
   // Every verb answers `status` from now on (OK by default).
@@ -70,12 +71,16 @@ class FakeRunControl : public RunControl {
     return config_;
   }
   absl::Status Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
-                     int shard_count) override {
+                     ShardAssignment shards) override {
     return Record({.verb = "Start",
                    .config = std::move(config),
                    .at = at,
                    .duration = run_time,
-                   .shard_count = shard_count});
+                   .shards = shards});
+  }
+  absl::Status Swarm(const SwarmSettings& settings, ShardAssignment shards) override {
+    return Record({.verb = "Swarm", .duration = settings.run_time, .shards = shards,
+                   .swarm = settings});
   }
   absl::Status Stop(std::optional<absl::Duration> timeout) override {
     return Record({.verb = "Stop", .duration = timeout.value_or(absl::ZeroDuration())});
