@@ -44,18 +44,18 @@ ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
           "Where the gRPC control service listens, HOST:PORT (port 0: any free one, printed at "
           "start); empty: no control service.");
 ABSL_FLAG(std::string, control_token_file, "",
-          "A file holding a token: then every control RPC but health needs metadata "
-          "'authorization: Bearer <token>'.");
+          "A file holding a token: then every control RPC but health, and every HTTP route but "
+          "/healthz and /metrics, needs 'authorization: Bearer <token>'.");
 ABSL_FLAG(bool, insecure_control, false,
-          "Allow a --grpc_address beyond loopback without --control_token_file: anyone who can "
-          "reach the port may then start load against any target.");
+          "Allow a --grpc_address or --web_address beyond loopback without --control_token_file: "
+          "anyone who can reach the port may then start load against any target.");
 ABSL_FLAG(std::string, grpc_tls_cert, "",
           "PEM certificate chain for the control service; with --grpc_tls_key it serves TLS.");
 ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key for --grpc_tls_cert.");
 ABSL_FLAG(std::string, csv, "",
-          "Write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv and "
-          "PREFIX_failures.csv, and the per-phase summary PREFIX_phases.csv and "
-          "PREFIX_phases.md; runs after the first add _runN to PREFIX.");
+          "Write Locust's CSV files PREFIX_stats.csv, PREFIX_stats_history.csv, "
+          "PREFIX_failures.csv and PREFIX_exceptions.csv, and the per-phase summary "
+          "PREFIX_phases.csv and PREFIX_phases.md; runs after the first add _runN to PREFIX.");
 ABSL_FLAG(std::string, html, "",
           "Write a self-contained HTML report (phase table, charts over time) to this file when "
           "a run ends; runs after the first add _runN before the extension.");
@@ -69,7 +69,23 @@ ABSL_FLAG(int, shard_index, -1,
           "This daemon's shard, 0..shard_count-1; -1: from the pod, JOB_COMPLETION_INDEX (an "
           "Indexed Job) or the ordinal ending HOSTNAME (a StatefulSet, e.g. loadgen-2).");
 ABSL_FLAG(bool, wait_for_start, false,
-          "Load and validate the config, then wait for a Start call instead of starting at once.");
+          "Load and validate the config, then wait for a Start call (or a /swarm) instead of "
+          "starting at once.");
+ABSL_FLAG(std::string, web_address, "",
+          "Serve Locust's HTTP API (/swarm, /stop, /stats/reset, /stats/requests, ...) with "
+          "/metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:8089; beyond loopback it needs "
+          "--control_token_file (or --insecure_control). Empty: none.");
+ABSL_FLAG(int, users, -1,
+          "Locust's -u: run one phase of this many users (the config's first phase's user "
+          "types, ratios and waits, or --user_types) instead of the config's phases; -1: the "
+          "config's phases. No config file is needed with --application.");
+ABSL_FLAG(double, spawn_rate, 1, "Locust's -r: with --users, users started a second (e.g. 0.5).");
+ABSL_FLAG(std::string, user_types, "",
+          "With --users, the user types to run: Stochastic, or weighted Normal:1,Weekend:2 "
+          "(Locust's user classes); empty: the config's first phase's, or every type of the "
+          "application.");
+ABSL_FLAG(bool, headless, false,
+          "Accepted for Locust's command lines; loadgen is headless unless --web_address is set.");
 
 namespace loadgen {
 namespace {
@@ -85,6 +101,7 @@ int Fail(const absl::Status& status) {
 // Which flags the command line names, where a default and the same value given differ.
 struct Given {
   bool grpc_address = false;
+  bool config = false;
 };
 
 Given GivenFlags(int argc, char** argv) {
@@ -93,13 +110,16 @@ Given GivenFlags(int argc, char** argv) {
     absl::string_view arg = argv[i];
     if (arg == "--") break;
     arg = absl::StripPrefix(absl::StripPrefix(arg, "-"), "-");
-    if (arg.substr(0, arg.find('=')) == "grpc_address") given.grpc_address = true;
+    const absl::string_view name = arg.substr(0, arg.find('='));
+    if (name == "grpc_address") given.grpc_address = true;
+    if (name == "config") given.config = true;
   }
   return given;
 }
 
 LoadgenFlags Flags(const Given& given) {
   return {.config = absl::GetFlag(FLAGS_config),
+          .config_given = given.config,
           .config_dir = absl::GetFlag(FLAGS_config_dir),
           .application = absl::GetFlag(FLAGS_application),
           .host = absl::GetFlag(FLAGS_host),
@@ -118,9 +138,13 @@ LoadgenFlags Flags(const Given& given) {
           .csv = absl::GetFlag(FLAGS_csv),
           .html = absl::GetFlag(FLAGS_html),
           .metrics_address = absl::GetFlag(FLAGS_metrics_address),
+          .web_address = absl::GetFlag(FLAGS_web_address),
           .shard_count = absl::GetFlag(FLAGS_shard_count),
           .shard_index = absl::GetFlag(FLAGS_shard_index),
-          .wait_for_start = absl::GetFlag(FLAGS_wait_for_start)};
+          .wait_for_start = absl::GetFlag(FLAGS_wait_for_start),
+          .users = absl::GetFlag(FLAGS_users),
+          .spawn_rate = absl::GetFlag(FLAGS_spawn_rate),
+          .user_types = absl::GetFlag(FLAGS_user_types)};
 }
 
 // gRPC's own log lines (e.g. a bind error's dump) stay out of the daemon's output, which says

@@ -82,16 +82,29 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
                  s.control.token.empty() ? "" : " (token required)");
   }
   if (s.metrics) {
-    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
-        MetricsServer::Start(*p->daemon_, s.metrics->ToString());
+    absl::StatusOr<std::unique_ptr<WebServer>> server = WebServer::Start(
+        {.address = s.metrics->ToString(), .flag = "--metrics_address", .metrics = p->daemon_.get()});
     if (!server.ok()) return server.status();
     p->metrics_ = *std::move(server);
     std::fprintf(stderr, "loadgen: metrics on http://%s/metrics\n",
                  HostPort{s.metrics->host, p->metrics_->port()}.ToString().c_str());
   }
+  if (s.web) {
+    p->locust_ = std::make_unique<DaemonLocust>(*p->daemon_);
+    absl::StatusOr<std::unique_ptr<WebServer>> server =
+        WebServer::Start({.address = s.web->ToString(),
+                          .metrics = p->daemon_.get(),
+                          .locust = p->locust_.get(),
+                          .token = ControlToken(s.control.token)});
+    if (!server.ok()) return server.status();
+    p->web_ = *std::move(server);
+    std::fprintf(stderr, "loadgen: Locust's HTTP API on http://%s%s\n",
+                 HostPort{s.web->host, p->web_->port()}.ToString().c_str(),
+                 s.control.token.empty() ? "" : " (token required)");
+  }
   // A run started here and bounded by a run time or loops ends the process when it is over.
   if (s.wait_for_start) {
-    std::fprintf(stderr, "loadgen: waiting for a Start call\n");
+    std::fprintf(stderr, "loadgen: waiting for a Start call%s\n", s.web ? " or a /swarm" : "");
   } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, {});
              !started.ok()) {
     return started;

@@ -10,7 +10,8 @@
 #include "load_generation/cmd/loadgen_setup.h"
 #include "load_generation/control/control_service.h"
 #include "load_generation/control/daemon.h"
-#include "load_generation/control/metrics_server.h"
+#include "load_generation/control/locust_api.h"
+#include "load_generation/control/web_server.h"
 #include "load_generation/report/results.h"
 
 namespace loadgen {
@@ -41,7 +42,9 @@ class LoadgenProcess {
   std::optional<ResultsWriter> results_;
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<ControlServer> control_;
-  std::unique_ptr<MetricsServer> metrics_;
+  std::unique_ptr<DaemonLocust> locust_;
+  std::unique_ptr<WebServer> metrics_;  // --metrics_address: /metrics and /healthz
+  std::unique_ptr<WebServer> web_;      // --web_address: Locust's API too
 };
 
 }  // namespace loadgen

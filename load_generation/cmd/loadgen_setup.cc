@@ -11,9 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "load_generation/config/config.h"
 #include "load_generation/config/file_root.h"
+#include "load_generation/control/swarm.h"
 #include "load_generation/http/target.h"
 
 namespace loadgen {
@@ -84,9 +86,41 @@ LoadgenEnvironment LoadgenEnvironment::OfThisProcess() {
   return env;
 }
 
+namespace {
+
+// The config the daemon starts with: --config's, or with --users one phase made from it (see
+// SwarmConfig), or from the application's user types when no config file is named or found.
+absl::StatusOr<RunConfig> LaunchConfig(const LoadgenFlags& flags) {
+  if (flags.users < 0) return LoadRunConfig(flags.config, flags.application);
+  struct stat info{};
+  const bool no_file = !flags.config_given && stat(flags.config.c_str(), &info) != 0;
+  RunConfig base;
+  base.path = "--users";
+  if (!no_file) {
+    absl::StatusOr<RunConfig> loaded = LoadRunConfig(flags.config, flags.application);
+    if (!loaded.ok()) return loaded.status();
+    base = *std::move(loaded);
+  } else if (flags.application.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--users with no config file (", flags.config,
+        " is not there) needs --application to know the user types"));
+  }
+  SwarmSettings settings{.user_count = flags.users, .spawn_rate = flags.spawn_rate};
+  settings.user_classes = absl::StrSplit(flags.user_types, ',', absl::SkipWhitespace());
+  if (settings.user_classes.empty() && no_file) {
+    settings.user_classes = BehaviorRegistry::Global().UserTypes(flags.application);
+  }
+  absl::StatusOr<LoadConfig> swarm = SwarmConfig(base.config, settings);
+  if (!swarm.ok()) return absl::InvalidArgumentError(absl::StrCat("--users: ", swarm.status().message()));
+  return ResolveRunConfig(*std::move(swarm), base.path, flags.application,
+                          {.dir = DirectoryOf(flags.config)});
+}
+
+}  // namespace
+
 absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenEnvironment& env) {
   LoadgenSetup setup;
-  absl::StatusOr<RunConfig> run = LoadRunConfig(flags.config, flags.application);
+  absl::StatusOr<RunConfig> run = LaunchConfig(flags);
   if (!run.ok()) return run.status();
   setup.run = *std::move(run);
   if (!flags.host.empty()) {
@@ -129,16 +163,27 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
   }
   absl::StatusOr<std::string> token = Token(flags.control_token_file);
   if (!token.ok()) return token.status();
-  if (!flags.grpc_address.empty()) {
-    absl::StatusOr<HostPort> address = ParseHostPort(flags.grpc_address, "--grpc_address");
+  // Whoever reaches a control face can start load against any target.
+  const auto control_face = [&](const std::string& flag,
+                                const std::string& value) -> absl::StatusOr<HostPort> {
+    absl::StatusOr<HostPort> address = ParseHostPort(value, flag);
     if (!address.ok()) return address.status();
-    // Whoever reaches the control service can start load against any target.
     if (!address->IsLoopback() && token->empty() && !flags.insecure_control) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--grpc_address=", flags.grpc_address,
+          flag, "=", value,
           " lets other machines steer this daemon: give --control_token_file (callers then need "
           "the token), or --insecure_control to allow anyone who can reach the port"));
     }
+    return address;
+  };
+  if (!flags.grpc_address.empty()) {
+    absl::StatusOr<HostPort> address = control_face("--grpc_address", flags.grpc_address);
+    if (!address.ok()) return address.status();
+  }
+  if (!flags.web_address.empty()) {
+    absl::StatusOr<HostPort> address = control_face("--web_address", flags.web_address);
+    if (!address.ok()) return address.status();
+    setup.web = *address;
   }
   setup.control = ControlServerOptions{.address = flags.grpc_address,
                                        .token = *std::move(token),
@@ -146,9 +191,10 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
                                        .tls_key_file = flags.grpc_tls_key};
   setup.wait_for_start = flags.wait_for_start;
   setup.control_port_may_move = !flags.grpc_address_given && !flags.wait_for_start;
-  if (setup.wait_for_start && setup.control.address.empty()) {
+  if (setup.wait_for_start && setup.control.address.empty() && !setup.web) {
     return absl::InvalidArgumentError(
-        "--wait_for_start needs the control service: set --grpc_address");
+        "--wait_for_start needs a control face to start from: set --grpc_address or "
+        "--web_address");
   }
   if (!flags.metrics_address.empty()) {
     absl::StatusOr<HostPort> metrics = ParseHostPort(flags.metrics_address, "--metrics_address");

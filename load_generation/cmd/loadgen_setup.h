@@ -21,6 +21,7 @@ namespace loadgen {
 // The flags as given (see loadgen_main.cc for their help), with their defaults.
 struct LoadgenFlags {
   std::string config = "load.pbtxt";
+  bool config_given = false;  // on the command line, not the default
   std::string config_dir;  // empty: the directory of `config`
   std::string application;
   std::string host;
@@ -39,9 +40,14 @@ struct LoadgenFlags {
   std::string csv;
   std::string html;
   std::string metrics_address;
+  std::string web_address;
   int shard_count = 1;
   int shard_index = -1;
   bool wait_for_start = false;
+  // Locust's flags: one phase of `users` users (-1: the config's phases).
+  int users = -1;
+  double spawn_rate = 1;
+  std::string user_types;  // "Stochastic" or "Normal:1,Weekend:2"
 };
 
 // What the daemon learns from where it runs.
@@ -62,6 +68,7 @@ struct LoadgenSetup {
   // A batch run on the default address takes any free port when that one is in use.
   bool control_port_may_move = false;
   std::optional<HostPort> metrics;
+  std::optional<HostPort> web;  // Locust's API, with /metrics and /healthz
   ResultsOptions results;
   absl::Duration run_time;
   absl::Duration status_interval;

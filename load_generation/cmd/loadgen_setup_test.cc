@@ -169,6 +169,54 @@ TEST(MakeSetup, AControlServiceBeyondLoopbackNeedsATokenOrInsecureControl) {
   }
 }
 
+TEST(MakeSetup, LocustsApiBeyondLoopbackNeedsATokenOrInsecureControlToo) {
+  LoadgenFlags flags = Flags();
+  flags.web_address = "0.0.0.0:8089";
+  EXPECT_THAT(Error(flags), HasSubstr("--web_address=0.0.0.0:8089 lets other machines steer"));
+  flags.control_token_file = WriteFile("web_token", "s3cret\n");
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->web->ToString(), "0.0.0.0:8089");
+  EXPECT_EQ(setup->control.token, "s3cret") << "the same token as gRPC's";
+}
+
+TEST(MakeSetup, UsersMakeOnePhaseOfTheConfigsTypes) {
+  LoadgenFlags flags = Flags();
+  flags.users = 7;
+  flags.spawn_rate = 0.5;
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  ASSERT_EQ(setup->run.config.phases_size(), 1);
+  EXPECT_EQ(setup->run.config.phases(0).name(), "swarm");
+  EXPECT_EQ(setup->run.config.phases(0).num_users(), 7);
+  EXPECT_EQ(setup->run.config.phases(0).spawn_rate_per_s(), 0.5);
+  EXPECT_EQ(setup->run.config.phases(0).user_types(0).name(), "Browser");
+  flags.user_types = "Nobody:2";
+  EXPECT_THAT(Error(flags), HasSubstr("Nobody"));
+}
+
+TEST(MakeSetup, UsersWithoutAConfigFileTakeTheApplicationsTypes) {
+  LoadgenFlags flags;
+  flags.config = ::testing::TempDir() + "/no_such_load.pbtxt";
+  flags.users = 3;
+  EXPECT_THAT(Error(flags), HasSubstr("needs --application"));
+  flags.application = "hipster_shop";
+  flags.host = "http://127.0.0.1:8080";
+  absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  const PhaseConfig& phase = setup->run.config.phases(0);
+  ASSERT_EQ(phase.user_types_size(), 3);
+  EXPECT_EQ(phase.user_types(0).name(), "Holiday");
+  EXPECT_EQ(phase.user_types(0).ratio(), 1);
+  flags.user_types = "Normal:1,Weekend:2";
+  setup = MakeSetup(flags, Environment());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  ASSERT_EQ(setup->run.config.phases(0).user_types_size(), 2);
+  EXPECT_EQ(setup->run.config.phases(0).user_types(1).ratio(), 2);
+  flags.config_given = true;
+  EXPECT_THAT(Error(flags), HasSubstr("no_such_load.pbtxt")) << "a named config must be there";
+}
+
 TEST(MakeSetup, TheConfigDirectoryIsTheConfigsUnlessGiven) {
   LoadgenFlags flags = Flags();
   absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
@@ -198,7 +246,9 @@ TEST(MakeSetup, BadFlagsAreNamed) {
   flags = Flags();
   flags.grpc_address = "";
   flags.wait_for_start = true;
-  EXPECT_THAT(Error(flags), HasSubstr("--wait_for_start needs the control service"));
+  EXPECT_THAT(Error(flags), HasSubstr("--wait_for_start needs a control face"));
+  flags.web_address = "127.0.0.1:8089";
+  EXPECT_TRUE(MakeSetup(flags, Environment()).ok()) << "a /swarm may start it";
   flags = Flags();
   flags.csv = ::testing::TempDir() + "/no/such/dir/results";
   EXPECT_THAT(Error(flags), HasSubstr("--csv"));

@@ -70,7 +70,15 @@ absl::StatusOr<LoadConfig> SwarmConfig(const LoadConfig& base, const SwarmSettin
   if (settings.user_classes.empty()) {
     if (first != nullptr) *phase.mutable_user_types() = first->user_types();
   } else {
-    for (const std::string& name : settings.user_classes) {
+    for (const std::string& user_class : settings.user_classes) {
+      const size_t colon = user_class.find(':');
+      const std::string name = user_class.substr(0, colon);
+      int ratio = 0;
+      if (colon != std::string::npos &&
+          (!absl::SimpleAtoi(user_class.substr(colon + 1), &ratio) || ratio <= 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "user type '", user_class, "': the ratio after ':' must be a whole number > 0"));
+      }
       UserTypeConfig* type = phase.add_user_types();
       if (const UserTypeConfig* known = FindUserType(base, name)) {
         *type = *known;
@@ -82,6 +90,7 @@ absl::StatusOr<LoadConfig> SwarmConfig(const LoadConfig& base, const SwarmSettin
           type->set_max_wait_ms(first->user_types(0).max_wait_ms());
         }
       }
+      if (ratio > 0) type->set_ratio(ratio);
     }
   }
   if (phase.user_types().empty()) {

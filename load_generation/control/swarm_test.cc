@@ -90,6 +90,20 @@ TEST(SwarmConfig, BadSettingsAndNothingToRun) {
               HasSubstr("spawn_rate must be in (0, 1000000], not 0"));
   EXPECT_THAT(SwarmConfig(LoadConfig(), {.user_count = 1, .spawn_rate = 1}).status().message(),
               HasSubstr("no user types to run"));
+  EXPECT_THAT(SwarmConfig(Base(), {.user_count = 1, .spawn_rate = 1, .user_classes = {"Normal:x"}})
+                  .status()
+                  .message(),
+              HasSubstr("user type 'Normal:x': the ratio after ':' must be a whole number > 0"));
+}
+
+TEST(SwarmConfig, AUserClassMayGiveItsRatio) {
+  absl::StatusOr<LoadConfig> swarm = SwarmConfig(
+      Base(), {.user_count = 3, .spawn_rate = 1, .user_classes = {"Normal:1", "Weekend:5"}});
+  ASSERT_TRUE(swarm.ok()) << swarm.status();
+  EXPECT_EQ(swarm->phases(0).user_types(0).ratio(), 1);
+  EXPECT_EQ(swarm->phases(0).user_types(1).name(), "Weekend");
+  EXPECT_EQ(swarm->phases(0).user_types(1).ratio(), 5);
+  EXPECT_EQ(swarm->phases(0).user_types(1).max_wait_ms(), 1500);
 }
 
 }  // namespace
