@@ -19,6 +19,7 @@ from loadgen_test_lib import LOADGEN, WRK2, LoggingServer, runfile  # noqa: E402
 
 MANIFESTS = [runfile("kubernetes_manifests/loadgenerator.yaml"),
              runfile("kubernetes_manifests/loadgenerator-shards.yaml"),
+             runfile("kubernetes_manifests/loadgenerator-master.yaml"),
              runfile("kubernetes_manifests/wrk2-job.yaml")]
 MODELS = {("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Service"): "V1Service",
           ("v1", "Secret"): "V1Secret", ("apps/v1", "Deployment"): "V1Deployment",
@@ -111,8 +112,10 @@ class ManifestsTest(unittest.TestCase):
     def test_labels_select_the_pods_and_ports_match_the_flags(self):
         docs = [doc for _, doc in documents()]
         workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
-        self.assertEqual(len(workloads), 2)
+        self.assertEqual(len(workloads), 3)
         for w in workloads:
+            if w["metadata"]["name"] == "loadgenerator-master":
+                continue  # test_the_coordinator_finds_the_shards
             name = w["metadata"]["name"]
             pod = w["spec"]["template"]
             labels = pod["metadata"]["labels"]
@@ -165,6 +168,38 @@ class ManifestsTest(unittest.TestCase):
                 "ports"]}
             for port in s["spec"]["ports"]:
                 self.assertIn(port["targetPort"], names)
+
+    def test_the_coordinator_finds_the_shards(self):
+        docs = {(d["kind"], d["metadata"]["name"]): d for _, d in documents()}
+        master = docs[("Deployment", "loadgenerator-master")]
+        spec = master["spec"]["template"]["spec"]
+        self.assertEqual(spec["nodeSelector"], {"dedicatednode": "load"}, "on the load node")
+        container = spec["containers"][0]
+        self.assertEqual(container["command"], ["/usr/local/bin/loadgenctl"])
+        args = container["args"]
+        self.assertEqual(args[-1], "serve")
+        # --targets is the shards' headless Service and its gRPC port.
+        service, port = flag(args, "targets").split(":")
+        shards = docs[("Service", service)]
+        self.assertEqual(shards["spec"]["clusterIP"], "None")
+        self.assertIn(int(port), [p["port"] for p in shards["spec"]["ports"] if p["name"] == "grpc"])
+        statefulset = docs[("StatefulSet", "loadgenerator-shard")]
+        self.assertEqual(statefulset["spec"]["serviceName"], service)
+        # Beyond loopback with the shards' token; the web port is the container's and the
+        # Service's, and the probes ask /healthz, which needs no token.
+        web_port = int(flag(args, "web_address").rsplit(":", 1)[1])
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        self.assertEqual(ports["web"], web_port)
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        token = flag(args, "token_file")
+        self.assertEqual(volumes[mounts[os.path.dirname(token)]]["secret"]["secretName"],
+                         "loadgenerator-token")
+        for probe in ("readinessProbe", "livenessProbe"):
+            self.assertEqual(container[probe]["httpGet"], {"path": "/healthz", "port": "web"})
+        front = docs[("Service", "loadgenerator-master")]
+        self.assertEqual(front["spec"]["type"], "NodePort")
+        self.assertEqual(front["spec"]["ports"][0]["targetPort"], "web")
 
     def test_the_config_map_passes_loadgen_check(self):
         config = next(d for _, d in documents() if d["kind"] == "ConfigMap")

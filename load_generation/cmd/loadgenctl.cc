@@ -1,11 +1,10 @@
 #include "load_generation/cmd/loadgenctl.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <memory>
 #include <optional>
-#include <set>
 #include <thread>
 #include <utility>
 
@@ -22,7 +21,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "load_generation/cmd/coordinator.h"
 #include "load_generation/config/config.h"
+#include "load_generation/control/web_server.h"
+#include "load_generation/http/host_port.h"
 #include "load_generation/control/shard_merge.h"
 #include "load_generation/control/status_proto.h"
 #include "load_generation/report/report.h"
@@ -221,38 +223,6 @@ struct Client {
   std::unique_ptr<control::LoadGenerator::Stub> stub;
 };
 
-// The shards --targets names: a list, or every address one name resolves to.
-absl::StatusOr<std::vector<std::string>> ShardAddresses(const std::string& targets) {
-  std::vector<std::string> list = absl::StrSplit(targets, ',', absl::SkipWhitespace());
-  if (list.size() != 1) return list;
-  const std::string& target = list[0];
-  const size_t colon = target.rfind(':');
-  if (colon == std::string::npos) {
-    return CtlUsageError(absl::StrCat("--targets=", targets, ": give HOST:PORT"));
-  }
-  const std::string host = target.substr(0, colon), port = target.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
-    return CtlUsageError(absl::StrCat("--targets=", targets, ": ", gai_strerror(error)));
-  }
-  std::set<std::string> addresses;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    char ip[INET6_ADDRSTRLEN] = "";
-    const void* where =
-        a->ai_family == AF_INET6
-            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
-            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
-    inet_ntop(a->ai_family, where, ip, sizeof(ip));
-    addresses.insert(a->ai_family == AF_INET6 ? absl::StrCat("[", ip, "]:", port)
-                                              : absl::StrCat(ip, ":", port));
-  }
-  freeaddrinfo(found);
-  return std::vector<std::string>(addresses.begin(), addresses.end());
-}
-
 }  // namespace
 
 // What a command works with: the options, a client per daemon, and where to print.
@@ -280,10 +250,11 @@ class Ctl {
       if (!token.ok()) return token.status();
       token_ = std::string(absl::StripAsciiWhitespace(*token));
     }
+    credentials_ = credentials;
     std::vector<std::string> addresses = {options_.address};
     if (!options_.targets.empty()) {
       absl::StatusOr<std::vector<std::string>> shards = ShardAddresses(options_.targets);
-      if (!shards.ok()) return shards.status();
+      if (!shards.ok()) return CtlUsageError(std::string(shards.status().message()));
       addresses = *std::move(shards);
     }
     for (const std::string& address : addresses) {
@@ -430,6 +401,37 @@ class Ctl {
     return result;
   }
 
+  // Serves Locust's API over the shards (the targets, or the one --address) on --web_address
+  // until SIGINT or SIGTERM, which the caller has blocked.
+  absl::Status Serve() {
+    absl::StatusOr<HostPort> address = ParseHostPort(options_.web_address, "--web_address");
+    if (!address.ok()) return CtlUsageError(std::string(address.status().message()));
+    if (!address->IsLoopback() && token_.empty() && !options_.insecure_control) {
+      return CtlUsageError(absl::StrCat(
+          "--web_address=", options_.web_address,
+          " lets other machines steer the shards: give --token_file (callers then need the "
+          "token, which the shards share), or --insecure_control"));
+    }
+    const std::string targets = options_.targets.empty() ? options_.address : options_.targets;
+    Coordinator coordinator({.targets = targets,
+                             .credentials = credentials_,
+                             .token = token_,
+                             .rpc_timeout = rpc_timeout_});
+    absl::StatusOr<std::unique_ptr<WebServer>> server = WebServer::Start(
+        {.address = options_.web_address, .locust = &coordinator, .token = ControlToken(token_)});
+    if (!server.ok()) return server.status();
+    std::fprintf(out_, "loadgenctl: Locust's API for the shards of %s on http://%s\n",
+                 targets.c_str(), HostPort{address->host, (*server)->port()}.ToString().c_str());
+    std::fflush(out_);
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    int signal = 0;
+    sigwait(&signals, &signal);
+    return absl::OkStatus();
+  }
+
   void PrintError(const std::string& where, const absl::Status& status) const {
     std::fprintf(err_, "loadgenctl: %s%s: %s\n", where.c_str(),
                  absl::StatusCodeToString(status.code()).c_str(),
@@ -448,6 +450,7 @@ class Ctl {
   std::FILE* err_;
   std::vector<Client> clients_;
   std::string token_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   absl::Duration rpc_timeout_;
 };
 
@@ -573,6 +576,8 @@ absl::Status Health(Ctl& ctl, const std::vector<std::string>& args) {
   return ctl.Health(args.empty() ? "" : args[0]);
 }
 
+absl::Status Serve(Ctl& ctl, const std::vector<std::string>&) { return ctl.Serve(); }
+
 }  // namespace commands
 
 const std::vector<CtlCommand>& CtlCommands() {
@@ -611,6 +616,10 @@ const std::vector<CtlCommand>& CtlCommands() {
        "exit 0 if the gRPC health service says SERVING (\"\" the daemon, or\n"
        "pl.demos.load_generation.LoadGenerator: a run is under way), else 1",
        0, 1, &commands::Health},
+      {"serve", "",
+       "serve Locust's HTTP API (/swarm, /stop, /stats/requests, ...) on --web_address\n"
+       "for the shards of --targets (looked up on every call), until interrupted",
+       0, 0, &commands::Serve},
   };
   return *commands;
 }
@@ -670,6 +679,14 @@ int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std:
     return usage_error(absl::StrCat("'", command->name, "' takes ",
                                     min == max ? absl::StrCat(min) : absl::StrCat(min, " to ", max),
                                     " argument", max == 1 ? "" : "s", ", not ", rest.size()));
+  }
+  if (command->run == &commands::Serve) {
+    // Serve waits for these with sigwait: blocked before any thread starts, in all of them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
   Ctl ctl(options, out, err);
   absl::Status status = ctl.Connect();

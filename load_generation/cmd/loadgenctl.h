@@ -25,6 +25,8 @@ struct CtlOptions {
   std::string timeout = "0s";   // stop, wait
   bool next_phase = false;      // reload
   std::string rpc_timeout = "5m";
+  std::string web_address = "127.0.0.1:8089";  // serve
+  bool insecure_control = false;                // serve
 };
 
 class Ctl;

@@ -30,6 +30,10 @@ ABSL_FLAG(std::string, timeout, "0s",
 ABSL_FLAG(bool, next_phase, false,
           "reload: apply the new config when the phase under way ends, not now.");
 ABSL_FLAG(std::string, rpc_timeout, "5m", "How long to wait for an answer (not for watch).");
+ABSL_FLAG(std::string, web_address, "127.0.0.1:8089",
+          "serve: where Locust's HTTP API listens, HOST:PORT (port 0: any free one, printed).");
+ABSL_FLAG(bool, insecure_control, false,
+          "serve: allow a --web_address beyond loopback without --token_file.");
 ABSL_FLAG(std::string, targets, "",
           "The shards of one run: HOST:PORT,HOST:PORT,... or one DNS name HOST:PORT that resolves "
           "to every shard (a headless Service). Each command goes to every shard; status and "
@@ -91,7 +95,9 @@ int Main(int argc, char** argv) {
                            .run_time = absl::GetFlag(FLAGS_run_time),
                            .timeout = absl::GetFlag(FLAGS_timeout),
                            .next_phase = absl::GetFlag(FLAGS_next_phase),
-                           .rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout)};
+                           .rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout),
+                           .web_address = absl::GetFlag(FLAGS_web_address),
+                           .insecure_control = absl::GetFlag(FLAGS_insecure_control)};
   return RunCtl(options, std::vector<std::string>(positional.begin() + 1, positional.end()), stdout,
                 stderr);
 }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "load_generation/report/metrics.h"
 #include "load_generation/stats/histogram.h"
 #include "load_generation/stats/stats_proto.h"
 
@@ -94,6 +95,9 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
   out.set_schedule_lag_p99_ms(s.recent.schedule_lag_p99_ms());
   out.set_generator_saturated(s.recent.generator_saturated());
   if (histograms) FillBuckets(s.recent.schedule_lag_us, out.mutable_current_schedule_lag());
+  const ProcessFigures process = ReadProcessFigures();
+  out.set_process_cpu_seconds(process.cpu_seconds);
+  out.set_process_resident_bytes(process.resident_bytes);
   out.set_total_arrivals(s.total.arrivals.arrivals);
   out.set_total_late_starts(s.total.arrivals.late_starts);
   out.set_total_dropped_arrivals(s.total.arrivals.dropped);
