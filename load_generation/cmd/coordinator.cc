@@ -41,7 +41,8 @@ absl::StatusOr<std::vector<std::string>> ShardAddresses(const std::string& targe
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--targets=", targets, ": ", gai_strerror(error)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--targets=", targets, ": ", gai_strerror(error)));
   }
   std::set<std::string> addresses;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
@@ -122,8 +123,7 @@ absl::Status Coordinator::Swarm(const SwarmSettings& settings) {
     if (answers[i].ok()) shards.push_back(all[i]);
   }
   if (shards.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("no shard answered (", options_.targets, ")"));
+    return absl::UnavailableError(absl::StrCat("no shard answered (", options_.targets, ")"));
   }
   std::vector<control::SwarmRequest> requests(shards.size());
   for (size_t i = 0; i < shards.size(); ++i) {
@@ -148,9 +148,7 @@ absl::Status Coordinator::Swarm(const SwarmSettings& settings) {
   return absl::OkStatus();
 }
 
-absl::Status Coordinator::Stop() {
-  return Tell(&Stub::Stop, control::StopRequest());
-}
+absl::Status Coordinator::Stop() { return Tell(&Stub::Stop, control::StopRequest()); }
 
 absl::Status Coordinator::ResetStats() {
   return Tell(&Stub::ResetStats, control::ResetStatsRequest());
@@ -170,10 +168,9 @@ LocustView Coordinator::View() {
                       std::vector<control::GetStatsRequest>(shards.size(), stats_request), reports,
                       options_.look_timeout);
   });
-  asked_status =
-      Ask(shards, &Stub::GetStatus,
-          std::vector<control::GetStatusRequest>(shards.size(), status_request), statuses,
-          options_.look_timeout);
+  asked_status = Ask(shards, &Stub::GetStatus,
+                     std::vector<control::GetStatusRequest>(shards.size(), status_request),
+                     statuses, options_.look_timeout);
   stats_thread.join();
 
   LocustView view;

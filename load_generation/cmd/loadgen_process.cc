@@ -82,8 +82,10 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
                  s.control.token.empty() ? "" : " (token required)");
   }
   if (s.metrics) {
-    absl::StatusOr<std::unique_ptr<WebServer>> server = WebServer::Start(
-        {.address = s.metrics->ToString(), .flag = "--metrics_address", .metrics = p->daemon_.get()});
+    absl::StatusOr<std::unique_ptr<WebServer>> server =
+        WebServer::Start({.address = s.metrics->ToString(),
+                          .flag = "--metrics_address",
+                          .metrics = p->daemon_.get()});
     if (!server.ok()) return server.status();
     p->metrics_ = *std::move(server);
     std::fprintf(stderr, "loadgen: metrics on http://%s/metrics\n",
@@ -105,7 +107,8 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   // A run started here and bounded by a run time or loops ends the process when it is over.
   if (s.wait_for_start) {
     std::fprintf(stderr, "loadgen: waiting for a Start call%s\n", s.web ? " or a /swarm" : "");
-  } else if (absl::Status started = p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, {});
+  } else if (absl::Status started =
+                 p->daemon_->Start(std::nullopt, p->clock_.Now(), s.run_time, {});
              !started.ok()) {
     return started;
   }

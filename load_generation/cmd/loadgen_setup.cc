@@ -92,7 +92,7 @@ namespace {
 // SwarmConfig), or from the application's user types when no config file is named or found.
 absl::StatusOr<RunConfig> LaunchConfig(const LoadgenFlags& flags) {
   if (flags.users < 0) return LoadRunConfig(flags.config, flags.application);
-  struct stat info{};
+  struct stat info {};
   const bool no_file = !flags.config_given && stat(flags.config.c_str(), &info) != 0;
   RunConfig base;
   base.path = "--users";
@@ -101,9 +101,9 @@ absl::StatusOr<RunConfig> LaunchConfig(const LoadgenFlags& flags) {
     if (!loaded.ok()) return loaded.status();
     base = *std::move(loaded);
   } else if (flags.application.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--users with no config file (", flags.config,
-        " is not there) needs --application to know the user types"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--users with no config file (", flags.config,
+                     " is not there) needs --application to know the user types"));
   }
   SwarmSettings settings{.user_count = flags.users, .spawn_rate = flags.spawn_rate};
   settings.user_classes = absl::StrSplit(flags.user_types, ',', absl::SkipWhitespace());
@@ -111,7 +111,8 @@ absl::StatusOr<RunConfig> LaunchConfig(const LoadgenFlags& flags) {
     settings.user_classes = BehaviorRegistry::Global().UserTypes(flags.application);
   }
   absl::StatusOr<LoadConfig> swarm = SwarmConfig(base.config, settings);
-  if (!swarm.ok()) return absl::InvalidArgumentError(absl::StrCat("--users: ", swarm.status().message()));
+  if (!swarm.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--users: ", swarm.status().message()));
   return ResolveRunConfig(*std::move(swarm), base.path, flags.application,
                           {.dir = DirectoryOf(flags.config)});
 }

@@ -22,7 +22,7 @@ namespace loadgen {
 struct LoadgenFlags {
   std::string config = "load.pbtxt";
   bool config_given = false;  // on the command line, not the default
-  std::string config_dir;  // empty: the directory of `config`
+  std::string config_dir;     // empty: the directory of `config`
   std::string application;
   std::string host;
   int threads = 0;

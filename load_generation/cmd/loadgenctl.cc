@@ -23,10 +23,10 @@
 #include "grpcpp/grpcpp.h"
 #include "load_generation/cmd/coordinator.h"
 #include "load_generation/config/config.h"
-#include "load_generation/control/web_server.h"
-#include "load_generation/http/host_port.h"
 #include "load_generation/control/shard_merge.h"
 #include "load_generation/control/status_proto.h"
+#include "load_generation/control/web_server.h"
+#include "load_generation/http/host_port.h"
 #include "load_generation/report/report.h"
 #include "proto/control.grpc.pb.h"
 

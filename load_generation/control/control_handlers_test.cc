@@ -189,8 +189,7 @@ TEST(ControlHandlersToken, EveryCallButNoneGetsThroughWithoutTheToken) {
   control::StatsReport report;
   for (const grpc::Status& status :
        {service.Start(&context, &start, &response), service.Stop(&context, &stop, &response),
-        service.Swarm(&context, &swarm, &response),
-        service.GetStatus(&context, &get, &response),
+        service.Swarm(&context, &swarm, &response), service.GetStatus(&context, &get, &response),
         service.ResetStats(&context, &reset, &response),
         service.GetStats(&context, &stats, &report)}) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);

@@ -17,7 +17,8 @@ bool SameToken(absl::string_view a, absl::string_view b) {
 absl::Status ControlToken::Check(std::optional<absl::string_view> authorization) const {
   if (token_.empty()) return absl::OkStatus();
   if (!authorization) {
-    return absl::UnauthenticatedError("this daemon needs 'authorization: Bearer <token>' (gRPC metadata or HTTP header)");
+    return absl::UnauthenticatedError(
+        "this daemon needs 'authorization: Bearer <token>' (gRPC metadata or HTTP header)");
   }
   constexpr absl::string_view kBearer = "Bearer ";
   if (!absl::StartsWith(*authorization, kBearer) ||

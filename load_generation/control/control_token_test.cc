@@ -24,7 +24,8 @@ TEST(ControlToken, ATokenNeedsExactlyBearerToken) {
   }
   const absl::Status missing = token.Check(std::nullopt);
   EXPECT_EQ(missing.code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(missing.message(), "this daemon needs 'authorization: Bearer <token>' (gRPC metadata or HTTP header)");
+  EXPECT_EQ(missing.message(),
+            "this daemon needs 'authorization: Bearer <token>' (gRPC metadata or HTTP header)");
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
     shard_count = options_.shard_count;
   } else if (shards.index) {
     if (*shards.index < 0 || *shards.index >= shard_count) {
-      return absl::InvalidArgumentError(absl::StrCat("shard index ", *shards.index,
-                                                     " is not in 0..", shard_count - 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard index ", *shards.index, " is not in 0..", shard_count - 1));
     }
     shard_index = *shards.index;
   } else if (!options_.pod_index || *options_.pod_index >= shard_count) {

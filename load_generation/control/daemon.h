@@ -96,18 +96,18 @@ class Daemon final : public RunControl {
   const DaemonOptions options_;
   Clock& clock_;
   mutable std::mutex mu_;
-  RunConfig config_;                // guarded by mu_
-  std::shared_ptr<Engine> engine_;  // guarded by mu_; the current or last run
-  std::string target_;              // guarded by mu_; the run's
-  int64_t run_number_ = 0;          // guarded by mu_
-  bool stopped_by_call_ = false;    // guarded by mu_
-  bool listener_pending_ = false;   // guarded by mu_; the run's RunEnded has not returned yet
-  bool ending_ = false;             // guarded by mu_; a thread is in RunEnded
-  std::condition_variable ended_;   // signalled when listener_pending_ turns false
-  absl::Time counting_since_;       // guarded by mu_; start of the run or last reset
-  RecentStats recent_;              // guarded by mu_
+  RunConfig config_;                 // guarded by mu_
+  std::shared_ptr<Engine> engine_;   // guarded by mu_; the current or last run
+  std::string target_;               // guarded by mu_; the run's
+  int64_t run_number_ = 0;           // guarded by mu_
+  bool stopped_by_call_ = false;     // guarded by mu_
+  bool listener_pending_ = false;    // guarded by mu_; the run's RunEnded has not returned yet
+  bool ending_ = false;              // guarded by mu_; a thread is in RunEnded
+  std::condition_variable ended_;    // signalled when listener_pending_ turns false
+  absl::Time counting_since_;        // guarded by mu_; start of the run or last reset
+  RecentStats recent_;               // guarded by mu_
   RecentEntryRates recent_entries_;  // guarded by mu_
-  absl::Time last_sample_;          // guarded by mu_
+  absl::Time last_sample_;           // guarded by mu_
   // The run's completed phases summarised, as of Stats::completed_version() `summarised_`.
   std::vector<DaemonStatus::CompletedPhase> summaries_;  // guarded by mu_
   std::optional<uint64_t> summarised_;                   // guarded by mu_; none: redo

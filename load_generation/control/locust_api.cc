@@ -24,11 +24,11 @@ ServerResponse Json(std::string body) {
 }
 
 ServerResponse Csv(std::string body, const std::string& name) {
-  return {.body = std::move(body),
-          .headers = {{"Content-Type", "text/csv"},
-                      {"Content-Disposition",
-                       absl::StrCat("attachment;filename=", name, "_",
-                                    absl::ToUnixSeconds(absl::Now()), ".csv")}}};
+  return {
+      .body = std::move(body),
+      .headers = {{"Content-Type", "text/csv"},
+                  {"Content-Disposition", absl::StrCat("attachment;filename=", name, "_",
+                                                       absl::ToUnixSeconds(absl::Now()), ".csv")}}};
 }
 
 std::string SwarmAnswer(bool success, absl::string_view message, absl::string_view host,
@@ -38,11 +38,11 @@ std::string SwarmAnswer(bool success, absl::string_view message, absl::string_vi
                       extra, "}");
 }
 
-// /swarm's form as settings, or the message Locust answers a bad form with.
-absl::StatusOr<SwarmSettings> ParseSwarmForm(const std::string& body) {
+// Reads /swarm's form into `settings` (its host as soon as it is read, for the answer to a bad
+// form); the message Locust answers a bad form with otherwise.
+absl::Status ParseSwarmForm(const std::string& body, SwarmSettings& settings) {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> form = ParseForm(body);
   if (!form.ok()) return form.status();
-  SwarmSettings settings;
   bool have_count = false;
   for (const auto& [key, value] : *form) {
     if (key == "user_count") {
@@ -69,33 +69,25 @@ absl::StatusOr<SwarmSettings> ParseSwarmForm(const std::string& body) {
   if (!have_count || settings.spawn_rate == 0) {
     return absl::InvalidArgumentError(kMissingCountOrRate);
   }
-  return settings;
+  return absl::OkStatus();
 }
 
 ServerResponse Swarm(LocustBackend& backend, const ServerRequest& request) {
-  absl::StatusOr<SwarmSettings> settings = ParseSwarmForm(request.body);
-  if (!settings.ok()) {
-    std::string host;
-    if (absl::StatusOr<std::vector<std::pair<std::string, std::string>>> form =
-            ParseForm(request.body);
-        form.ok()) {
-      for (const auto& [key, value] : *form) {
-        if (key == "host") host = absl::StrReplaceAll(value, {{"<", ""}, {">", ""}});
-      }
-    }
-    return Json(SwarmAnswer(false, settings.status().message(), host));
+  SwarmSettings settings;
+  if (absl::Status read = ParseSwarmForm(request.body, settings); !read.ok()) {
+    return Json(SwarmAnswer(false, read.message(), settings.host));
   }
-  if (absl::Status swarmed = backend.Swarm(*settings); !swarmed.ok()) {
-    return Json(SwarmAnswer(false, swarmed.message(), settings->host));
+  if (absl::Status swarmed = backend.Swarm(settings); !swarmed.ok()) {
+    return Json(SwarmAnswer(false, swarmed.message(), settings.host));
   }
-  std::string host = settings->host;
+  std::string host = settings.host;
   if (host.empty()) host = backend.View().status.target();
   std::string extra;
-  if (settings->run_time > absl::ZeroDuration()) {
-    absl::StrAppend(&extra, ", \"run_time\": ", absl::ToInt64Seconds(settings->run_time));
+  if (settings.run_time > absl::ZeroDuration()) {
+    absl::StrAppend(&extra, ", \"run_time\": ", absl::ToInt64Seconds(settings.run_time));
   }
-  if (!settings->user_classes.empty()) {
-    std::vector<std::string> classes = settings->user_classes;
+  if (!settings.user_classes.empty()) {
+    std::vector<std::string> classes = settings.user_classes;
     std::sort(classes.begin(), classes.end());
     absl::StrAppend(&extra, ", \"user_classes\": [",
                     absl::StrJoin(classes, ", ",
@@ -125,8 +117,7 @@ std::string Entry(const control::RequestStatsRow& row) {
 }
 
 std::string IsoUtc(int64_t unix_ms) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(unix_ms),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
 }
 
 // At most this many entries and errors, as Locust: the page would not render more.
@@ -146,11 +137,11 @@ std::string StatsJson(const LocustView& view) {
   std::vector<std::string> errors;
   for (const control::FailureRow& f : total.failures()) {
     if (static_cast<int>(errors.size()) == kMaxRows) break;
-    errors.push_back(absl::StrCat(
-        "{\"method\": ", JsonString(f.method()), ", \"name\": ", JsonString(f.name()),
-        ", \"error\": ", JsonString(f.error()), ", \"occurrences\": ", f.occurrences(),
-        ", \"first_seen\": ", JsonString(IsoUtc(f.first_seen_unix_ms())),
-        ", \"last_seen\": ", JsonString(IsoUtc(f.last_seen_unix_ms())), "}"));
+    errors.push_back(
+        absl::StrCat("{\"method\": ", JsonString(f.method()), ", \"name\": ", JsonString(f.name()),
+                     ", \"error\": ", JsonString(f.error()), ", \"occurrences\": ", f.occurrences(),
+                     ", \"first_seen\": ", JsonString(IsoUtc(f.first_seen_unix_ms())),
+                     ", \"last_seen\": ", JsonString(IsoUtc(f.last_seen_unix_ms())), "}"));
   }
   const control::Status& s = view.status;
   // Current percentiles only while requests complete, else null, as Locust's.
@@ -172,11 +163,10 @@ std::string StatsJson(const LocustView& view) {
   if (view.workers) {
     std::vector<std::string> workers;
     for (const LocustWorker& w : *view.workers) {
-      workers.push_back(absl::StrCat("{\"id\": ", JsonString(w.id),
-                                     ", \"state\": ", JsonString(w.state),
-                                     ", \"user_count\": ", w.user_count,
-                                     ", \"cpu_usage\": ", JsonNumber(w.cpu_usage),
-                                     ", \"memory_usage\": ", w.memory_usage, "}"));
+      workers.push_back(absl::StrCat(
+          "{\"id\": ", JsonString(w.id), ", \"state\": ", JsonString(w.state),
+          ", \"user_count\": ", w.user_count, ", \"cpu_usage\": ", JsonNumber(w.cpu_usage),
+          ", \"memory_usage\": ", w.memory_usage, "}"));
     }
     absl::StrAppend(&out, ", \"workers\": [", absl::StrJoin(workers, ", "),
                     "], \"worker_count\": ", workers.size());
@@ -216,9 +206,9 @@ std::optional<ServerResponse> ServeLocust(LocustBackend& backend, const ServerRe
   const absl::string_view target(request.target);
   const absl::string_view path = target.substr(0, target.find('?'));
   const bool post = path == "/swarm";
-  if (path != "/swarm" && path != "/stop" && path != "/stats/reset" &&
-      path != "/stats/requests" && path != "/stats/requests/csv" &&
-      path != "/stats/failures/csv" && path != "/exceptions" && path != "/exceptions/csv") {
+  if (path != "/swarm" && path != "/stop" && path != "/stats/reset" && path != "/stats/requests" &&
+      path != "/stats/requests/csv" && path != "/stats/failures/csv" && path != "/exceptions" &&
+      path != "/exceptions/csv") {
     return std::nullopt;
   }
   const bool get = request.method == "GET" || request.method == "HEAD";

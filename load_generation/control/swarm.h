@@ -15,10 +15,10 @@
 namespace loadgen {
 
 struct SwarmSettings {
-  int user_count = 0;     // all shards together
-  double spawn_rate = 0;  // users started a second, all shards together; > 0
-  std::string host;       // the target's base URL; empty: the config's
-  absl::Duration run_time;                // zero: until stopped
+  int user_count = 0;       // all shards together
+  double spawn_rate = 0;    // users started a second, all shards together; > 0
+  std::string host;         // the target's base URL; empty: the config's
+  absl::Duration run_time;  // zero: until stopped
   // The user types, each a name or NAME:RATIO; empty: the config's first phase's.
   std::vector<std::string> user_classes;
 };
@@ -31,9 +31,9 @@ inline constexpr absl::string_view kLocustTimespanMessage =
 
 // `base` with its phases replaced by one, "swarm": `user_count` users started at `spawn_rate`,
 // as long as a phase may last (the run time ends it), once (loops 1). Its user types are
-// `user_classes` with their ratios (unless given) and waits from the first phase that has them (ratio 1 and
-// the first phase's first waits for a type no phase has), or else the first phase's. Not
-// validated: the daemon checks it as any config it is given. InvalidArgument if there are no
+// `user_classes` with their ratios (unless given) and waits from the first phase that has them
+// (ratio 1 and the first phase's first waits for a type no phase has), or else the first phase's.
+// Not validated: the daemon checks it as any config it is given. InvalidArgument if there are no
 // user types to run or a setting is out of range.
 absl::StatusOr<LoadConfig> SwarmConfig(const LoadConfig& base, const SwarmSettings& settings);
 

@@ -48,8 +48,7 @@ LoadConfig Base() {
 }
 
 TEST(SwarmConfig, OnePhaseOfTheFirstPhasesTypesRunOnce) {
-  absl::StatusOr<LoadConfig> swarm =
-      SwarmConfig(Base(), {.user_count = 50, .spawn_rate = 0.5});
+  absl::StatusOr<LoadConfig> swarm = SwarmConfig(Base(), {.user_count = 50, .spawn_rate = 0.5});
   ASSERT_TRUE(swarm.ok()) << swarm.status();
   ASSERT_EQ(swarm->phases_size(), 1);
   const PhaseConfig& phase = swarm->phases(0);

@@ -35,12 +35,12 @@ ServerResponse WebServer::Handle(const ServerRequest& request) const {
       return *std::move(answer);
     }
   }
-  return {.status = 404,
-          .body = absl::StrCat(
-              "not found: ", path, "; try /healthz",
-              options_.metrics != nullptr ? ", /metrics" : "",
-              options_.locust != nullptr ? ", /swarm, /stop, /stats/reset, /stats/requests" : "",
-              "\n")};
+  return {
+      .status = 404,
+      .body = absl::StrCat(
+          "not found: ", path, "; try /healthz", options_.metrics != nullptr ? ", /metrics" : "",
+          options_.locust != nullptr ? ", /swarm, /stop, /stats/reset, /stats/requests" : "",
+          "\n")};
 }
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options) {
@@ -54,8 +54,8 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions opt
         /*threads=*/2, /*record=*/false, parts->port, nullptr,
         parts->host.empty() ? "0.0.0.0" : parts->host);
   } catch (const boost::system::system_error& e) {
-    return absl::UnavailableError(absl::StrCat("cannot serve HTTP on ", web->options_.address,
-                                               ": ", e.code().message()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve HTTP on ", web->options_.address, ": ", e.code().message()));
   }
   return web;
 }

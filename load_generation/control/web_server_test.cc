@@ -68,8 +68,8 @@ TEST(WebServer, ServesMetricsAndHealth) {
   EXPECT_EQ(Send(port, "/swarm", "POST", "user_count=1&spawn_rate=1").status, 404)
       << "no Locust routes on a metrics-only listener";
 
-  absl::StatusOr<std::unique_ptr<WebServer>> second = WebServer::Start(
-      {.address = absl::StrCat("127.0.0.1:", port), .flag = "--metrics_address"});
+  absl::StatusOr<std::unique_ptr<WebServer>> second =
+      WebServer::Start({.address = absl::StrCat("127.0.0.1:", port), .flag = "--metrics_address"});
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(second.status().message()), StartsWith("cannot serve HTTP on"));
 }
@@ -82,7 +82,8 @@ TEST(WebServer, RefusesMalformedAddresses) {
     EXPECT_THAT(std::string(server.status().message()), HasSubstr("--web_address"));
   }
   EXPECT_THAT(std::string(WebServer::Start({.address = "localhost:0"}).status().message()),
-              HasSubstr("cannot serve HTTP on localhost:0")) << "a name, not an IP address";
+              HasSubstr("cannot serve HTTP on localhost:0"))
+      << "a name, not an IP address";
 }
 
 TEST(WebServer, SwarmTakesLocustsFormAndAnswersLocustsWay) {
@@ -228,8 +229,8 @@ TEST(WebServer, AnOversizedBodyIs413) {
   namespace http = boost::beast::http;
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"),
-                  static_cast<uint16_t>(server->port())});
+  socket.connect(
+      {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server->port())});
   const std::string head =
       "POST /swarm HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2097152\r\n\r\n";
   boost::asio::write(socket, boost::asio::buffer(head));

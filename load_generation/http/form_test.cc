@@ -23,7 +23,8 @@ TEST(ParseForm, FieldsInOrderDecodedWithRepeatsKept) {
 }
 
 TEST(ParseForm, ABrokenEscapeIsNamed) {
-  EXPECT_THAT(ParseForm("host=%zz").status().message(), HasSubstr("bad %-escape at byte 0 of '%zz'"));
+  EXPECT_THAT(ParseForm("host=%zz").status().message(),
+              HasSubstr("bad %-escape at byte 0 of '%zz'"));
   EXPECT_THAT(ParseForm("host=ab%4").status().message(), HasSubstr("bad %-escape at byte 2"));
 }
 

@@ -42,7 +42,9 @@ void AppendTimes(const RequestStats& stats, std::vector<std::string>& fields) {
 }
 
 // As Locust 2.44 writes First Seen and Last Seen: ISO-8601 UTC to the second.
-std::string IsoUtc(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
+std::string IsoUtc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
 
 }  // namespace
 

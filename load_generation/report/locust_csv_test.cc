@@ -114,13 +114,13 @@ TEST(LocustCsv, FailuresHaveARowPerKindWithFirstAndLastSeen) {
   table.Record({"GET", "/a", 1000, 0, "HTTP 500", kT0 + absl::Seconds(3)});
   table.Record({"GET", "/a", 1000, 0, "read: Connection reset by peer", kT0});
   table.Record({"POST", "/b", 1000, 0, "check failed: \"ok\" missing, got 2", kT0});
-  EXPECT_THAT(Lines(LocustFailuresCsv(table)),
-              ElementsAre(kReferenceFailures,
-                          "GET,/a,HTTP 500,2,2023-11-14T22:13:21Z,2023-11-14T22:13:23Z",
-                          "GET,/a,read: Connection reset by peer,1,2023-11-14T22:13:20Z,"
-                          "2023-11-14T22:13:20Z",
-                          "POST,/b,\"check failed: \"\"ok\"\" missing, got 2\",1,"
-                          "2023-11-14T22:13:20Z,2023-11-14T22:13:20Z"));
+  EXPECT_THAT(
+      Lines(LocustFailuresCsv(table)),
+      ElementsAre(kReferenceFailures, "GET,/a,HTTP 500,2,2023-11-14T22:13:21Z,2023-11-14T22:13:23Z",
+                  "GET,/a,read: Connection reset by peer,1,2023-11-14T22:13:20Z,"
+                  "2023-11-14T22:13:20Z",
+                  "POST,/b,\"check failed: \"\"ok\"\" missing, got 2\",1,"
+                  "2023-11-14T22:13:20Z,2023-11-14T22:13:20Z"));
 }
 
 TEST(LocustCsv, ExceptionsAreTheHeaderAlone) {

@@ -29,10 +29,10 @@ struct ResultsOptions {
 // such directory, or not writable).
 absl::Status CheckResultsOptions(const ResultsOptions& options);
 
-// The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv, PREFIX_exceptions.csv
-// (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md, and the HTML report. Run 1
-// writes to the names given; run N > 1 of the same daemon adds "_runN" to the prefix and
-// before the HTML file's extension, so no run overwrites another's.
+// The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv,
+// PREFIX_exceptions.csv (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md, and the
+// HTML report. Run 1 writes to the names given; run N > 1 of the same daemon adds "_runN" to the
+// prefix and before the HTML file's extension, so no run overwrites another's.
 //
 // While the run is under way, Sample (about once a second) adds a history row (the file gets it
 // when the next second's comes, so that no two rows share a timestamp), rewrites the stats and

@@ -159,7 +159,8 @@ control::PhaseStats MergePhaseStats(const std::vector<const control::PhaseStats*
     for (const control::FailureRow& f : shard->failures()) {
       FailureStats& failure = failures[{f.method(), f.name(), f.error()}];
       failure.occurrences += f.occurrences();
-      failure.first_seen = std::min(failure.first_seen, absl::FromUnixMillis(f.first_seen_unix_ms()));
+      failure.first_seen =
+          std::min(failure.first_seen, absl::FromUnixMillis(f.first_seen_unix_ms()));
       failure.last_seen = std::max(failure.last_seen, absl::FromUnixMillis(f.last_seen_unix_ms()));
     }
     for (const control::ArrivalRow& a : shard->arrivals()) {

@@ -25,7 +25,8 @@ void FillTable(const StatsTable& table, absl::Duration span, bool histograms,
                pl::demos::load_generation::PhaseStats* out);
 
 // A row's current rates (RequestStatsRow.current_requests_per_s, ...).
-void SetCurrent(const RecentEntryRates::Rate& rate, pl::demos::load_generation::RequestStatsRow* row);
+void SetCurrent(const RecentEntryRates::Rate& rate,
+                pl::demos::load_generation::RequestStatsRow* row);
 // Each row's current rates from `rates`, and their sum on the Aggregated row.
 void SetCurrentRates(const RecentEntryRates::Rates& rates,
                      pl::demos::load_generation::PhaseStats* table);

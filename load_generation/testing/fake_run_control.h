@@ -79,8 +79,8 @@ class FakeRunControl : public RunControl {
                    .shards = shards});
   }
   absl::Status Swarm(const SwarmSettings& settings, ShardAssignment shards) override {
-    return Record({.verb = "Swarm", .duration = settings.run_time, .shards = shards,
-                   .swarm = settings});
+    return Record(
+        {.verb = "Swarm", .duration = settings.run_time, .shards = shards, .swarm = settings});
   }
   absl::Status Stop(std::optional<absl::Duration> timeout) override {
     return Record({.verb = "Stop", .duration = timeout.value_or(absl::ZeroDuration())});
