@@ -21,8 +21,9 @@ packages=(
   clang-format clang-tidy clang libfuzzer-14-dev libclang-rt-14-dev
   # Tests and tools that drive the real binaries.
   python3 python3-grpcio python3-protobuf curl procps
-  # Report checks: promtool for /metrics, headless Chromium for the HTML report.
-  prometheus chromium
+  # Report checks: promtool for /metrics, headless Chromium for the HTML report and, driven by
+  # ChromeDriver through Selenium, for the web UI.
+  prometheus chromium chromium-driver python3-selenium
   # Benchmarks (bench/run.sh) and their smoke test: the target and the peers.
   nginx-light wrk python3-locust python3-geventhttpclient
   # The manifest check, and the image test (tools/image_test.sh).

@@ -55,7 +55,9 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   std::fprintf(stderr, "loadgen: %s\n", StartLine(s).c_str());
   p->daemon_ = std::make_unique<Daemon>(s.run, options, p->clock_);
 
-  if (!s.control.address.empty()) {
+  // The web UI steers the daemon through its control service; with no --grpc_address that
+  // service takes calls from this process only.
+  if (!s.control.address.empty() || s.web) {
     absl::StatusOr<std::unique_ptr<ControlServer>> server =
         ControlServer::Start(*p->daemon_, s.control);
     if (!server.ok() && server.status().code() == absl::StatusCode::kUnavailable &&
@@ -75,6 +77,8 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
                                        "--grpc_address= serves none"));
     }
     p->control_ = *std::move(server);
+  }
+  if (!s.control.address.empty()) {
     const size_t colon = s.control.address.rfind(':');
     std::fprintf(stderr, "loadgen: control service on %s:%d%s%s\n",
                  s.control.address.substr(0, colon).c_str(), p->control_->port(),
@@ -93,14 +97,17 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   }
   if (s.web) {
     p->locust_ = std::make_unique<DaemonLocust>(*p->daemon_);
+    p->api_ = std::make_unique<ShardSet>(
+        ShardSet::Options{.channel = p->control_->InProcessChannel(), .token = s.control.token});
     absl::StatusOr<std::unique_ptr<WebServer>> server =
         WebServer::Start({.address = s.web->ToString(),
                           .metrics = p->daemon_.get(),
                           .locust = p->locust_.get(),
+                          .api = p->api_.get(),
                           .token = ControlToken(s.control.token)});
     if (!server.ok()) return server.status();
     p->web_ = *std::move(server);
-    std::fprintf(stderr, "loadgen: Locust's HTTP API on http://%s%s\n",
+    std::fprintf(stderr, "loadgen: web UI and Locust's HTTP API on http://%s%s\n",
                  HostPort{s.web->host, p->web_->port()}.ToString().c_str(),
                  s.control.token.empty() ? "" : " (token required)");
   }

@@ -11,6 +11,7 @@
 #include "load_generation/control/control_service.h"
 #include "load_generation/control/daemon.h"
 #include "load_generation/control/locust_api.h"
+#include "load_generation/control/shard_set.h"
 #include "load_generation/control/web_server.h"
 #include "load_generation/report/results.h"
 
@@ -43,6 +44,7 @@ class LoadgenProcess {
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<DaemonLocust> locust_;
+  std::unique_ptr<ShardSet> api_;       // the web UI's way to control_, in process
   std::unique_ptr<WebServer> metrics_;  // --metrics_address: /metrics and /healthz
   std::unique_ptr<WebServer> web_;      // --web_address: Locust's API too
 };

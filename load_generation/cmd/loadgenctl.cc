@@ -23,6 +23,7 @@
 #include "grpcpp/grpcpp.h"
 #include "load_generation/cmd/coordinator.h"
 #include "load_generation/config/config.h"
+#include "load_generation/control/control_api.h"
 #include "load_generation/control/shard_merge.h"
 #include "load_generation/control/status_proto.h"
 #include "load_generation/control/web_server.h"
@@ -67,15 +68,6 @@ absl::Status SetConfig(const std::string& path, control::ConfigSource* source) {
   source->set_text(*std::move(text));
   source->set_name(path);
   return absl::OkStatus();
-}
-
-std::string Json(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
 }
 
 std::string StatusTable(const control::Status& s) {
@@ -209,11 +201,6 @@ std::optional<control::Status> Merge(const std::vector<control::Status>& shards)
 }
 std::optional<control::StatsReport> Merge(const std::vector<control::StatsReport>& shards) {
   return MergeStats(shards);
-}
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  // gRPC's codes and absl's are the same numbers.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 // One daemon's control service.
@@ -413,14 +400,18 @@ class Ctl {
           "token, which the shards share), or --insecure_control"));
     }
     const std::string targets = options_.targets.empty() ? options_.address : options_.targets;
-    Coordinator coordinator({.targets = targets,
-                             .credentials = credentials_,
-                             .token = token_,
-                             .rpc_timeout = rpc_timeout_});
-    absl::StatusOr<std::unique_ptr<WebServer>> server = WebServer::Start(
-        {.address = options_.web_address, .locust = &coordinator, .token = ControlToken(token_)});
+    ShardSet shards({.targets = targets,
+                     .credentials = credentials_,
+                     .token = token_,
+                     .rpc_timeout = rpc_timeout_});
+    Coordinator coordinator(shards);
+    absl::StatusOr<std::unique_ptr<WebServer>> server =
+        WebServer::Start({.address = options_.web_address,
+                          .locust = &coordinator,
+                          .api = &shards,
+                          .token = ControlToken(token_)});
     if (!server.ok()) return server.status();
-    std::fprintf(out_, "loadgenctl: Locust's API for the shards of %s on http://%s\n",
+    std::fprintf(out_, "loadgenctl: web UI and Locust's API for the shards of %s on http://%s\n",
                  targets.c_str(), HostPort{address->host, (*server)->port()}.ToString().c_str());
     std::fflush(out_);
     sigset_t signals;
@@ -441,7 +432,7 @@ class Ctl {
  private:
   template <typename Response>
   void Print(const Response& response, std::string (*format)(const Response&)) const {
-    const std::string text = options_.json ? Json(response) + "\n" : format(response);
+    const std::string text = options_.json ? ProtoJson(response) + "\n" : format(response);
     std::fputs(text.c_str(), out_);
   }
 

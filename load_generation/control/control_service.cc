@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "load_generation/behavior/behavior.h"
@@ -30,6 +31,30 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view w
         absl::StrCat("cannot read the TLS ", what, " ", path, ": ", text.status().message()));
   }
   return text;
+}
+
+control::ConfigCheck ConfigCheckOf(const RunConfig& run) {
+  control::ConfigCheck check;
+  check.set_valid(true);
+  check.set_name(run.path.empty() ? "inline" : run.path);
+  check.set_digest(ConfigDigest(run.config));
+  check.set_application(run.application);
+  google::protobuf::TextFormat::PrintToString(run.config, check.mutable_text());
+  check.set_loops(run.config.loops());
+  check.set_run_time_s(run.config.run_time_s());
+  for (int i = 0; i < run.config.phases_size(); ++i) {
+    const PhaseConfig& p = run.config.phases(i);
+    control::ConfigCheck::Phase* phase = check.add_phases();
+    phase->set_name(PhaseName(run.config, i));
+    phase->set_duration_s(p.duration());
+    phase->set_open(p.arrival_rate_per_s() > 0);
+    phase->set_users(p.num_users());
+    phase->set_arrival_rate_per_s(p.arrival_rate_per_s());
+    phase->set_end_arrival_rate_per_s(p.has_end_arrival_rate_per_s() ? p.end_arrival_rate_per_s()
+                                                                     : p.arrival_rate_per_s());
+    for (const auto& type : p.user_types()) phase->add_user_types(type.name());
+  }
+  return check;
 }
 
 // The client's address without its port: "ipv4:10.0.0.1" for "ipv4:10.0.0.1:5555".
@@ -306,6 +331,30 @@ grpc::Status ControlService::ListApplications(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlService::CheckConfig(grpc::ServerContext* context,
+                                         const control::CheckConfigRequest* request,
+                                         control::ConfigCheck* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  absl::StatusOr<RunConfig> config = RequestedConfig(request->config());
+  if (!config.ok()) {
+    if (config.status().code() != absl::StatusCode::kInvalidArgument) {
+      return ToGrpc(config.status());
+    }
+    response->set_errors(std::string(config.status().message()));
+    return grpc::Status::OK;
+  }
+  *response = ConfigCheckOf(*config);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlService::GetConfig(grpc::ServerContext* context,
+                                       const control::GetConfigRequest* /*request*/,
+                                       control::ConfigCheck* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  *response = ConfigCheckOf(control_.config());
+  return grpc::Status::OK;
+}
+
 ControlServer::ControlServer(RunControl& control, ControlToken token)
     : service_(control, std::move(token)) {}
 
@@ -330,10 +379,12 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   grpc::ServerBuilder builder;
   // A second daemon on the same port is an error, not a silent share of the calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.address, credentials, &server->port_);
+  if (!options.address.empty()) {
+    builder.AddListeningPort(options.address, credentials, &server->port_);
+  }
   builder.RegisterService(&server->service_);
   server->server_ = builder.BuildAndStart();
-  if (!server->server_ || server->port_ == 0) {
+  if (!server->server_ || (server->port_ == 0 && !options.address.empty())) {
     return absl::UnavailableError(absl::StrCat(
         "cannot serve gRPC on '", options.address,
         "' (is it HOST:PORT, is the port free, are the TLS files a matching PEM pair?)"));
@@ -343,6 +394,10 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
 }
 
 ControlServer::~ControlServer() { Shutdown(); }
+
+std::shared_ptr<grpc::Channel> ControlServer::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
 
 void ControlServer::UpdateHealth(RunState state) {
   const bool serving =

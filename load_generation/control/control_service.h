@@ -82,6 +82,10 @@ class ControlService final : public control::LoadGenerator::Service {
   grpc::Status ListApplications(grpc::ServerContext* context,
                                 const control::ListApplicationsRequest* request,
                                 control::ApplicationList* response) override;
+  grpc::Status CheckConfig(grpc::ServerContext* context, const control::CheckConfigRequest* request,
+                           control::ConfigCheck* response) override;
+  grpc::Status GetConfig(grpc::ServerContext* context, const control::GetConfigRequest* request,
+                         control::ConfigCheck* response) override;
 
   // At most this many WatchStatus streams at once, and from one address; more get
   // RESOURCE_EXHAUSTED.
@@ -104,9 +108,10 @@ class ControlService final : public control::LoadGenerator::Service {
 };
 
 struct ControlServerOptions {
-  std::string address = "127.0.0.1:50051";  // port 0 picks a free one
-  std::string token;                        // empty: no authentication
-  std::string tls_cert_file;                // both set: TLS; else plaintext
+  // Port 0 picks a free one; empty: no port, calls only in process (InProcessChannel).
+  std::string address = "127.0.0.1:50051";
+  std::string token;          // empty: no authentication
+  std::string tls_cert_file;  // both set: TLS; else plaintext
   std::string tls_key_file;
 };
 
@@ -121,7 +126,9 @@ class ControlServer {
                                                               const ControlServerOptions& options);
   ~ControlServer();
 
-  int port() const { return port_; }
+  int port() const { return port_; }  // 0 when it listens on none
+  // A channel to the service in this process, through no socket: the HTTP API's way in.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Sets the health of the control service from the run state; call after state changes.
   void UpdateHealth(RunState state);
   // Ends watch streams and calls, then stops serving. Idempotent.

@@ -478,6 +478,47 @@ TEST_F(ControlServiceTest, ListsApplicationsAndDeclaredTypes) {
   EXPECT_THAT(list.declared_user_types(), ::testing::ElementsAre("Browser", "Buyer"));
 }
 
+TEST_F(ControlServiceTest, CheckConfigAnswersWithTheMessagesAndChangesNothing) {
+  control::CheckConfigRequest request;
+  request.mutable_config()->set_text("phases { duration: 0 bogus: 1 }");
+  request.mutable_config()->set_name("pasted");
+  control::ConfigCheck check;
+  ASSERT_TRUE(Call(&Stub::CheckConfig, request, &check).ok());
+  EXPECT_FALSE(check.valid());
+  EXPECT_THAT(check.errors(), HasSubstr("pasted:1:"));
+  EXPECT_THAT(check.errors(), HasSubstr("bogus"));
+
+  request.mutable_config()->set_text(absl::StrCat(kConfig, "host: \"", http_.url(), "\""));
+  ASSERT_TRUE(Call(&Stub::CheckConfig, request, &check).ok());
+  EXPECT_TRUE(check.valid()) << check.errors();
+  EXPECT_EQ(check.name(), "pasted");
+  EXPECT_EQ(check.digest(), GetStatus().config_digest());  // the same text as the one in force
+  ASSERT_EQ(check.phases_size(), 2);
+  EXPECT_EQ(check.phases(1).name(), "second");
+  EXPECT_EQ(check.phases(1).users(), 6);
+  EXPECT_EQ(check.phases(1).duration_s(), 600);
+  EXPECT_FALSE(check.phases(1).open());
+  EXPECT_THAT(check.phases(1).user_types(), ::testing::ElementsAre("Browser", "Buyer"));
+  EXPECT_EQ(GetStatus().run_number(), 0);
+
+  // A path outside the config directory is refused, as Start refuses it: an error, not a check.
+  request.mutable_config()->set_path("../secret.txt");
+  const grpc::Status refused = Call(&Stub::CheckConfig, request, &check);
+  EXPECT_EQ(refused.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), Not(HasSubstr("s3cret")));
+}
+
+TEST_F(ControlServiceTest, GetConfigShowsTheConfigInForce) {
+  control::ConfigCheck config;
+  ASSERT_TRUE(Call(&Stub::GetConfig, control::GetConfigRequest(), &config).ok());
+  EXPECT_TRUE(config.valid());
+  EXPECT_EQ(config.name(), "control.pbtxt");
+  EXPECT_EQ(config.digest(), GetStatus().config_digest());
+  EXPECT_THAT(config.text(), HasSubstr("name: \"first\""));
+  ASSERT_EQ(config.phases_size(), 2);
+  EXPECT_EQ(config.phases(0).users(), 10);
+}
+
 TEST_F(ControlServiceTest, HealthFollowsTheRunState) {
   auto health = Health::NewStub(channel_);
   auto check = [&](const std::string& service) {

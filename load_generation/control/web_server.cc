@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "boost/system/system_error.hpp"
+#include "load_generation/control/control_api.h"
+#include "load_generation/control/web_ui.h"
 #include "load_generation/http/host_port.h"
 #include "load_generation/report/metrics.h"
 
@@ -12,11 +14,21 @@ namespace loadgen {
 ServerResponse WebServer::Handle(const ServerRequest& request) const {
   const absl::string_view path =
       absl::string_view(request.target).substr(0, absl::string_view(request.target).find('?'));
-  if (path == "/healthz" || (path == "/metrics" && options_.metrics != nullptr)) {
+  // Open to all, as /healthz: the page holds no figures, and asks for the token itself.
+  const bool page = options_.api != nullptr && (path == "/" || path == "/index.html");
+  if (path == "/healthz" || (path == "/metrics" && options_.metrics != nullptr) || page) {
     if (request.method != "GET" && request.method != "HEAD") {
       return {.status = 405, .body = "only GET\n", .headers = {{"Allow", "GET, HEAD"}}};
     }
     if (path == "/healthz") return {.body = "ok\n"};
+    if (page) {
+      return {.body = std::string(WebUiPage()),
+              .headers = {{"Content-Type", "text/html; charset=utf-8"},
+                          {"Cache-Control", "no-cache"},
+                          {"Content-Security-Policy",
+                           "default-src 'self'; script-src 'unsafe-inline'; "
+                           "style-src 'unsafe-inline'; img-src 'self' data:"}}};
+    }
     return {.body = PrometheusText(options_.metrics->Status(), options_.metrics->Totals(),
                                    ReadProcessFigures()),
             .headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}};
@@ -35,12 +47,17 @@ ServerResponse WebServer::Handle(const ServerRequest& request) const {
       return *std::move(answer);
     }
   }
+  if (options_.api != nullptr) {
+    if (std::optional<ServerResponse> answer = ServeControlApi(*options_.api, request)) {
+      return *std::move(answer);
+    }
+  }
   return {
       .status = 404,
       .body = absl::StrCat(
           "not found: ", path, "; try /healthz", options_.metrics != nullptr ? ", /metrics" : "",
           options_.locust != nullptr ? ", /swarm, /stop, /stats/reset, /stats/requests" : "",
-          "\n")};
+          options_.api != nullptr ? ", / (the web UI), /api/v1/GetStatus" : "", "\n")};
 }
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options) {

@@ -8,6 +8,7 @@
 #include "load_generation/control/control_token.h"
 #include "load_generation/control/locust_api.h"
 #include "load_generation/control/run_control.h"
+#include "load_generation/control/shard_set.h"
 #include "load_generation/http/http_server.h"
 
 namespace loadgen {
@@ -19,13 +20,17 @@ struct WebServerOptions {
   std::string flag = "--web_address";
   RunControl* metrics = nullptr;    // not owned; serves GET /metrics from it when set
   LocustBackend* locust = nullptr;  // not owned; serves Locust's routes when set
+  // Not owned; serves loadgen's JSON routes and downloads (ServeControlApi) and the web UI at /
+  // when set.
+  ShardSet* api = nullptr;
   // Every route but /healthz and /metrics then needs `Authorization: Bearer <token>`.
   ControlToken token = ControlToken();
 };
 
 // The daemon's (or the coordinator's) HTTP face: GET /healthz ("ok"), GET /metrics
-// (PrometheusText), and Locust's routes (ServeLocust). Unknown routes are 404, bodies over
-// 1 MiB 413.
+// (PrometheusText), Locust's routes (ServeLocust), loadgen's JSON routes (ServeControlApi) and
+// the web UI (GET /, a page compiled into the binary). Unknown routes are 404, bodies over 1 MiB
+// 413.
 class WebServer {
  public:
   // InvalidArgument for a malformed address, Unavailable when it cannot listen there.
