@@ -132,6 +132,13 @@ class ManifestsTest(unittest.TestCase):
             self.assertEqual(int(flag(args, "grpc_address").rsplit(":", 1)[1]), ports["grpc"])
             self.assertEqual(int(flag(args, "metrics_address").rsplit(":", 1)[1]),
                              ports["metrics"])
+            # The web UI (and Locust's API) of the one pod, behind its token; shards show theirs
+            # through the coordinator.
+            web = [a for a in args if a.startswith("--web_address=")]
+            if name == "loadgenerator":
+                self.assertTrue(web, "the web UI")
+            if web:
+                self.assertEqual(int(web[0].rsplit(":", 1)[1]), ports["web"])
             for probe in ("readinessProbe", "livenessProbe"):
                 command = container[probe]["exec"]["command"]
                 self.assertIn("health", command)

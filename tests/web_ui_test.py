@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 
@@ -202,13 +203,20 @@ class WebUiTest(unittest.TestCase):
             page.wait_state("IDLE")
             self.assertEqual(page.text("c-total"), "0 / 0")
 
-    def test_a_daemon_with_a_token_asks_for_it(self):
-        token_file = os.path.join(tempfile.mkdtemp(), "token")
+    def test_a_daemon_with_a_token_asks_for_it_and_an_open_phase_shows_its_rate(self):
+        folder = tempfile.mkdtemp()
+        token_file = os.path.join(folder, "token")
         with open(token_file, "w") as f:
             f.write("s3cret-token-for-the-page\n")
+        config = os.path.join(folder, "open.pbtxt")
+        with open(config, "w") as f:
+            f.write('application: "hipster_shop"\n'
+                    'phases { name: "arrivals" user_types { name: "Normal" ratio: 1 }\n'
+                    '         duration: 600 arrival_rate_per_s: 40 }\n')
         port = free_port()
+        base = f"http://127.0.0.1:{port}"
         self.stack.enter_context(
-            Daemon(CONFIG, f"--web_address=127.0.0.1:{port}", f"--control_token_file={token_file}"))
+            Daemon(config, f"--web_address=127.0.0.1:{port}", f"--control_token_file={token_file}"))
         page = Page(self.driver, f"http://127.0.0.1:{port}/")
         wait_for(lambda: self.driver.find_element(By.ID, "token-dialog").is_displayed())
         self.assertEqual(page.state(), "…")  # nothing shown without the token
@@ -220,8 +228,21 @@ class WebUiTest(unittest.TestCase):
         page.wait_state("IDLE")
         page.click("start")
         page.wait_state("RUNNING")
+        # An open phase: the timeline marks it open, the page shows the arrival rate, the rate
+        # control applies, and the corrected latency is charted.
+        self.assertIn("40/s", page.timeline()[0][2])
+        wait_for(lambda: page.text("c-load") == "40")
+        self.assertTrue(page.enabled("set-rate"))
+        page.type_into("rate", "25")
+        page.click("set-rate")
+        wait_for(lambda: page.text("c-load") == "25")
+        wait_for(lambda: page.series("cp99")[1].startswith("M"))
         page.click("stop")
         page.wait_state("IDLE")
+        # The page's token is the one gRPC takes: the routes refuse a caller without it.
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            api(base, "GetStatus")
+        self.assertEqual(refused.exception.code, 401)
 
     def test_a_coordinator_shows_its_shards_and_merged_figures(self):
         daemons = [self.stack.enter_context(Daemon(CONFIG)) for _ in range(2)]

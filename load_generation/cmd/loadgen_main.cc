@@ -72,8 +72,9 @@ ABSL_FLAG(bool, wait_for_start, false,
           "Load and validate the config, then wait for a Start call (or a /swarm) instead of "
           "starting at once.");
 ABSL_FLAG(std::string, web_address, "",
-          "Serve Locust's HTTP API (/swarm, /stop, /stats/reset, /stats/requests, ...) with "
-          "/metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:8089; beyond loopback it needs "
+          "Serve the web UI (/), its JSON routes (/api/v1/...), Locust's HTTP API (/swarm, /stop, "
+          "/stats/requests, ...), /metrics and /healthz on HOST:PORT, e.g. 127.0.0.1:8089; "
+          "beyond loopback it needs "
           "--control_token_file (or --insecure_control). Empty: none.");
 ABSL_FLAG(int, users, -1,
           "Locust's -u: run one phase of this many users (the config's first phase's user "

@@ -608,7 +608,7 @@ const std::vector<CtlCommand>& CtlCommands() {
        "pl.demos.load_generation.LoadGenerator: a run is under way), else 1",
        0, 1, &commands::Health},
       {"serve", "",
-       "serve Locust's HTTP API (/swarm, /stop, /stats/requests, ...) on --web_address\n"
+       "serve the web UI, its JSON routes and Locust's HTTP API on --web_address\n"
        "for the shards of --targets (looked up on every call), until interrupted",
        0, 0, &commands::Serve},
   };

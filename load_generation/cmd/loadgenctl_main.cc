@@ -31,7 +31,8 @@ ABSL_FLAG(bool, next_phase, false,
           "reload: apply the new config when the phase under way ends, not now.");
 ABSL_FLAG(std::string, rpc_timeout, "5m", "How long to wait for an answer (not for watch).");
 ABSL_FLAG(std::string, web_address, "127.0.0.1:8089",
-          "serve: where Locust's HTTP API listens, HOST:PORT (port 0: any free one, printed).");
+          "serve: where the web UI and Locust's HTTP API listen, HOST:PORT (port 0: any free "
+          "one, printed).");
 ABSL_FLAG(bool, insecure_control, false,
           "serve: allow a --web_address beyond loopback without --token_file.");
 ABSL_FLAG(std::string, targets, "",
