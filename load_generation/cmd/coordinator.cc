@@ -15,15 +15,7 @@ using Shard = ShardSet::Shard;
 
 absl::Status Coordinator::Swarm(const SwarmSettings& settings) {
   // The roll call: the shards that answer split the run.
-  const std::vector<Shard> all = shards_.Shards();
-  std::vector<control::Status> statuses;
-  const std::vector<grpc::Status> answers =
-      shards_.Ask(all, &Stub::GetStatus, std::vector<control::GetStatusRequest>(all.size()),
-                  statuses, shards_.options().look_timeout);
-  std::vector<Shard> shards;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (answers[i].ok()) shards.push_back(all[i]);
-  }
+  const std::vector<Shard> shards = shards_.Answering();
   if (shards.empty()) {
     return absl::UnavailableError(
         absl::StrCat("no shard answered (", shards_.options().targets, ")"));

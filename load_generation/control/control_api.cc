@@ -88,6 +88,13 @@ template <typename Request>
 void Prepare(Request&, int, int) {}
 
 // A look leaves out the shards that do not answer; any other call fails with the first.
+// A run split over the shards: numbered over those that answer the roll call.
+template <typename Request>
+bool IsSplit() {
+  return std::is_same_v<Request, control::StartRequest> ||
+         std::is_same_v<Request, control::SwarmRequest>;
+}
+
 template <typename Request>
 bool IsLook() {
   return std::is_same_v<Request, control::GetStatusRequest> ||
@@ -148,9 +155,10 @@ bool WantsHistograms(const Request& request) {
 template <typename Request, typename Response>
 absl::StatusOr<Response> CallEach(ShardSet& set, Rpc<Request, Response> rpc,
                                   const Request& request) {
-  const std::vector<Shard> shards = set.Shards();
+  const std::vector<Shard> shards =
+      set.sharded() && IsSplit<Request>() ? set.Answering() : set.Shards();
   if (shards.empty()) {
-    return absl::UnavailableError(absl::StrCat("no shard found (", set.options().targets, ")"));
+    return absl::UnavailableError(absl::StrCat("no shard answered (", set.options().targets, ")"));
   }
   std::vector<Request> requests(shards.size(), request);
   if (set.sharded()) {

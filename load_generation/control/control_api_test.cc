@@ -165,6 +165,14 @@ TEST_F(ShardsTest, StartNumbersTheShardsAndStartsThemTogether) {
   EXPECT_EQ(std::get<OverrideUserCount>(*b_.control.calls().back().command).users, 9);
 }
 
+TEST_F(ShardsTest, ARunIsSplitOverTheShardsThatAnswer) {
+  ShardSet set({.targets = Targets() + "," + gone_, .look_timeout = absl::Seconds(2)});
+  ASSERT_EQ(Answer(set, Post("/api/v1/Start", "{}")).status, 200);
+  ASSERT_EQ(a_.control.calls().size(), 1u);
+  EXPECT_EQ(a_.control.calls()[0].shards.count, 2);
+  EXPECT_EQ(b_.control.calls()[0].shards.count, 2);
+}
+
 TEST_F(ShardsTest, StatusIsMergedOverTheShardsThatAnswer) {
   a_.control.SetStatus(Running(1, 2));
   b_.control.SetStatus(Running(2, 4));
@@ -187,7 +195,7 @@ TEST_F(ShardsTest, NoShardIsUnavailable) {
   ShardSet unresolved({.targets = "no-such-host.invalid:50051"});
   const ServerResponse answer = Answer(unresolved, Get("/api/v1/GetStatus"));
   EXPECT_EQ(answer.status, 503);
-  EXPECT_THAT(answer.body, HasSubstr("no shard found (no-such-host.invalid:50051)"));
+  EXPECT_THAT(answer.body, HasSubstr("no shard answered (no-such-host.invalid:50051)"));
 }
 
 }  // namespace

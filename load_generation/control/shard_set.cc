@@ -78,4 +78,18 @@ std::vector<ShardSet::Shard> ShardSet::Shards() {
   return shards;
 }
 
+std::vector<ShardSet::Shard> ShardSet::Answering() {
+  const std::vector<Shard> all = Shards();
+  std::vector<::pl::demos::load_generation::Status> statuses;
+  const std::vector<grpc::Status> answers =
+      Ask(all, &Stub::GetStatus,
+          std::vector<::pl::demos::load_generation::GetStatusRequest>(all.size()), statuses,
+          options_.look_timeout);
+  std::vector<Shard> answering;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (answers[i].ok()) answering.push_back(all[i]);
+  }
+  return answering;
+}
+
 }  // namespace loadgen

@@ -58,6 +58,9 @@ class ShardSet {
   bool sharded() const { return options_.channel == nullptr; }
   // The shards now. Empty if the targets' name does not resolve.
   std::vector<Shard> Shards();
+  // The roll call before a run is split over the shards: those that answer within the look
+  // timeout.
+  std::vector<Shard> Answering();
 
   // Calls `method` on every shard at once, the ith with requests[i]; a status and an answer each.
   template <typename Request, typename Response, typename Method>
