@@ -87,7 +87,6 @@ void Prepare(control::GetStatsRequest& r, int, int) { r.set_histograms(true); }
 template <typename Request>
 void Prepare(Request&, int, int) {}
 
-// A look leaves out the shards that do not answer; any other call fails with the first.
 // A run split over the shards: numbered over those that answer the roll call.
 template <typename Request>
 bool IsSplit() {
@@ -95,6 +94,7 @@ bool IsSplit() {
          std::is_same_v<Request, control::SwarmRequest>;
 }
 
+// A look leaves out the shards that do not answer; any other call fails with the first.
 template <typename Request>
 bool IsLook() {
   return std::is_same_v<Request, control::GetStatusRequest> ||
