@@ -299,7 +299,8 @@ ServerResponse Report(const RunFigures& run) {
                 {"run time", absl::FormatDuration(absl::Seconds(s.run_elapsed_s()))}},
       .rows = CompletedPhaseRows(s),
       .requests = TableOf(run.stats.total()),
-      .counted = absl::Seconds(run.stats.total().duration_s())};
+      .counted = absl::Seconds(run.stats.total().duration_s()),
+      .over_time = false};
   return Download(HtmlReport(input), "text/html; charset=utf-8",
                   absl::StrCat("loadgen_run", s.run_number(), ".html"));
 }

@@ -317,8 +317,9 @@ std::string HtmlReport(const HtmlReportInput& input) {
   }
   absl::StrAppend(&html, "</dl>\n<h2>Phases</h2>\n", Table(input.rows), "<h2>Requests</h2>\n",
                   RequestsTable(input.requests, input.counted), "<h2>Failures</h2>\n",
-                  FailuresTable(input.requests), ArrivalsTable(input.requests),
-                  "<h2>Over time</h2>\n");
+                  FailuresTable(input.requests), ArrivalsTable(input.requests));
+  if (!input.over_time) return html + "</body>\n</html>\n";
+  html += "<h2>Over time</h2>\n";
   if (points.empty()) html += "<p>The run was too short for a timeline (under a second).</p>\n";
   if (!input.control_actions.empty()) {
     html +=

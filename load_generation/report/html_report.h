@@ -38,6 +38,8 @@ struct HtmlReportInput {
   std::vector<TimelinePoint> timeline;    // oldest first
   std::vector<ChartMarker> phase_starts;  // every phase occurrence, phase 0 included
   std::vector<ChartMarker> control_actions;  // pause, resume, users N, ...: what steered the run
+  // false: no charts over time (a report made from the control API, which keeps no timeline).
+  bool over_time = true;
 };
 
 // A self-contained HTML page: the facts, the per-phase table, the per-(method, name) table with
