@@ -212,7 +212,9 @@ class WebUiTest(unittest.TestCase):
         with open(config, "w") as f:
             f.write('application: "hipster_shop"\n'
                     'phases { name: "arrivals" user_types { name: "Normal" ratio: 1 }\n'
-                    '         duration: 600 arrival_rate_per_s: 40 }\n')
+                    '         duration: 600 arrival_rate_per_s: 40 }\n'
+                    'thresholds { metric: "p99" below: 60000 }\n'
+                    'thresholds { metric: "max" below: 1000 request: "/nowhere" }\n')
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         self.stack.enter_context(
@@ -237,6 +239,10 @@ class WebUiTest(unittest.TestCase):
         page.click("set-rate")
         wait_for(lambda: page.text("c-load") == "25")
         wait_for(lambda: page.series("cp99")[1].startswith("M"))
+        # The config's thresholds, judged live.
+        wait_for(lambda: [row[2] for row in page.table("thresholds")] == ["PASS", "FAIL"])
+        self.assertEqual(page.table("thresholds")[1][:2], ["max of /nowhere < 1000 ms",
+                                                           "no requests"])
         page.click("stop")
         page.wait_state("IDLE")
         # The page's token is the one gRPC takes: the routes refuse a caller without it.

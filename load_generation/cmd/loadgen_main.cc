@@ -59,6 +59,9 @@ ABSL_FLAG(std::string, csv, "",
 ABSL_FLAG(std::string, html, "",
           "Write a self-contained HTML report (phase table, charts over time) to this file when "
           "a run ends; runs after the first add _runN before the extension.");
+ABSL_FLAG(std::string, junit, "",
+          "Write the config's thresholds and their results as JUnit XML to this file when a run "
+          "ends (for CI systems); runs after the first add _runN before the extension.");
 ABSL_FLAG(std::string, metrics_address, "",
           "Serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz), e.g. "
           "0.0.0.0:9464; port 0 picks a free one, printed at start. Empty: none.");
@@ -138,6 +141,7 @@ LoadgenFlags Flags(const Given& given) {
           .grpc_tls_key = absl::GetFlag(FLAGS_grpc_tls_key),
           .csv = absl::GetFlag(FLAGS_csv),
           .html = absl::GetFlag(FLAGS_html),
+          .junit = absl::GetFlag(FLAGS_junit),
           .metrics_address = absl::GetFlag(FLAGS_metrics_address),
           .web_address = absl::GetFlag(FLAGS_web_address),
           .shard_count = absl::GetFlag(FLAGS_shard_count),

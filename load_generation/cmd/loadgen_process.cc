@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "load_generation/report/report.h"
+#include "load_generation/report/thresholds.h"
+#include "load_generation/runtime/thresholds.h"
 
 namespace loadgen {
 namespace {
@@ -46,7 +48,8 @@ absl::StatusOr<std::unique_ptr<LoadgenProcess>> LoadgenProcess::Start(LoadgenSet
   p->tls_.set_default_verify_paths();
   p->tls_.set_verify_mode(s.daemon.tls_verify ? boost::asio::ssl::verify_peer
                                               : boost::asio::ssl::verify_none);
-  if (!s.results.csv_prefix.empty() || !s.results.html_path.empty()) {
+  if (!s.results.csv_prefix.empty() || !s.results.html_path.empty() ||
+      !s.results.junit_path.empty()) {
     p->results_.emplace(s.results);
   }
   DaemonOptions options = s.daemon;
@@ -128,8 +131,9 @@ int LoadgenProcess::Supervise() {
   absl::Time last_status = clock_.Now();
   int64_t runs_seen = 0;
   bool run_under_way = false;
-  std::thread stopper;  // stops the run after a signal, while this thread waits for more
-  bool cut = false;     // a second signal cut the users' grace
+  std::thread stopper;             // stops the run after a signal, while this thread waits for more
+  bool cut = false;                // a second signal cut the users' grace
+  bool thresholds_failed = false;  // in the last run that ended
   while (true) {
     const timespec timeout = absl::ToTimespec(absl::Milliseconds(200));
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
@@ -165,6 +169,9 @@ int LoadgenProcess::Supervise() {
       run_under_way = false;
       const StatsSnapshot stats = daemon_->Stats();
       std::printf("%s", FormatPhaseTable(PhaseRows(stats.completed, stats.total.Total())).c_str());
+      const std::vector<ThresholdResult> thresholds = daemon_->Status().thresholds;
+      if (!thresholds.empty()) std::printf("%s", FormatThresholdTable(thresholds).c_str());
+      thresholds_failed = !AllPassed(thresholds);
       std::fflush(stdout);
       const bool batch_run_over =
           !setup_.wait_for_start && position.run_number == 1 && !position.stopped_by_call;
@@ -180,7 +187,8 @@ int LoadgenProcess::Supervise() {
   if (stopper.joinable()) stopper.join();
   if (control_) control_->Shutdown();
   if (results_ && results_->lost_results()) return kExitResultsLost;
-  return cut ? 1 : 0;
+  if (cut) return 1;
+  return thresholds_failed ? kExitThresholdsFailed : 0;
 }
 
 }  // namespace loadgen

@@ -28,10 +28,11 @@ class LoadgenProcess {
   // Takes SIGINT and SIGTERM, prints status lines and each run's phase table, and returns the
   // exit status when the process should end: a batch run is over (0), a signal ended the run
   // (0), a second signal cut the users' grace short (1: their requests in flight are cancelled,
-  // the results still written), or, before all of those, a result file could not be written
-  // (kExitResultsLost).
+  // the results still written), the last run's thresholds failed (kExitThresholdsFailed, unless
+  // cut short), or, before all of those, a result file could not be written (kExitResultsLost).
   int Supervise();
 
+  static constexpr int kExitThresholdsFailed = 3;
   static constexpr int kExitResultsLost = 4;
 
  private:

@@ -202,7 +202,8 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
     if (!metrics.ok()) return metrics.status();
     setup.metrics = *metrics;
   }
-  setup.results = ResultsOptions{.csv_prefix = flags.csv, .html_path = flags.html};
+  setup.results =
+      ResultsOptions{.csv_prefix = flags.csv, .html_path = flags.html, .junit_path = flags.junit};
   if (absl::Status writable = CheckResultsOptions(setup.results); !writable.ok()) return writable;
   setup.run_time = flags.run_time;
   setup.status_interval = flags.status_interval;

@@ -39,6 +39,7 @@ struct LoadgenFlags {
   std::string grpc_tls_key;
   std::string csv;
   std::string html;
+  std::string junit;
   std::string metrics_address;
   std::string web_address;
   int shard_count = 1;

@@ -29,6 +29,7 @@
 #include "load_generation/control/web_server.h"
 #include "load_generation/http/host_port.h"
 #include "load_generation/report/report.h"
+#include "load_generation/report/thresholds.h"
 #include "proto/control.grpc.pb.h"
 
 namespace loadgen {
@@ -132,6 +133,9 @@ std::string StatusTable(const control::Status& s) {
   if (s.completed_phases_size() > 0) {
     // The daemon's own table, without its total row (a status has no whole-run latency).
     absl::StrAppend(&out, "phases\n", FormatPhaseTable(CompletedPhaseRows(s)));
+  }
+  if (s.thresholds_size() > 0) {
+    absl::StrAppend(&out, "thresholds\n", FormatThresholdTable(ThresholdResultsOf(s)));
   }
   return out;
 }

@@ -201,6 +201,44 @@ absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path, Quote quote) 
   return ParseLoadConfig(*content, path, quote);
 }
 
+namespace {
+
+void CheckThresholds(const LoadConfig& config, FieldErrors& check) {
+  absl::flat_hash_set<std::string> phases;
+  for (int p = 0; p < config.phases_size(); ++p) phases.insert(PhaseName(config, p));
+  for (int t = 0; t < config.thresholds_size(); ++t) {
+    const ThresholdConfig& threshold = config.thresholds(t);
+    const std::string path = absl::StrCat("thresholds[", t, "]");
+    const std::vector<std::string>& metrics = ThresholdMetrics();
+    if (std::find(metrics.begin(), metrics.end(), threshold.metric()) == metrics.end()) {
+      check.Add(path + ".metric", absl::StrCat("unknown metric '", threshold.metric(),
+                                               "'; the metrics: ", absl::StrJoin(metrics, ", ")));
+    }
+    if (threshold.has_below() == threshold.has_above()) {
+      check.Add(path, "give exactly one bound: below or above");
+    }
+    for (const double bound : {threshold.below(), threshold.above()}) {
+      if (!std::isfinite(bound) || bound < 0) {
+        check.Add(path, absl::StrCat("a bound must be a number >= 0, not ", bound));
+      }
+    }
+    if (!threshold.phase().empty() && !phases.contains(threshold.phase())) {
+      std::vector<std::string> names(phases.begin(), phases.end());
+      std::sort(names.begin(), names.end());
+      check.Add(path + ".phase", absl::StrCat("no phase '", threshold.phase(),
+                                              "' (the phases: ", absl::StrJoin(names, ", "), ")"));
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& ThresholdMetrics() {
+  static const auto* metrics = new std::vector<std::string>{
+      "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "failure_ratio", "rps"};
+  return *metrics;
+}
+
 absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,
                                 absl::string_view application,
                                 const std::vector<std::string>& known_user_types) {
@@ -229,6 +267,8 @@ absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view file
   if (config.has_connect_timeout_ms() && config.connect_timeout_ms() <= 0) {
     check.Add("connect_timeout_ms", absl::StrCat("must be > 0, not ", config.connect_timeout_ms()));
   }
+
+  CheckThresholds(config, check);
 
   std::vector<std::string> sorted_types = known_user_types;
   std::sort(sorted_types.begin(), sorted_types.end());

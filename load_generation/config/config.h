@@ -15,6 +15,7 @@ namespace loadgen {
 
 using LoadConfig = ::pl::demos::load_generation::LocustConfigFile;
 using PhaseConfig = ::pl::demos::load_generation::LocustPhaseConfig;
+using ThresholdConfig = ::pl::demos::load_generation::Threshold;
 using UserTypeConfig = ::pl::demos::load_generation::UserType;
 
 // Whether errors about a file may quote its content. A file named by a control call may be any
@@ -47,6 +48,9 @@ absl::StatusOr<LoadConfig> ReadLoadConfig(const std::string& path, Quote quote =
 absl::Status ValidateLoadConfig(const LoadConfig& config, absl::string_view filename,
                                 absl::string_view application,
                                 const std::vector<std::string>& known_user_types);
+
+// The metrics a threshold may name (Threshold.metric).
+const std::vector<std::string>& ThresholdMetrics();
 
 // The most users a phase, or an override of its user count, may ask for.
 inline constexpr int kMaxUsers = 1000000;

@@ -206,6 +206,43 @@ TEST(ValidateLoadConfig, OpenPhases) {
   EXPECT_EQ(MaxStartDelay(config->phases(1)), absl::Seconds(10));
 }
 
+TEST(ValidateLoadConfig, Thresholds) {
+  const std::string peak = Phase(std::string(kNormal) +
+                                 " name: \"peak\" duration: 5 "
+                                 "num_users: 3 hatch_rate_per_s: 1");
+  absl::StatusOr<LoadConfig> config =
+      ParseLoadConfig(peak + R"pb(
+                        thresholds { metric: "p95" below: 200 }
+                        thresholds { metric: "p99" below: 500 request: "/cart" phase: "peak" }
+                        thresholds { metric: "failure_ratio" below: 0.01 }
+                        thresholds { metric: "rps" above: 100 phase: "peak" }
+                      )pb",
+                      "load.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(ValidateLoadConfig(*config, "load.pbtxt", "app", {"Normal"}).ok());
+
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "p42" below: 1 })pb"),
+              HasSubstr("load.pbtxt: thresholds[0].metric: unknown metric 'p42'; the metrics: "
+                        "p50, p90, p95, p99, p99.9, max, mean, failure_ratio, rps"));
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "p99" below: 1 phase: "pk" })pb"),
+              HasSubstr("thresholds[0].phase: no phase 'pk' (the phases: peak)"));
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "p99" })pb"),
+              HasSubstr("thresholds[0]: give exactly one bound: below or above"));
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "rps" below: 1 above: 2 })pb"),
+              HasSubstr("thresholds[0]: give exactly one bound: below or above"));
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "rps" above: -1 })pb"),
+              HasSubstr("thresholds[0]: a bound must be a number >= 0, not -1"));
+  // An unnamed phase is named as reports name it.
+  EXPECT_TRUE(
+      ValidateLoadConfig(
+          *ParseLoadConfig(Phase(std::string(kNormal) + " duration: 5 num_users: 3 "
+                                                        "hatch_rate_per_s: 1") +
+                               R"pb(thresholds { metric: "max" below: 1 phase: "phase0" })pb",
+                           "load.pbtxt"),
+          "load.pbtxt", "app", {"Normal"})
+          .ok());
+}
+
 TEST(ValidateLoadConfig, OpenPhaseContradictions) {
   const std::string normal = std::string(kNormal) + " duration: 5 ";
   EXPECT_THAT(ValidationError(Phase(normal + "arrival_rate_per_s: -5")),

@@ -312,6 +312,7 @@ grpc::Status ControlService::GetStats(grpc::ServerContext* context,
                                       control::StatsReport* response) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
   *response = ToProto(control_.Stats(), request->histograms());
+  FillThresholds(control_.Status().thresholds, response->mutable_thresholds());
   return grpc::Status::OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "load_generation/config/config.h"
+#include "load_generation/runtime/thresholds.h"
 
 namespace loadgen {
 
@@ -156,6 +157,7 @@ absl::Status Daemon::StartLocked(const RunConfig& run, absl::Time at, absl::Dura
   const absl::Time now = clock_.Now();
   const absl::Time start = std::max(at, now);
   engine_ = std::make_shared<Engine>(run.config, *engine_options, run.Behaviors(), clock_);
+  run_config_ = run.config;
   target_ = engine_options->http.target.Url();
   engine_->Start(start,
                  run_time > absl::ZeroDuration() ? start + run_time : absl::InfiniteFuture());
@@ -227,6 +229,7 @@ absl::Status Daemon::Reload(RunConfig config, bool at_boundary) {
         !reloaded.ok()) {
       return reloaded;
     }
+    run_config_ = config.config;
   }
   config_ = std::move(config);
   return absl::OkStatus();
@@ -283,6 +286,9 @@ DaemonStatus Daemon::Status() {
   status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
+  if (!run_config_.thresholds().empty()) {
+    status.thresholds = EvaluateThresholds(run_config_, TotalsLocked());
+  }
   return status;
 }
 
@@ -311,10 +317,15 @@ StatsSnapshot Daemon::Stats() {
 
 StatsTotals Daemon::Totals() {
   std::lock_guard<std::mutex> lock(mu_);
+  return TotalsLocked();
+}
+
+StatsTotals Daemon::TotalsLocked() const {
   StatsTotals totals;
   if (!engine_) return totals;
   totals.total = engine_->stats().Total();
   totals.by_phase = engine_->stats().PhaseTotals();
+  totals.phase_time = engine_->stats().PhaseTimes(clock_.Now());
   const absl::Time end =
       CountedUntilLocked(StateLocked(engine_->Status()), totals.total.Total().last);
   totals.counted = std::max(end - counting_since_, absl::ZeroDuration());

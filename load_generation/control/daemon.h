@@ -92,11 +92,13 @@ class Daemon final : public RunControl {
   // mu_ held. Where the figures of a run in `state` whose last request was at `last` end: now
   // while it is under way, that request once it is over.
   absl::Time CountedUntilLocked(RunState state, absl::Time last) const;
+  StatsTotals TotalsLocked() const;  // mu_ held
 
   const DaemonOptions options_;
   Clock& clock_;
   mutable std::mutex mu_;
   RunConfig config_;                 // guarded by mu_
+  LoadConfig run_config_;            // guarded by mu_; the run's (a swarm's differs)
   std::shared_ptr<Engine> engine_;   // guarded by mu_; the current or last run
   std::string target_;               // guarded by mu_; the run's
   int64_t run_number_ = 0;           // guarded by mu_

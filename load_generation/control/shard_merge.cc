@@ -43,6 +43,9 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
   merged.clear_current_latency();
   merged.clear_current_corrected_latency();
   merged.clear_current_schedule_lag();
+  // One shard's verdict is not the run's; judging the merged figures needs every phase's
+  // histograms, which a status does not carry.
+  merged.clear_thresholds();
   std::map<std::string, control::Status::UserType> types;
   std::map<std::pair<int, int>, control::Status::PhaseSummary> phases;  // by (loop, phase)
   std::map<std::pair<int, int>, MergedLatency> phase_latency, phase_corrected;

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "load_generation/report/metrics.h"
+#include "load_generation/report/thresholds.h"
 #include "load_generation/stats/histogram.h"
 #include "load_generation/stats/stats_proto.h"
 
@@ -44,6 +45,7 @@ void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* o
 
 control::Status ToProto(const DaemonStatus& s, bool histograms) {
   control::Status out;
+  FillThresholds(s.thresholds, out.mutable_thresholds());
   out.set_state(ToProto(s.position.state));
   out.set_config_source(s.config_source);
   out.set_config_digest(s.config_digest);
@@ -181,6 +183,39 @@ StatusLine StatusLineOf(const control::Status& s) {
                    .dropped = s.total_dropped_arrivals()};
   if (s.generator_saturated()) line.saturated_lag_ms = s.schedule_lag_p99_ms();
   return line;
+}
+
+void FillThresholds(const std::vector<ThresholdResult>& results,
+                    google::protobuf::RepeatedPtrField<control::ThresholdResult>* out) {
+  for (const ThresholdResult& r : results) {
+    control::ThresholdResult* t = out->Add();
+    t->set_name(ThresholdName(r.threshold));
+    t->set_metric(r.threshold.metric());
+    t->set_request(r.threshold.request());
+    t->set_phase(r.threshold.phase());
+    t->set_bound(r.threshold.has_below() ? "below" : "above");
+    t->set_limit(r.threshold.has_below() ? r.threshold.below() : r.threshold.above());
+    if (r.value) t->set_value(*r.value);
+    t->set_passed(r.passed);
+  }
+}
+
+std::vector<ThresholdResult> ThresholdResultsOf(const control::Status& status) {
+  std::vector<ThresholdResult> results;
+  for (const control::ThresholdResult& t : status.thresholds()) {
+    ThresholdResult& r = results.emplace_back();
+    r.threshold.set_metric(t.metric());
+    r.threshold.set_request(t.request());
+    r.threshold.set_phase(t.phase());
+    if (t.bound() == "above") {
+      r.threshold.set_above(t.limit());
+    } else {
+      r.threshold.set_below(t.limit());
+    }
+    if (t.has_value()) r.value = t.value();
+    r.passed = t.passed();
+  }
+  return results;
 }
 
 std::vector<PhaseRow> CompletedPhaseRows(const control::Status& s) {

@@ -21,6 +21,10 @@ control::StatsReport ToProto(const StatsSnapshot& stats, bool histograms = false
 
 // A status message as a status line (see FormatStatusLine).
 StatusLine StatusLineOf(const control::Status& status);
+// Thresholds' results as the messages' rows, and back.
+void FillThresholds(const std::vector<ThresholdResult>& results,
+                    google::protobuf::RepeatedPtrField<control::ThresholdResult>* out);
+std::vector<ThresholdResult> ThresholdResultsOf(const control::Status& status);
 // Its completed phases as rows of the per-phase summary (see FormatPhaseTable), without a total.
 std::vector<PhaseRow> CompletedPhaseRows(const control::Status& status);
 

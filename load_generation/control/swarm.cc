@@ -103,6 +103,11 @@ absl::StatusOr<LoadConfig> SwarmConfig(const LoadConfig& base, const SwarmSettin
   config.set_loops(1);
   config.set_run_time_s(0);
   if (!settings.host.empty()) config.set_host(settings.host);
+  // The whole run's thresholds apply to a swarm; those of the config's phases have none to judge.
+  config.clear_thresholds();
+  for (const ThresholdConfig& threshold : base.thresholds()) {
+    if (threshold.phase().empty()) *config.add_thresholds() = threshold;
+  }
   return config;
 }
 

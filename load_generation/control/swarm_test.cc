@@ -64,6 +64,18 @@ TEST(SwarmConfig, OnePhaseOfTheFirstPhasesTypesRunOnce) {
   EXPECT_EQ(swarm->host(), "http://configured:80");
 }
 
+TEST(SwarmConfig, KeepsTheWholeRunsThresholdsOnly) {
+  LoadConfig base = Base();
+  base.add_thresholds()->set_metric("p95");
+  base.mutable_thresholds(0)->set_below(200);
+  *base.add_thresholds() = base.thresholds(0);
+  base.mutable_thresholds(1)->set_phase("normal");
+  absl::StatusOr<LoadConfig> swarm = SwarmConfig(base, {.user_count = 5, .spawn_rate = 1});
+  ASSERT_TRUE(swarm.ok()) << swarm.status();
+  ASSERT_EQ(swarm->thresholds_size(), 1);
+  EXPECT_EQ(swarm->thresholds(0).phase(), "");
+}
+
 TEST(SwarmConfig, UserClassesTakeTheirRatiosAndWaitsFromAnyPhase) {
   absl::StatusOr<LoadConfig> swarm =
       SwarmConfig(Base(), {.user_count = 3,

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "load_generation/report/thresholds.h"
 
 namespace loadgen {
 namespace {
@@ -291,31 +292,45 @@ std::string Table(const std::vector<PhaseRow>& rows) {
 
 std::string HtmlReport(const HtmlReportInput& input) {
   const std::vector<TimelinePoint> points = Downsample(input.timeline);
-  std::string html = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
-      Escape(input.title),
-      "</title>\n<style>\n"
-      "body { font: 14px sans-serif; margin: 24px; color: #222; background: #fff; }\n"
-      "table { border-collapse: collapse; margin: 12px 0 24px; }\n"
-      "th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }\n"
-      "td:nth-child(3), th:nth-child(3) { text-align: left; }\n"
-      "tr.total td { font-weight: bold; }\n"
-      "dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }\n"
-      "dt { color: #555; } dd { margin: 0; }\n"
-      "svg.chart { display: block; margin: 8px 0 16px; }\n"
-      ".title { font: bold 14px sans-serif; fill: #222; }\n"
-      ".legend, .tick { font: 12px sans-serif; fill: #444; }\n"
-      ".marker-label { font: 11px sans-serif; fill: #444; }\n"
-      "table.requests td:nth-child(2), table.requests th:nth-child(2), "
-      "table.failures td, table.failures th, table.arrivals td:first-child { text-align: left; }\n"
-      ".grid { stroke: #e4e4e4; } .axis { stroke: #888; }\n"
-      ".frame { fill: none; stroke: #888; }\n"
-      "</style>\n</head>\n<body>\n<h1>",
-      Escape(input.title), "</h1>\n<dl>\n");
+  std::string html =
+      absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+                   Escape(input.title),
+                   "</title>\n<style>\n"
+                   "body { font: 14px sans-serif; margin: 24px; color: #222; background: #fff; }\n"
+                   "table { border-collapse: collapse; margin: 12px 0 24px; }\n"
+                   "th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }\n"
+                   "td:nth-child(3), th:nth-child(3) { text-align: left; }\n"
+                   "tr.total td { font-weight: bold; }\n"
+                   "dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }\n"
+                   "dt { color: #555; } dd { margin: 0; }\n"
+                   "svg.chart { display: block; margin: 8px 0 16px; }\n"
+                   ".title { font: bold 14px sans-serif; fill: #222; }\n"
+                   ".legend, .tick { font: 12px sans-serif; fill: #444; }\n"
+                   ".marker-label { font: 11px sans-serif; fill: #444; }\n"
+                   "table.requests td:nth-child(2), table.requests th:nth-child(2), "
+                   "table.failures td, table.failures th, table.arrivals td:first-child, "
+                   "table.thresholds td:first-child { text-align: left; }\n"
+                   "tr.fail td { color: #b00; font-weight: bold; }\n"
+                   ".grid { stroke: #e4e4e4; } .axis { stroke: #888; }\n"
+                   ".frame { fill: none; stroke: #888; }\n"
+                   "</style>\n</head>\n<body>\n<h1>",
+                   Escape(input.title), "</h1>\n<dl>\n");
   for (const auto& [what, value] : input.facts) {
     absl::StrAppend(&html, "<dt>", Escape(what), "</dt><dd>", Escape(value), "</dd>\n");
   }
-  absl::StrAppend(&html, "</dl>\n<h2>Phases</h2>\n", Table(input.rows), "<h2>Requests</h2>\n",
+  html += "</dl>\n";
+  if (!input.thresholds.empty()) {
+    absl::StrAppend(&html, "<h2>Thresholds</h2>\n<table class=\"thresholds\">\n",
+                    "<tr><th>threshold</th><th>value</th><th>result</th></tr>\n");
+    for (const ThresholdResult& r : input.thresholds) {
+      absl::StrAppend(&html, "<tr class=\"", r.passed ? "pass" : "fail", "\"><td>",
+                      Escape(ThresholdName(r.threshold)), "</td><td>",
+                      r.value ? absl::StrFormat("%.6g", *r.value) : "no requests", "</td><td>",
+                      r.passed ? "PASS" : "FAIL", "</td></tr>\n");
+    }
+    html += "</table>\n";
+  }
+  absl::StrAppend(&html, "<h2>Phases</h2>\n", Table(input.rows), "<h2>Requests</h2>\n",
                   RequestsTable(input.requests, input.counted), "<h2>Failures</h2>\n",
                   FailuresTable(input.requests), ArrivalsTable(input.requests));
   if (!input.over_time) return html + "</body>\n</html>\n";

@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "load_generation/report/report.h"
+#include "load_generation/runtime/run_status.h"
 
 namespace loadgen {
 
@@ -38,6 +39,7 @@ struct HtmlReportInput {
   std::vector<TimelinePoint> timeline;    // oldest first
   std::vector<ChartMarker> phase_starts;  // every phase occurrence, phase 0 included
   std::vector<ChartMarker> control_actions;  // pause, resume, users N, ...: what steered the run
+  std::vector<ThresholdResult> thresholds;   // the config's, at the run's end
   // false: no charts over time (a report made from the control API, which keeps no timeline).
   bool over_time = true;
 };

@@ -149,6 +149,21 @@ TEST(HtmlReport, LongRunsAreAveragedDownToABoundedNumberOfPoints) {
   EXPECT_LT(html.size(), 1u << 20);
 }
 
+TEST(HtmlReport, ThresholdsAreListedWithTheirVerdict) {
+  HtmlReportInput input = Input(2);
+  EXPECT_EQ(input.thresholds.size(), 0u);
+  EXPECT_EQ(HtmlReport(input).find("Thresholds"), std::string::npos);
+  ThresholdResult failed{.value = 250.5, .passed = false};
+  failed.threshold.set_metric("p99");
+  failed.threshold.set_below(200);
+  failed.threshold.set_request("/cart");
+  input.thresholds = {failed};
+  const std::string html = HtmlReport(input);
+  EXPECT_THAT(html, HasSubstr("<h2>Thresholds</h2>"));
+  EXPECT_THAT(html, HasSubstr("<tr class=\"fail\"><td>p99 of /cart &lt; 200 ms</td>"
+                              "<td>250.5</td><td>FAIL</td></tr>"));
+}
+
 TEST(HtmlReport, ARunWithoutTimelineStillHasItsTable) {
   HtmlReportInput input = Input(0);
   input.phase_starts.clear();

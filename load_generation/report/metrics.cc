@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "load_generation/report/thresholds.h"
 
 namespace loadgen {
 namespace {
@@ -212,6 +213,21 @@ void RunFamilies(const DaemonStatus& status, Exposition& out) {
   }
   out.Family("loadgen_runs_started_total", "counter", "Runs started since the daemon began.");
   out.Sample("loadgen_runs_started_total", {}, static_cast<double>(status.position.run_number));
+  if (status.thresholds.empty()) return;
+  out.Family("loadgen_threshold_passed", "gauge",
+             "1 when the config's threshold is met by the run's figures so far, else 0.");
+  for (const ThresholdResult& r : status.thresholds) {
+    out.Sample("loadgen_threshold_passed", {{"threshold", ThresholdName(r.threshold)}},
+               r.passed ? 1 : 0);
+  }
+  out.Family("loadgen_threshold_value", "gauge",
+             "The measured value of the threshold's metric, in its unit (ms, ratio, req/s); "
+             "absent when there was nothing to measure.");
+  for (const ThresholdResult& r : status.thresholds) {
+    if (r.value) {
+      out.Sample("loadgen_threshold_value", {{"threshold", ThresholdName(r.threshold)}}, *r.value);
+    }
+  }
 }
 
 void ProcessFamilies(const ProcessFigures& p, Exposition& out) {

@@ -116,6 +116,24 @@ TEST(PrometheusText, OpenPhasesArrivalsCorrectedLatencyAndTheGeneratorsLag) {
   EXPECT_EQ(samples.at("loadgen_generator_saturated"), 1);
 }
 
+TEST(PrometheusText, ThresholdsPassedAndTheirValues) {
+  DaemonStatus status;
+  ThresholdResult met{.value = 120, .passed = true};
+  met.threshold.set_metric("p95");
+  met.threshold.set_below(200);
+  ThresholdResult unmeasured;
+  unmeasured.threshold.set_metric("rps");
+  unmeasured.threshold.set_above(10);
+  unmeasured.threshold.set_phase("peak");
+  status.thresholds = {met, unmeasured};
+  const auto samples = Samples(PrometheusText(status, StatsTotals(), ProcessFigures()));
+  EXPECT_EQ(samples.at("loadgen_threshold_passed{threshold=\"p95 < 200 ms\"}"), 1);
+  EXPECT_EQ(samples.at("loadgen_threshold_value{threshold=\"p95 < 200 ms\"}"), 120);
+  EXPECT_EQ(samples.at("loadgen_threshold_passed{threshold=\"rps in phase peak > 10 req/s\"}"), 0);
+  EXPECT_EQ(samples.count("loadgen_threshold_value{threshold=\"rps in phase peak > 10 req/s\"}"),
+            0u);
+}
+
 TEST(ReadProcessFigures, SeesThisProcess) {
   const ProcessFigures figures = ReadProcessFigures();
   EXPECT_GT(figures.resident_bytes, 1 << 20);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "load_generation/report/locust_csv.h"
+#include "load_generation/report/thresholds.h"
 
 namespace loadgen {
 namespace {
@@ -62,12 +63,16 @@ absl::Status CheckResultsOptions(const ResultsOptions& options) {
   if (!options.html_path.empty()) {
     if (absl::Status s = CheckWritable("--html", options.html_path); !s.ok()) return s;
   }
+  if (!options.junit_path.empty()) {
+    if (absl::Status s = CheckWritable("--junit", options.junit_path); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 
 RunResults::RunResults(const ResultsOptions& options, int64_t run_number)
     : csv_prefix_(ForRun(options.csv_prefix, run_number, /*has_extension=*/false)),
       html_path_(ForRun(options.html_path, run_number, /*has_extension=*/true)),
+      junit_path_(ForRun(options.junit_path, run_number, /*has_extension=*/true)),
       run_number_(run_number) {
   if (csv_prefix_.empty()) return;
   const std::string path = csv_prefix_ + "_stats_history.csv";
@@ -217,6 +222,12 @@ std::map<std::string, std::string> RunResults::Finish(absl::Time now, const Daem
   if (!csv_prefix_.empty()) {
     Write(csv_prefix_ + "_phases.csv", PhasesCsv(rows));
     Write(csv_prefix_ + "_phases.md", PhasesMarkdown(rows));
+    if (!status.thresholds.empty()) {
+      Write(csv_prefix_ + "_thresholds.csv", ThresholdsCsv(status.thresholds));
+    }
+  }
+  if (!junit_path_.empty()) {
+    Write(junit_path_, ThresholdsJUnit(status.thresholds, status.run_elapsed));
   }
   AddTimelinePoint(now, status, totals);
   if (html_path_.empty()) return failed_;
@@ -244,6 +255,7 @@ std::map<std::string, std::string> RunResults::Finish(absl::Time now, const Daem
   input.timeline = timeline_;
   for (const auto& [number, start] : phases_) input.phase_starts.push_back(start);
   input.control_actions = control_actions_;
+  input.thresholds = status.thresholds;
   Write(html_path_, HtmlReport(input));
   return failed_;
 }
@@ -274,6 +286,7 @@ void ResultsWriter::RunEnded(absl::Time now, const DaemonStatus& status, const S
     std::vector<std::string> written;
     if (!results.csv_prefix().empty()) written.push_back(results.csv_prefix() + "_*");
     if (!results.html_path().empty()) written.push_back(results.html_path());
+    if (!results.junit_path().empty()) written.push_back(results.junit_path());
     absl::FPrintF(stderr, "loadgen: run %d results in %s\n", run, absl::StrJoin(written, " and "));
   }
   for (const auto& [path, error] : failed) {

@@ -23,6 +23,7 @@ namespace loadgen {
 struct ResultsOptions {
   std::string csv_prefix;  // --csv: PREFIX_stats.csv, ...; empty for none
   std::string html_path;   // --html; empty for none
+  std::string junit_path;  // --junit: the thresholds as JUnit XML; empty for none
 };
 
 // InvalidArgument naming the flag when a file could not be created where the options say (no
@@ -30,8 +31,9 @@ struct ResultsOptions {
 absl::Status CheckResultsOptions(const ResultsOptions& options);
 
 // The files of one run: PREFIX_stats.csv, PREFIX_stats_history.csv, PREFIX_failures.csv,
-// PREFIX_exceptions.csv (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md, and the
-// HTML report. Run 1 writes to the names given; run N > 1 of the same daemon adds "_runN" to the
+// PREFIX_exceptions.csv (as Locust writes them), PREFIX_phases.csv and PREFIX_phases.md,
+// PREFIX_thresholds.csv (when the config has thresholds), the HTML report and the thresholds as
+// JUnit XML. Run 1 writes to the names given; run N > 1 of the same daemon adds "_runN" to the
 // prefix and before the HTML file's extension, so no run overwrites another's.
 //
 // While the run is under way, Sample (about once a second) adds a history row (the file gets it
@@ -59,6 +61,7 @@ class RunResults {
 
   const std::string& csv_prefix() const { return csv_prefix_; }
   const std::string& html_path() const { return html_path_; }
+  const std::string& junit_path() const { return junit_path_; }
   int64_t run_number() const { return run_number_; }
 
  private:
@@ -75,6 +78,7 @@ class RunResults {
 
   std::string csv_prefix_;
   std::string html_path_;
+  std::string junit_path_;
   int64_t run_number_;
   std::FILE* history_ = nullptr;
   // The newest history row, written once a row of a later second comes (or at the end), so that

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "load_generation/config/config.h"
 #include "load_generation/plan/plan.h"
 #include "load_generation/stats/phase_summary.h"
 #include "load_generation/stats/stats.h"
@@ -57,6 +58,15 @@ struct RunPosition {
   bool stopped_by_call = false;  // the last run ended (or ends) through Stop, not by itself
 };
 
+// A threshold of the config (an SLO) as the figures so far meet it (see EvaluateThresholds).
+struct ThresholdResult {
+  ThresholdConfig threshold;
+  // The metric's value, in its unit (ms, ratio, requests/s); none when there was nothing to
+  // measure, which fails the threshold.
+  std::optional<double> value;
+  bool passed = false;
+};
+
 // The daemon's status: the config in force and the current or last run with its figures.
 struct DaemonStatus {
   RunPosition position;
@@ -76,8 +86,9 @@ struct DaemonStatus {
     LatencyHistogram latency_us;  // behind the row's percentiles
     LatencyHistogram corrected_latency_us;
   };
-  std::vector<CompletedPhase> completed;  // oldest first
-  RequestStats phase_total;               // of the phase occurrence under way
+  std::vector<CompletedPhase> completed;    // oldest first
+  RequestStats phase_total;                 // of the phase occurrence under way
+  std::vector<ThresholdResult> thresholds;  // the config's, on the run's figures so far
 };
 
 // The current or last run's statistics by phase occurrence.
@@ -93,8 +104,9 @@ struct StatsSnapshot {
 // The current or last run's figures since it began or the last ResetStats.
 struct StatsTotals {
   StatsTable total;
-  std::map<int, StatsTable> by_phase;  // per phase index (see Stats::PhaseTotals)
-  absl::Duration counted;              // the time they cover: to now, or to a run's last request
+  std::map<int, StatsTable> by_phase;        // per phase index (see Stats::PhaseTotals)
+  std::map<int, absl::Duration> phase_time;  // how long each ran (see Stats::PhaseTimes)
+  absl::Duration counted;  // the time they cover: to now, or to a run's last request
 };
 
 // Told of each run's progress and end, e.g. to write its result files.

@@ -240,6 +240,7 @@ void Stats::CloseCurrent(absl::Time now) {
   closed_total_.Merge(recorded);
   if (last_phase_) closed_by_phase_[*last_phase_].Merge(recorded);
   if (!open_) return;
+  closed_phase_time_[current_.occurrence.phase] += now - current_.occurrence.start;
   current_.stats = std::move(recorded);
   current_.end = now;
   completed_.push_back(std::move(current_));
@@ -273,6 +274,7 @@ void Stats::Reset(absl::Time now) {
   ++completed_version_;
   closed_total_ = StatsTable();
   closed_by_phase_.clear();
+  closed_phase_time_.clear();
   if (open_) current_.occurrence.start = now;
 }
 
@@ -306,6 +308,13 @@ std::map<int, StatsTable> Stats::PhaseTotals() const {
   std::map<int, StatsTable> totals = closed_by_phase_;
   if (last_phase_) totals[*last_phase_].Merge(MergeShards());
   return totals;
+}
+
+std::map<int, absl::Duration> Stats::PhaseTimes(absl::Time now) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<int, absl::Duration> times = closed_phase_time_;
+  if (open_) times[current_.occurrence.phase] += now - current_.occurrence.start;
+  return times;
 }
 
 }  // namespace loadgen

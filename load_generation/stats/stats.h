@@ -273,6 +273,9 @@ class Stats {
   // (as users stop) under the phase they were sent in. Adds up to Total(), and only grows until
   // a Reset, unlike Completed(), which drops old occurrences.
   std::map<int, StatsTable> PhaseTotals() const;
+  // How long each phase index has run since the start or the last Reset: every occurrence, the
+  // one under way until `now`.
+  std::map<int, absl::Duration> PhaseTimes(absl::Time now) const;
 
   static constexpr size_t kKeptPhases = 500;
 
@@ -287,8 +290,9 @@ class Stats {
   std::deque<PhaseResult> completed_;  // guarded by mu_
   uint64_t completed_version_ = 0;     // guarded by mu_
   StatsTable closed_total_;            // guarded by mu_
-  std::map<int, StatsTable> closed_by_phase_;  // guarded by mu_
-  std::optional<int> last_phase_;              // guarded by mu_; the latest occurrence's
+  std::map<int, StatsTable> closed_by_phase_;        // guarded by mu_
+  std::map<int, absl::Duration> closed_phase_time_;  // guarded by mu_
+  std::optional<int> last_phase_;                    // guarded by mu_; the latest occurrence's
 };
 
 }  // namespace loadgen

@@ -98,14 +98,20 @@ TEST(Stats, PhaseTotalsSumEveryOccurrenceOfAPhaseEvenThoseNoLongerKept) {
   EXPECT_EQ(totals[1].Total().failures, 1);
   EXPECT_EQ(totals[0].Total().requests + totals[1].Total().requests,
             stats.Total().Total().requests);
+  // Each phase ran a second a loop; the one under way counts until now.
+  std::map<int, absl::Duration> times = stats.PhaseTimes(t - absl::Milliseconds(500));
+  EXPECT_EQ(times[0], absl::Seconds(loops));
+  EXPECT_EQ(times[1], absl::Seconds(loops - 1) + absl::Milliseconds(500));
 
   stats.EndPhase(t);
+  EXPECT_EQ(stats.PhaseTimes(t + absl::Hours(1))[1], absl::Seconds(loops));  // closed: no more
   stats.shard(1).Record(Sample("GET", "/", 1000));  // a user finishing its task as it stops
   EXPECT_EQ(stats.PhaseTotals()[1].Total().requests, loops + 2) << "counts in the last phase";
   EXPECT_EQ(stats.Completed().back().stats.Total().requests, 2) << "but not in its occurrence";
 
   stats.Reset(t);
   EXPECT_TRUE(stats.PhaseTotals()[1].empty());
+  EXPECT_TRUE(stats.PhaseTimes(t).empty());
 }
 
 TEST(Stats, ResetForgetsEverything) {
