@@ -79,6 +79,18 @@ class ThresholdsTest(unittest.TestCase):
         self.assertEqual(len(failed), 3)
         self.assertTrue(all(c.find("failure").get("message") for c in failed))
 
+    def test_abort_on_fail_stops_the_run_early(self):
+        run, folder = self.run_loadgen('''
+            thresholds { metric: "p50" below: 1 abort_on_fail: true abort_delay_s: 1 }
+            thresholds { metric: "p99" below: 5000 }
+        ''', "--run_time=10m")  # the run would last 10 minutes: the abort ends it
+        self.assertEqual(run.returncode, 3, run.stderr)
+        self.assertRegex(run.stderr, r"threshold p50 < 1 ms \(2\d\.\d+ ms\) failed: stopping the "
+                                     r"run \(abort_on_fail\)")
+        self.assertIn("1 of 2 thresholds failed", run.stdout)
+        with open(os.path.join(folder, "out_thresholds.csv"), newline="") as f:
+            self.assertEqual([r["result"] for r in csv.DictReader(f)], ["fail", "pass"])
+
     def test_passing_thresholds_exit_0(self):
         run, _ = self.run_loadgen('thresholds { metric: "p99" below: 5000 }')
         self.assertEqual(run.returncode, 0, run.stderr)

@@ -137,6 +137,9 @@ std::string StatusTable(const control::Status& s) {
   if (s.thresholds_size() > 0) {
     absl::StrAppend(&out, "thresholds\n", FormatThresholdTable(ThresholdResultsOf(s)));
   }
+  if (!s.aborted_by().empty()) {
+    absl::StrAppend(&out, "aborted   by threshold ", s.aborted_by(), " (abort_on_fail)\n");
+  }
   return out;
 }
 

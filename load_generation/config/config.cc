@@ -222,6 +222,13 @@ void CheckThresholds(const LoadConfig& config, FieldErrors& check) {
         check.Add(path, absl::StrCat("a bound must be a number >= 0, not ", bound));
       }
     }
+    if (!std::isfinite(threshold.abort_delay_s()) || threshold.abort_delay_s() < 0 ||
+        threshold.abort_delay_s() > kMaxPhaseSeconds) {
+      check.Add(path, absl::StrCat("abort_delay_s must be in 0..", kMaxPhaseSeconds, ", not ",
+                                   threshold.abort_delay_s()));
+    } else if (threshold.abort_delay_s() > 0 && !threshold.abort_on_fail()) {
+      check.Add(path, "abort_delay_s applies only with abort_on_fail: true");
+    }
     if (!threshold.phase().empty() && !phases.contains(threshold.phase())) {
       std::vector<std::string> names(phases.begin(), phases.end());
       std::sort(names.begin(), names.end());

@@ -232,6 +232,16 @@ TEST(ValidateLoadConfig, Thresholds) {
               HasSubstr("thresholds[0]: give exactly one bound: below or above"));
   EXPECT_THAT(ValidationError(peak + R"pb(thresholds { metric: "rps" above: -1 })pb"),
               HasSubstr("thresholds[0]: a bound must be a number >= 0, not -1"));
+  EXPECT_THAT(
+      ValidationError(peak + R"pb(thresholds { metric: "rps" above: 1 abort_delay_s: 5 })pb"),
+      HasSubstr("thresholds[0]: abort_delay_s applies only with abort_on_fail: true"));
+  EXPECT_THAT(ValidationError(peak + R"pb(thresholds {
+                                            metric: "rps"
+                                            above: 1
+                                            abort_on_fail: true
+                                            abort_delay_s: -5
+                                          })pb"),
+              HasSubstr("thresholds[0]: abort_delay_s must be in 0..31622400, not -5"));
   // An unnamed phase is named as reports name it.
   EXPECT_TRUE(
       ValidateLoadConfig(

@@ -1,10 +1,12 @@
 #include "load_generation/control/daemon.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "load_generation/config/config.h"
+#include "load_generation/report/thresholds.h"
 #include "load_generation/runtime/thresholds.h"
 
 namespace loadgen {
@@ -165,6 +167,7 @@ absl::Status Daemon::StartLocked(const RunConfig& run, absl::Time at, absl::Dura
   stopped_by_call_ = false;
   listener_pending_ = options_.listener != nullptr;
   summarised_.reset();
+  aborted_by_.clear();
   counting_since_ = start;
   RestartWindowLocked(now);
   return absl::OkStatus();
@@ -286,6 +289,7 @@ DaemonStatus Daemon::Status() {
   status.run_elapsed = std::max(end - status.run.start, absl::ZeroDuration());
   const double seconds = absl::ToDoubleSeconds(end - counting_since_);
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
+  status.aborted_by = aborted_by_;
   if (!run_config_.thresholds().empty()) {
     status.thresholds = EvaluateThresholds(run_config_, TotalsLocked());
   }
@@ -341,6 +345,26 @@ RunConfig Daemon::config() const {
   return config_;
 }
 
+void Daemon::AbortOnFailedThresholdLocked(absl::Time now) {
+  if (!aborted_by_.empty()) return;
+  LoadConfig judged;
+  for (const ThresholdConfig& t : run_config_.thresholds()) {
+    if (t.abort_on_fail() && now - counting_since_ >= absl::Seconds(t.abort_delay_s())) {
+      *judged.add_thresholds() = t;
+    }
+  }
+  if (judged.thresholds().empty()) return;
+  *judged.mutable_phases() = run_config_.phases();
+  for (const ThresholdResult& r : EvaluateThresholds(judged, TotalsLocked())) {
+    if (r.passed) continue;
+    aborted_by_ = ThresholdVerdict(r);
+    std::fprintf(stderr, "loadgen: threshold %s failed: stopping the run (abort_on_fail)\n",
+                 aborted_by_.c_str());
+    engine_->Stop();
+    return;
+  }
+}
+
 void Daemon::Tick() {
   const absl::Time now = clock_.Now();
   bool under_way = false;
@@ -354,6 +378,7 @@ void Daemon::Tick() {
       recent_entries_.AddSample(now, total);
       last_sample_ = now;
       sampled = true;
+      AbortOnFailedThresholdLocked(now);
     }
   }
   if (!under_way) {

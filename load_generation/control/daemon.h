@@ -93,6 +93,8 @@ class Daemon final : public RunControl {
   // while it is under way, that request once it is over.
   absl::Time CountedUntilLocked(RunState state, absl::Time last) const;
   StatsTotals TotalsLocked() const;  // mu_ held
+  // mu_ held. Stops the run if one of its abort_on_fail thresholds fails, past its delay.
+  void AbortOnFailedThresholdLocked(absl::Time now);
 
   const DaemonOptions options_;
   Clock& clock_;
@@ -110,6 +112,7 @@ class Daemon final : public RunControl {
   RecentStats recent_;               // guarded by mu_
   RecentEntryRates recent_entries_;  // guarded by mu_
   absl::Time last_sample_;           // guarded by mu_
+  std::string aborted_by_;           // guarded by mu_; see DaemonStatus::aborted_by
   // The run's completed phases summarised, as of Stats::completed_version() `summarised_`.
   std::vector<DaemonStatus::CompletedPhase> summaries_;  // guarded by mu_
   std::optional<uint64_t> summarised_;                   // guarded by mu_; none: redo

@@ -46,6 +46,7 @@ void FillPhase(const PhaseResult& phase, bool histograms, control::PhaseStats* o
 control::Status ToProto(const DaemonStatus& s, bool histograms) {
   control::Status out;
   FillThresholds(s.thresholds, out.mutable_thresholds());
+  out.set_aborted_by(s.aborted_by);
   out.set_state(ToProto(s.position.state));
   out.set_config_source(s.config_source);
   out.set_config_digest(s.config_digest);

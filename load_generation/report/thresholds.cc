@@ -36,6 +36,10 @@ std::string ThresholdName(const ThresholdConfig& t) {
                       Unit(t.metric()));
 }
 
+std::string ThresholdVerdict(const ThresholdResult& result) {
+  return absl::StrCat(ThresholdName(result.threshold), " (", ValueText(result), ")");
+}
+
 std::string FormatThresholdTable(const std::vector<ThresholdResult>& results) {
   size_t width = 9;
   for (const ThresholdResult& r : results)

@@ -15,6 +15,9 @@ namespace loadgen {
 // "p99 of /cart in phase peak < 500 ms": what a threshold asks, for tables and messages.
 std::string ThresholdName(const ThresholdConfig& threshold);
 
+// The name and the value measured: "p99 < 500 ms (612.5 ms)", "max of /x < 9 ms (no requests)".
+std::string ThresholdVerdict(const ThresholdResult& result);
+
 // An aligned text table: a line per threshold with its value and PASS or FAIL, then a summary.
 std::string FormatThresholdTable(const std::vector<ThresholdResult>& results);
 

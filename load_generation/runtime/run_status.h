@@ -89,6 +89,9 @@ struct DaemonStatus {
   std::vector<CompletedPhase> completed;    // oldest first
   RequestStats phase_total;                 // of the phase occurrence under way
   std::vector<ThresholdResult> thresholds;  // the config's, on the run's figures so far
+  // The abort_on_fail threshold that ended the run, e.g. "p99 < 500 ms (612.5 ms)"; empty if
+  // none did.
+  std::string aborted_by;
 };
 
 // The current or last run's statistics by phase occurrence.
