@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, DelayServer  # noqa: E402
+from loadgen_test_lib import LOADGEN, LOADGENCTL, Daemon, DelayServer  # noqa: E402
 
 CONFIG = '''
 user_type_definitions { name: "Browser" tasks { weight: 1 requests { path: "/" name: "home" } } }
@@ -95,6 +95,26 @@ class ThresholdsTest(unittest.TestCase):
         run, _ = self.run_loadgen('thresholds { metric: "p99" below: 5000 }')
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertIn("all thresholds passed", run.stdout)
+
+    def test_shards_are_judged_on_their_merged_figures(self):
+        folder = tempfile.mkdtemp()
+        config = write(folder, "load.pbtxt", CONFIG.replace("duration: 600", "duration: 2") +
+                       'loops: 1\n'
+                       'thresholds { metric: "p50" above: 15 }\n'
+                       'thresholds { metric: "p50" below: 5 request: "home" phase: "steady" }\n')
+        with Daemon(config, "--shard_count=2", "--shard_index=0", delay_ms=20) as a, \
+                Daemon(config, "--shard_count=2", "--shard_index=1", delay_ms=20) as b:
+            targets = f"--targets={a.address},{b.address}"
+            start = subprocess.run([LOADGENCTL, targets, "start"], capture_output=True, text=True,
+                                   timeout=60)
+            self.assertEqual(start.returncode, 0, start.stderr)
+            wait = subprocess.run([LOADGENCTL, targets, "wait"], capture_output=True, text=True,
+                                  timeout=60)
+        self.assertEqual(wait.returncode, 3, wait.stdout + wait.stderr)
+        merged = wait.stdout  # the shards merged
+        self.assertRegex(merged, r"p50 > 15 ms +2\d\.\d+ ms +PASS")
+        self.assertRegex(merged, r"p50 of home in phase steady < 5 ms +2\d\.\d+ ms +FAIL")
+        self.assertIn("threshold p50 of home in phase steady < 5 ms failed", wait.stderr)
 
     def test_check_rejects_unknown_metrics_and_phases(self):
         folder = tempfile.mkdtemp()

@@ -36,6 +36,7 @@ namespace loadgen {
 namespace {
 
 constexpr char kUsagePayload[] = "loadgenctl/usage";
+constexpr char kThresholdsPayload[] = "loadgenctl/thresholds";  // exit 3: they failed
 
 absl::StatusOr<absl::Duration> DurationOption(const std::string& name, const std::string& text) {
   absl::Duration d;
@@ -337,7 +338,16 @@ class Ctl {
         idle &= responses[i].state() == control::Status::IDLE;
       }
       if (idle) {
-        Print(sharded() ? MergeStatus(responses) : responses[0], &StatusTable);
+        const control::Status status = sharded() ? MergeStatus(responses) : responses[0];
+        Print(status, &StatusTable);
+        for (const control::ThresholdResult& t : status.thresholds()) {
+          if (!t.passed()) {
+            absl::Status failed = absl::FailedPreconditionError(
+                absl::StrCat("the run's threshold ", t.name(), " failed"));
+            failed.SetPayload(kThresholdsPayload, absl::Cord("1"));
+            return failed;
+          }
+        }
         return absl::OkStatus();
       }
       if (absl::Now() >= deadline) {
@@ -590,7 +600,8 @@ const std::vector<CtlCommand>& CtlCommands() {
        &commands::Stop},
       {"wait", "",
        "wait until no run is under way, then print the status with its totals;\n"
-       "--timeout=DURATION: exit 1 if the run goes on longer",
+       "--timeout=DURATION: exit 1 if the run goes on longer; exit 3 if its\n"
+       "thresholds failed (on the shards' merged figures with --targets)",
        0, 0, &commands::Wait},
       {"phase", "N", "jump to phase N of the current loop", 1, 1, &commands::Phase},
       {"users", "N [RATIO...]",
@@ -691,8 +702,8 @@ int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std:
   if (status.ok()) status = command->run(ctl, rest);
   if (status.ok()) return 0;
   if (IsCtlUsageError(status)) return usage_error(std::string(status.message()));
-  if (!ctl.sharded()) ctl.PrintError("", status);
-  return 1;
+  if (!ctl.sharded() || status.GetPayload(kThresholdsPayload)) ctl.PrintError("", status);
+  return status.GetPayload(kThresholdsPayload) ? 3 : 1;
 }
 
 }  // namespace loadgen

@@ -53,7 +53,8 @@ bool IsCtlUsageError(const absl::Status& status);
 
 // Runs one command line (`args`: the command and its arguments), printing answers to `out` and
 // errors to `err`. Returns the exit status: 0 on success, 1 when a call failed (its status is
-// printed), 2 on a usage error (the usage is printed). "help" prints the usage; exit 0.
+// printed), 2 on a usage error (the usage is printed), 3 when `wait` saw the run's thresholds
+// fail. "help" prints the usage; exit 0.
 int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std::FILE* out,
            std::FILE* err);
 

@@ -105,6 +105,7 @@ void ClearHistograms(control::Status& s) {
   s.clear_current_latency();
   s.clear_current_corrected_latency();
   s.clear_current_schedule_lag();
+  s.clear_judged_phases();
   for (control::Status::PhaseSummary& phase : *s.mutable_completed_phases()) {
     phase.clear_latency();
     phase.clear_corrected_latency();

@@ -291,7 +291,15 @@ DaemonStatus Daemon::Status() {
   status.total_requests_per_s = seconds > 0 ? status.total.requests / seconds : 0;
   status.aborted_by = aborted_by_;
   if (!run_config_.thresholds().empty()) {
-    status.thresholds = EvaluateThresholds(run_config_, TotalsLocked());
+    StatsTotals totals = TotalsLocked();
+    status.thresholds = EvaluateThresholds(run_config_, totals);
+    for (auto& [index, table] : totals.by_phase) {
+      status.judged_phases[index] = {
+          .name = PhaseName(run_config_, index),
+          .open = index < run_config_.phases_size() && IsOpen(run_config_.phases(index)),
+          .stats = std::move(table),
+          .time = totals.phase_time[index]};
+    }
   }
   return status;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "load_generation/runtime/thresholds.h"
 #include "load_generation/stats/histogram.h"
 #include "load_generation/stats/stats_proto.h"
 
@@ -34,6 +35,35 @@ struct MergedLatency {
   }
 };
 
+// The config's thresholds on the shards' figures merged by phase: when every shard sent what its
+// own were judged on (Status.judged_phases), else none (a verdict from part of the figures would
+// mislead).
+void JudgeMergedThresholds(const std::vector<control::Status>& shards, control::Status& merged) {
+  const control::Status& first = shards.front();
+  if (first.thresholds().empty()) return;
+  std::map<int, std::vector<const control::PhaseStats*>> by_phase;
+  for (const control::Status& s : shards) {
+    if (s.thresholds_size() != first.thresholds_size()) return;       // not one run's config
+    if (s.total_requests() > 0 && s.judged_phases().empty()) return;  // no histograms sent
+    for (const control::PhaseStats& p : s.judged_phases()) by_phase[p.phase()].push_back(&p);
+  }
+  // The run's config as the thresholds see it: its phases' names and kinds, the thresholds.
+  LoadConfig config;
+  StatsTotals totals;
+  for (const auto& [index, phases] : by_phase) {
+    control::PhaseStats phase = MergePhaseStats(phases);
+    while (config.phases_size() <= index) config.add_phases();
+    config.mutable_phases(index)->set_name(phase.name());
+    if (phase.open()) config.mutable_phases(index)->set_arrival_rate_per_s(1);
+    totals.by_phase[index] = TableOf(phase);
+    totals.phase_time[index] = absl::Seconds(phase.duration_s());
+    totals.counted += totals.phase_time[index];
+    *merged.add_judged_phases() = std::move(phase);
+  }
+  for (const ThresholdResult& r : ThresholdResultsOf(first)) *config.add_thresholds() = r.threshold;
+  FillThresholds(EvaluateThresholds(config, totals), merged.mutable_thresholds());
+}
+
 }  // namespace
 
 control::Status MergeStatus(const std::vector<control::Status>& shards) {
@@ -43,9 +73,9 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
   merged.clear_current_latency();
   merged.clear_current_corrected_latency();
   merged.clear_current_schedule_lag();
-  // One shard's verdict is not the run's; judging the merged figures needs every phase's
-  // histograms, which a status does not carry.
+  // One shard's verdict is not the run's: the merged figures are judged below.
   merged.clear_thresholds();
+  merged.clear_judged_phases();
   std::map<std::string, control::Status::UserType> types;
   std::map<std::pair<int, int>, control::Status::PhaseSummary> phases;  // by (loop, phase)
   std::map<std::pair<int, int>, MergedLatency> phase_latency, phase_corrected;
@@ -126,6 +156,7 @@ control::Status MergeStatus(const std::vector<control::Status>& shards) {
     corrected.Fill(p.mutable_corrected_latency());
     *merged.add_completed_phases() = p;
   }
+  JudgeMergedThresholds(shards, merged);
   return merged;
 }
 

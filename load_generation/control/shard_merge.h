@@ -12,8 +12,9 @@ namespace loadgen {
 // Users per type and counts summed, rates summed, completed phases matched by (loop, phase).
 // The first shard's run state, config and phase stand for all. Percentiles (current and per
 // phase) are those of the merged histograms when every status carries them
-// (GetStatusRequest.histograms), else 0: never an average of percentiles. Requires at least one
-// status.
+// (GetStatusRequest.histograms), else 0: never an average of percentiles. The config's
+// thresholds are judged on the shards' figures merged by phase when every status carries them
+// (histograms again), else left out. Requires at least one status.
 control::Status MergeStatus(const std::vector<control::Status>& shards);
 
 // Every phase occurrence's rows merged across shards by occurrence number, and the totals;

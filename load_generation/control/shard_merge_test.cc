@@ -1,6 +1,7 @@
 #include "load_generation/control/shard_merge.h"
 
 #include "gtest/gtest.h"
+#include "load_generation/runtime/thresholds.h"
 #include "load_generation/stats/histogram.h"
 #include "load_generation/stats/stats_proto.h"
 
@@ -38,6 +39,56 @@ control::Status Shard(int browsers, int buyers, int64_t requests, int64_t failur
   done->set_failures(failures);
   done->set_requests_per_s(requests / 10.0);
   return s;
+}
+
+// A shard's status with the config's thresholds judged on its own figures: `fast` requests of
+// 10 ms and `slow` of 20 ms in phase 0 ("peak"), which ran 10 s.
+control::Status JudgedShard(int fast, int slow, bool histograms = true) {
+  absl::StatusOr<LoadConfig> config =
+      ParseLoadConfig(R"pb(
+                        phases { name: "peak" duration: 10 }
+                        thresholds { metric: "p50" below: 15 }
+                        thresholds { metric: "rps" above: 1.5 phase: "peak" }
+                      )pb",
+                      "t.pbtxt");
+  DaemonStatus status;
+  StatsTotals totals;
+  for (int i = 0; i < fast + slow; ++i) {
+    totals.by_phase[0].Record(
+        {.method = "GET", .name = "/", .latency_us = i < fast ? 10'000 : 20'000});
+  }
+  totals.phase_time[0] = absl::Seconds(10);
+  totals.counted = absl::Seconds(10);
+  status.total.requests = fast + slow;
+  status.thresholds = EvaluateThresholds(*config, totals);
+  status.judged_phases[0] = {
+      .name = "peak", .stats = totals.by_phase[0], .time = absl::Seconds(10)};
+  return ToProto(status, histograms);
+}
+
+TEST(MergeStatus, ThresholdsAreJudgedOnTheMergedFigures) {
+  const control::Status a = JudgedShard(3, 0), b = JudgedShard(0, 7);
+  // Alone, each shard's rate is too low (3 and 7 requests in 10 s); A's p50 passes, B's fails.
+  EXPECT_TRUE(a.thresholds(0).passed());
+  EXPECT_FALSE(a.thresholds(1).passed());
+  EXPECT_FALSE(b.thresholds(0).passed());
+  const control::Status merged = MergeStatus({a, b});
+  ASSERT_EQ(merged.thresholds_size(), 2);
+  EXPECT_NEAR(merged.thresholds(0).value(), 20, 0.1);  // the 5th of 10: one of B's
+  EXPECT_FALSE(merged.thresholds(0).passed());
+  EXPECT_DOUBLE_EQ(merged.thresholds(1).value(), 1.0);  // 10 requests in the phase's 10 s
+  EXPECT_FALSE(merged.thresholds(1).passed());
+  const control::Status more = MergeStatus({a, b, JudgedShard(10, 0)});
+  EXPECT_NEAR(more.thresholds(0).value(), 10, 0.1);
+  EXPECT_TRUE(more.thresholds(0).passed());
+  EXPECT_DOUBLE_EQ(more.thresholds(1).value(), 2.0);
+  EXPECT_TRUE(more.thresholds(1).passed());
+  EXPECT_EQ(more.thresholds(1).name(), "rps in phase peak > 1.5 req/s");
+}
+
+TEST(MergeStatus, ThresholdsAreLeftOutWithoutTheFiguresTheyNeed) {
+  const control::Status merged = MergeStatus({JudgedShard(3, 0), JudgedShard(0, 7, false)});
+  EXPECT_EQ(merged.thresholds_size(), 0);
 }
 
 TEST(MergeStatus, SumsUsersPerTypeCountsAndRates) {

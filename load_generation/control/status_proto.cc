@@ -47,6 +47,16 @@ control::Status ToProto(const DaemonStatus& s, bool histograms) {
   control::Status out;
   FillThresholds(s.thresholds, out.mutable_thresholds());
   out.set_aborted_by(s.aborted_by);
+  if (histograms) {
+    for (const auto& [index, phase] : s.judged_phases) {
+      control::PhaseStats* p = out.add_judged_phases();
+      p->set_phase(index);
+      p->set_name(phase.name);
+      p->set_open(phase.open);
+      p->set_duration_s(absl::ToDoubleSeconds(phase.time));
+      FillTable(phase.stats, phase.time, /*histograms=*/true, p);
+    }
+  }
   out.set_state(ToProto(s.position.state));
   out.set_config_source(s.config_source);
   out.set_config_digest(s.config_digest);

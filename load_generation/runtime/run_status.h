@@ -89,6 +89,15 @@ struct DaemonStatus {
   std::vector<CompletedPhase> completed;    // oldest first
   RequestStats phase_total;                 // of the phase occurrence under way
   std::vector<ThresholdResult> thresholds;  // the config's, on the run's figures so far
+  // What the thresholds were judged on, by phase index (only when the config has thresholds):
+  // for judging the merged figures of shards.
+  struct JudgedPhase {
+    std::string name;
+    bool open = false;
+    StatsTable stats;     // every occurrence of the phase
+    absl::Duration time;  // how long it ran
+  };
+  std::map<int, JudgedPhase> judged_phases;
   // The abort_on_fail threshold that ended the run, e.g. "p99 < 500 ms (612.5 ms)"; empty if
   // none did.
   std::string aborted_by;
