@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "load_generation/control/shard_calls.h"
 #include "load_generation/control/shard_merge.h"
 
 namespace loadgen {
@@ -14,36 +15,21 @@ using Stub = ShardSet::Stub;
 using Shard = ShardSet::Shard;
 
 absl::Status Coordinator::Swarm(const SwarmSettings& settings) {
-  // The roll call: the shards that answer split the run.
-  const std::vector<Shard> shards = shards_.Answering();
-  if (shards.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("no shard answered (", shards_.options().targets, ")"));
-  }
-  std::vector<control::SwarmRequest> requests(shards.size());
-  for (size_t i = 0; i < shards.size(); ++i) {
-    control::SwarmRequest& r = requests[i];
-    r.set_user_count(settings.user_count);
-    r.set_spawn_rate(settings.spawn_rate);
-    r.set_host(settings.host);
-    r.set_run_time_s(absl::ToDoubleSeconds(settings.run_time));
-    for (const std::string& name : settings.user_classes) r.add_user_classes(name);
-    r.set_shard_count(static_cast<int>(shards.size()));
-    r.set_shard_index(static_cast<int>(i));
-  }
-  std::vector<control::Status> responses;
-  const std::vector<grpc::Status> results =
-      shards_.Ask(shards, &Stub::Swarm, requests, responses, shards_.options().rpc_timeout);
-  for (size_t i = 0; i < shards.size(); ++i) {
-    if (!results[i].ok()) return FromGrpc(results[i], shards[i].address + ": ");
-  }
-  return absl::OkStatus();
+  control::SwarmRequest request;
+  request.set_user_count(settings.user_count);
+  request.set_spawn_rate(settings.spawn_rate);
+  request.set_host(settings.host);
+  request.set_run_time_s(absl::ToDoubleSeconds(settings.run_time));
+  for (const std::string& name : settings.user_classes) request.add_user_classes(name);
+  return CallShards(shards_, &Stub::Swarm, request).status();
 }
 
-absl::Status Coordinator::Stop() { return shards_.Tell(&Stub::Stop, control::StopRequest()); }
+absl::Status Coordinator::Stop() {
+  return CallShards(shards_, &Stub::Stop, control::StopRequest()).status();
+}
 
 absl::Status Coordinator::ResetStats() {
-  return shards_.Tell(&Stub::ResetStats, control::ResetStatsRequest());
+  return CallShards(shards_, &Stub::ResetStats, control::ResetStatsRequest()).status();
 }
 
 LocustView Coordinator::View() {

@@ -23,7 +23,8 @@ class Coordinator : public LocustBackend {
 
   // Starts a run on every shard that answers, each told its index among them and their count,
   // so that they split the users and the spawn rate exactly; during a run, sets every shard's
-  // user count. Unavailable when no shard answers; a shard's error, naming it, otherwise.
+  // user count. Unavailable when no shard answers; a shard's error, naming it, otherwise (see
+  // CallShards).
   absl::Status Swarm(const SwarmSettings& settings) override;
   absl::Status Stop() override;
   absl::Status ResetStats() override;

@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
-#include "load_generation/control/shard_merge.h"
+#include "load_generation/control/shard_calls.h"
 #include "load_generation/control/status_proto.h"
 #include "load_generation/report/html_report.h"
 #include "load_generation/report/json.h"
@@ -24,12 +24,6 @@ namespace {
 namespace control = ::pl::demos::load_generation;
 using Stub = ShardSet::Stub;
 using Shard = ShardSet::Shard;
-
-template <typename Request, typename Response>
-using Rpc = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
-
-// How long shards take to start together: the calls reach them all before phase 0 begins.
-constexpr absl::Duration kCommonStartDelay = absl::Seconds(2);
 
 int HttpStatusOf(absl::StatusCode code) {
   switch (code) {
@@ -69,130 +63,13 @@ ServerResponse ErrorAnswer(const absl::Status& error) {
                     HttpStatusOf(error.code()));
 }
 
-// What each call asks of each shard. On a coordinator, runs are numbered over the shards that
-// take part and begin together; status and statistics carry their histograms for the merge.
-void Prepare(control::StartRequest& r, int index, int count) {
-  r.set_shard_count(count);
-  r.set_shard_index(index);
-  if (r.start_at_unix_ms() == 0 && count > 1) {
-    r.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + kCommonStartDelay));
-  }
-}
-void Prepare(control::SwarmRequest& r, int index, int count) {
-  r.set_shard_count(count);
-  r.set_shard_index(index);
-}
-void Prepare(control::GetStatusRequest& r, int, int) { r.set_histograms(true); }
-void Prepare(control::GetStatsRequest& r, int, int) { r.set_histograms(true); }
-template <typename Request>
-void Prepare(Request&, int, int) {}
-
-// A run split over the shards: numbered over those that answer the roll call.
-template <typename Request>
-bool IsSplit() {
-  return std::is_same_v<Request, control::StartRequest> ||
-         std::is_same_v<Request, control::SwarmRequest>;
-}
-
-// A look leaves out the shards that do not answer; any other call fails with the first.
-template <typename Request>
-bool IsLook() {
-  return std::is_same_v<Request, control::GetStatusRequest> ||
-         std::is_same_v<Request, control::GetStatsRequest>;
-}
-
-void ClearHistograms(control::Status& s) {
-  s.clear_current_latency();
-  s.clear_current_corrected_latency();
-  s.clear_current_schedule_lag();
-  s.clear_judged_phases();
-  for (control::Status::PhaseSummary& phase : *s.mutable_completed_phases()) {
-    phase.clear_latency();
-    phase.clear_corrected_latency();
-  }
-}
-void ClearHistograms(control::PhaseStats& stats) {
-  for (control::RequestStatsRow& row : *stats.mutable_requests()) {
-    row.clear_latency();
-    row.clear_corrected_latency();
-  }
-  stats.mutable_aggregated()->clear_latency();
-  stats.mutable_aggregated()->clear_corrected_latency();
-}
-void ClearHistograms(control::StatsReport& report) {
-  for (control::PhaseStats& phase : *report.mutable_completed_phases()) ClearHistograms(phase);
-  ClearHistograms(*report.mutable_current_phase());
-  ClearHistograms(*report.mutable_total());
-}
-
-// The shards' answers as one: status and statistics merged, the first answer of the others
-// (configs and applications, the same on every shard of a run).
-control::Status Merged(const std::vector<control::Status>& answers, const bool histograms) {
-  control::Status merged = MergeStatus(answers);
-  if (!histograms) ClearHistograms(merged);
-  return merged;
-}
-control::StatsReport Merged(const std::vector<control::StatsReport>& answers,
-                            const bool histograms) {
-  control::StatsReport merged = MergeStats(answers);
-  if (!histograms) ClearHistograms(merged);
-  return merged;
-}
-template <typename Response>
-Response Merged(const std::vector<Response>& answers, bool) {
-  return answers.front();
-}
-
-template <typename Request>
-bool WantsHistograms(const Request& request) {
-  if constexpr (requires { request.histograms(); }) {
-    return request.histograms();
-  } else {
-    return false;
-  }
-}
-
-// Calls `rpc` on every shard of `set` and makes one answer of theirs.
-template <typename Request, typename Response>
-absl::StatusOr<Response> CallEach(ShardSet& set, Rpc<Request, Response> rpc,
-                                  const Request& request) {
-  const std::vector<Shard> shards =
-      set.sharded() && IsSplit<Request>() ? set.Answering() : set.Shards();
-  if (shards.empty()) {
-    return absl::UnavailableError(absl::StrCat("no shard answered (", set.options().targets, ")"));
-  }
-  std::vector<Request> requests(shards.size(), request);
-  if (set.sharded()) {
-    for (size_t i = 0; i < shards.size(); ++i) {
-      Prepare(requests[i], static_cast<int>(i), static_cast<int>(shards.size()));
-    }
-  }
-  const bool look = IsLook<Request>();
-  std::vector<Response> responses;
-  const std::vector<grpc::Status> statuses =
-      set.Ask(shards, rpc, requests, responses,
-              look ? set.options().look_timeout : set.options().rpc_timeout);
-  std::vector<Response> answered;
-  absl::Status first_error;
-  for (size_t i = 0; i < shards.size(); ++i) {
-    if (statuses[i].ok()) {
-      answered.push_back(std::move(responses[i]));
-    } else if (first_error.ok()) {
-      first_error = FromGrpc(statuses[i], set.sharded() ? shards[i].address + ": " : "");
-    }
-  }
-  if (!first_error.ok() && (!look || answered.empty())) return first_error;
-  if (!set.sharded()) return answered.front();
-  return Merged(answered, WantsHistograms(request));
-}
-
 struct Route {
   bool changes;  // POST only
   std::function<absl::StatusOr<std::string>(ShardSet&, absl::string_view body)> call;
 };
 
 template <typename Request, typename Response>
-Route RouteOf(Rpc<Request, Response> rpc, bool changes) {
+Route RouteOf(ShardRpc<Request, Response> rpc, bool changes) {
   return {changes, [rpc](ShardSet& set, absl::string_view body) -> absl::StatusOr<std::string> {
             Request request;
             if (!body.empty()) {
@@ -205,7 +82,7 @@ Route RouteOf(Rpc<Request, Response> rpc, bool changes) {
                                  " message in JSON: ", std::string(parsed.message())));
               }
             }
-            absl::StatusOr<Response> answer = CallEach(set, rpc, request);
+            absl::StatusOr<Response> answer = CallShards(set, rpc, request);
             if (!answer.ok()) return answer.status();
             return ProtoJson(*answer);
           }};
@@ -277,9 +154,9 @@ absl::StatusOr<RunFigures> ReadRun(ShardSet& set) {
   status_request.set_histograms(true);
   control::GetStatsRequest stats_request;
   stats_request.set_histograms(true);
-  absl::StatusOr<control::Status> status = CallEach(set, &Stub::GetStatus, status_request);
+  absl::StatusOr<control::Status> status = CallShards(set, &Stub::GetStatus, status_request);
   if (!status.ok()) return status.status();
-  absl::StatusOr<control::StatsReport> stats = CallEach(set, &Stub::GetStats, stats_request);
+  absl::StatusOr<control::StatsReport> stats = CallShards(set, &Stub::GetStats, stats_request);
   if (!stats.ok()) return stats.status();
   return RunFigures{*std::move(status), *std::move(stats)};
 }

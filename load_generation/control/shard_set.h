@@ -14,7 +14,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -68,11 +67,6 @@ class ShardSet {
                                 const std::vector<Request>& requests,
                                 std::vector<Response>& responses, absl::Duration timeout) const;
 
-  // Calls `method` with `request` on every shard (the rpc timeout); the first error, naming its
-  // shard.
-  template <typename Request, typename Method>
-  absl::Status Tell(Method method, const Request& request);
-
  private:
   const Options options_;
   std::mutex mu_;
@@ -100,24 +94,6 @@ std::vector<grpc::Status> ShardSet::Ask(const std::vector<Shard>& shards, Method
   for (size_t i = 0; i < shards.size(); ++i) threads.emplace_back(call, i);
   for (std::thread& t : threads) t.join();
   return statuses;
-}
-
-template <typename Request, typename Method>
-absl::Status ShardSet::Tell(Method method, const Request& request) {
-  const std::vector<Shard> shards = Shards();
-  if (shards.empty()) {
-    return absl::UnavailableError(absl::StrCat("no shard found (", options_.targets, ")"));
-  }
-  std::vector<::pl::demos::load_generation::Status> responses;
-  const std::vector<grpc::Status> statuses =
-      Ask(shards, method, std::vector<Request>(shards.size(), request), responses,
-          options_.rpc_timeout);
-  for (size_t i = 0; i < shards.size(); ++i) {
-    if (!statuses[i].ok()) {
-      return FromGrpc(statuses[i], sharded() ? shards[i].address + ": " : "");
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace loadgen
