@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "load_generation/cmd/coordinator.h"
+#include "load_generation/cmd/sweep.h"
 #include "load_generation/config/config.h"
 #include "load_generation/control/control_api.h"
 #include "load_generation/control/shard_merge.h"
@@ -405,6 +407,40 @@ class Ctl {
     return result;
   }
 
+  // Runs an experiment's scenarios on the shards (the targets, or the one --address) until done
+  // or SIGINT or SIGTERM, which the caller has blocked.
+  absl::Status Sweep(const std::string& experiment) {
+    ShardSet shards({.targets = options_.targets.empty() ? options_.address : options_.targets,
+                     .credentials = credentials_,
+                     .token = token_,
+                     .rpc_timeout = rpc_timeout_});
+    std::atomic<bool> interrupted = false, done = false;
+    std::thread watcher([&] {
+      sigset_t signals;
+      sigemptyset(&signals);
+      sigaddset(&signals, SIGINT);
+      sigaddset(&signals, SIGTERM);
+      const timespec tick = absl::ToTimespec(absl::Milliseconds(100));
+      while (!done) {
+        if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+          std::fprintf(err_, "loadgenctl: stopping the scenario under way\n");
+          interrupted = true;
+        }
+      }
+    });
+    const absl::Status swept = RunSweep({.experiment_path = experiment,
+                                         .out_dir = options_.out,
+                                         .log = out_,
+                                         .interrupted = &interrupted},
+                                        shards);
+    done = true;
+    watcher.join();
+    if (swept.ok()) {
+      std::fprintf(out_, "loadgenctl: %s/summary.csv and summary.md\n", options_.out.c_str());
+    }
+    return swept;
+  }
+
   // Serves Locust's API over the shards (the targets, or the one --address) on --web_address
   // until SIGINT or SIGTERM, which the caller has blocked.
   absl::Status Serve() {
@@ -586,6 +622,8 @@ absl::Status Health(Ctl& ctl, const std::vector<std::string>& args) {
 
 absl::Status Serve(Ctl& ctl, const std::vector<std::string>&) { return ctl.Serve(); }
 
+absl::Status Sweep(Ctl& ctl, const std::vector<std::string>& args) { return ctl.Sweep(args[0]); }
+
 }  // namespace commands
 
 const std::vector<CtlCommand>& CtlCommands() {
@@ -629,6 +667,10 @@ const std::vector<CtlCommand>& CtlCommands() {
        "serve the web UI, its JSON routes and Locust's HTTP API on --web_address\n"
        "for the shards of --targets (looked up on every call), until interrupted",
        0, 0, &commands::Serve},
+      {"sweep", "EXPERIMENT",
+       "run an experiment file's test matrix, scenario by scenario; --out=DIR gets\n"
+       "summary.csv and summary.md (run again, it skips the scenarios done)",
+       1, 1, &commands::Sweep},
   };
   return *commands;
 }
@@ -689,7 +731,7 @@ int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std:
                                     min == max ? absl::StrCat(min) : absl::StrCat(min, " to ", max),
                                     " argument", max == 1 ? "" : "s", ", not ", rest.size()));
   }
-  if (command->run == &commands::Serve) {
+  if (command->run == &commands::Serve || command->run == &commands::Sweep) {
     // Serve waits for these with sigwait: blocked before any thread starts, in all of them.
     sigset_t signals;
     sigemptyset(&signals);

@@ -26,6 +26,7 @@ struct CtlOptions {
   bool next_phase = false;      // reload
   std::string rpc_timeout = "5m";
   std::string web_address = "127.0.0.1:8089";  // serve
+  std::string out = "sweep";                   // sweep
   bool insecure_control = false;               // serve
 };
 

@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, web_address, "127.0.0.1:8089",
           "one, printed).");
 ABSL_FLAG(bool, insecure_control, false,
           "serve: allow a --web_address beyond loopback without --token_file.");
+ABSL_FLAG(std::string, out, "sweep",
+          "sweep: the folder of summary.csv and summary.md (a sweep run again there skips the "
+          "scenarios it has finished).");
 ABSL_FLAG(std::string, targets, "",
           "The shards of one run: HOST:PORT,HOST:PORT,... or one DNS name HOST:PORT that resolves "
           "to every shard (a headless Service). Each command goes to every shard; status and "
@@ -98,6 +101,7 @@ int Main(int argc, char** argv) {
                            .next_phase = absl::GetFlag(FLAGS_next_phase),
                            .rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout),
                            .web_address = absl::GetFlag(FLAGS_web_address),
+                           .out = absl::GetFlag(FLAGS_out),
                            .insecure_control = absl::GetFlag(FLAGS_insecure_control)};
   return RunCtl(options, std::vector<std::string>(positional.begin() + 1, positional.end()), stdout,
                 stderr);

@@ -134,6 +134,15 @@ size_t FirstNonTextByte(absl::string_view text) {
 
 absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename,
                                            Quote quote) {
+  LoadConfig config;
+  if (absl::Status parsed = ParseTextProto(text, filename, &config, quote); !parsed.ok()) {
+    return parsed;
+  }
+  return config;
+}
+
+absl::Status ParseTextProto(absl::string_view text, absl::string_view filename,
+                            google::protobuf::Message* message, Quote quote) {
   if (size_t bad = FirstNonTextByte(text); bad != absl::string_view::npos) {
     return absl::InvalidArgumentError(
         quote == Quote::kContent
@@ -141,15 +150,14 @@ absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_
                               filename, static_cast<unsigned char>(text[bad]), bad)
             : absl::StrFormat("%s: not a text-format config (binary at offset %d)", filename, bad));
   }
-  LoadConfig config;
   FirstError errors(filename, quote);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &config)) {
+  if (!parser.ParseFromString(std::string(text), message)) {
     return absl::InvalidArgumentError(
         errors.message().empty() ? absl::StrCat(filename, ": cannot parse") : errors.message());
   }
-  return config;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, int64_t max_bytes) {

@@ -27,6 +27,9 @@ enum class Quote { kContent, kPlaceOnly };
 // binary content is rejected before parsing. No semantic checks (see ValidateLoadConfig).
 absl::StatusOr<LoadConfig> ParseLoadConfig(absl::string_view text, absl::string_view filename,
                                            Quote quote = Quote::kContent);
+// The same for any text-format message (an experiment file, ...), into `message`.
+absl::Status ParseTextProto(absl::string_view text, absl::string_view filename,
+                            google::protobuf::Message* message, Quote quote = Quote::kContent);
 
 // The most a config (and a token or PEM file) may hold, and a file of lines for `file_lines`.
 inline constexpr int64_t kMaxConfigBytes = 16 << 20;
