@@ -122,6 +122,8 @@ class SweepTest(unittest.TestCase):
         self.assertIn("- Best throughput:", md)
         self.assertIn("- Best latency: p95", md)
         self.assertIn("- Broke at users=4", md)
+        with open(os.path.join(self.out, "summary.html")) as f:
+            self.assertIn('data-series="all" d="M', f.read())
 
     def test_a_failed_setup_is_recorded_and_a_sweep_run_again_skips_what_it_did(self):
         experiment = write(self.folder, "setup.pbtxt", '''

@@ -447,6 +447,116 @@ std::string SummaryMarkdown(const std::string& experiment_path, const Experiment
   return out;
 }
 
+namespace {
+
+std::string HtmlEscape(absl::string_view text) {
+  return absl::StrReplaceAll(text,
+                             {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+// A line chart of `value` against the load axis, a line per group of the other axes.
+std::string Chart(const std::string& title, const std::string& load_axis,
+                  const std::vector<ScenarioResult>& results,
+                  double (*value)(const ScenarioResult&)) {
+  constexpr int kWidth = 640, kHeight = 300, kLeft = 60, kBottom = 40, kTop = 30, kRight = 160;
+  constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                     "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+  std::map<std::string, std::vector<std::pair<double, double>>> lines;  // by the other axes
+  double max_x = 0, max_y = 0;
+  for (const ScenarioResult& r : results) {
+    if (r.requests == 0) continue;
+    double x = 0;
+    std::string group;
+    for (const auto& [name, v] : r.scenario) {
+      if (name == load_axis) {
+        (void)absl::SimpleAtod(v, &x);
+      } else {
+        absl::StrAppend(&group, group.empty() ? "" : " ", name, "=", v);
+      }
+    }
+    lines[group].emplace_back(x, value(r));
+    max_x = std::max(max_x, x);
+    max_y = std::max(max_y, value(r));
+  }
+  if (max_x <= 0) max_x = 1;
+  max_y = max_y > 0 ? max_y * 1.1 : 1;
+  const auto px = [&](double x) { return kLeft + (kWidth - kLeft - kRight) * x / max_x; };
+  const auto py = [&](double y) { return kTop + (kHeight - kTop - kBottom) * (1 - y / max_y); };
+  std::string svg = absl::StrFormat(
+      "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"%d\" y=\"18\" "
+      "font-weight=\"bold\">%s</text>\n",
+      kWidth, kHeight, kWidth, kHeight, kLeft, HtmlEscape(title));
+  for (double f : {0.0, 0.5, 1.0}) {
+    absl::StrAppendFormat(
+        &svg,
+        "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+        "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.4g</text>\n",
+        kLeft, kWidth - kRight, py(max_y * f), py(max_y * f), kLeft - 4, py(max_y * f) + 4,
+        max_y * f);
+    absl::StrAppendFormat(
+        &svg, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%.4g</text>\n",
+        px(max_x * f), kHeight - kBottom + 16, max_x * f);
+  }
+  absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n",
+                        (kWidth - kRight) / 2, kHeight - 6, HtmlEscape(load_axis));
+  int color = 0;
+  for (auto& [group, points] : lines) {
+    std::sort(points.begin(), points.end());
+    std::string d;
+    for (const auto& [x, y] : points) {
+      absl::StrAppendFormat(&d, "%s%.1f,%.1f", d.empty() ? "M" : "L", px(x), py(y));
+    }
+    const char* stroke = kColors[color % std::size(kColors)];
+    absl::StrAppendFormat(&svg,
+                          "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" "
+                          "stroke=\"%s\" stroke-width=\"2\"/>\n<text x=\"%d\" y=\"%d\" "
+                          "font-size=\"11\" fill=\"%s\">%s</text>\n",
+                          HtmlEscape(group.empty() ? "all" : group), d, stroke, kWidth - kRight + 8,
+                          kTop + 14 * color, stroke, HtmlEscape(group.empty() ? "all" : group));
+    ++color;
+  }
+  return svg + "</svg>\n";
+}
+
+}  // namespace
+
+std::string SummaryHtml(const std::string& experiment_path, const Experiment& experiment,
+                        const std::vector<ScenarioResult>& results) {
+  std::string load_axis = experiment.axes_size() > 0 ? experiment.axes(0).name() : "";
+  for (const auto& axis : experiment.axes()) {
+    if (axis.name() == "users" || axis.name() == "arrival_rate_per_s") load_axis = axis.name();
+  }
+  std::string html = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Sweep: ",
+      HtmlEscape(experiment_path),
+      "</title>\n<style>body{font:14px sans-serif;margin:24px}table{border-collapse:collapse}"
+      "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>\n</head>\n<body>\n"
+      "<h1>Sweep: ",
+      HtmlEscape(experiment_path), "</h1>\n");
+  html += Chart("Throughput (requests/s)", load_axis, results,
+                [](const ScenarioResult& r) { return r.rps; });
+  html += Chart("p95 latency (ms)", load_axis, results,
+                [](const ScenarioResult& r) { return r.p95_ms; });
+  html += "<table>\n<tr>";
+  for (const auto& axis : experiment.axes())
+    absl::StrAppend(&html, "<th>", HtmlEscape(axis.name()), "</th>");
+  html +=
+      "<th>RPS</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failures %</th>"
+      "<th>status</th></tr>\n";
+  for (const ScenarioResult& r : results) {
+    html += "<tr>";
+    for (const auto& [name, value] : r.scenario)
+      absl::StrAppend(&html, "<td>", HtmlEscape(value), "</td>");
+    absl::StrAppendFormat(&html,
+                          "<td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.2f</td>"
+                          "<td>%s</td></tr>\n",
+                          r.rps, r.median_ms, r.p95_ms, r.p99_ms, r.failures_pct,
+                          HtmlEscape(r.status));
+  }
+  return html + "</table>\n</body>\n</html>\n";
+}
+
 absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
   absl::StatusOr<Experiment> experiment = ReadExperiment(options.experiment_path);
   if (!experiment.ok()) return experiment.status();
@@ -464,6 +574,7 @@ absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
   }
   const std::string csv_path = options.out_dir + "/summary.csv";
   const std::string md_path = options.out_dir + "/summary.md";
+  const std::string html_path = options.out_dir + "/summary.html";
   std::vector<ScenarioResult> results;
   if (absl::StatusOr<std::string> before = ReadFileToString(csv_path); before.ok()) {
     absl::StatusOr<std::vector<ScenarioResult>> done = ReadSummaryCsv(*experiment, *before);
@@ -519,10 +630,10 @@ absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
                   result.p95_ms, result.detail.empty() ? "" : " (" + result.detail + ")");
     results.push_back(std::move(result));
     if (absl::Status w = WriteFile(csv_path, SummaryCsv(*experiment, results)); !w.ok()) return w;
-    if (absl::Status w =
-            WriteFile(md_path, SummaryMarkdown(options.experiment_path, *experiment, results));
-        !w.ok()) {
-      return w;
+    for (const auto& [path, text] :
+         {std::pair{md_path, SummaryMarkdown(options.experiment_path, *experiment, results)},
+          std::pair{html_path, SummaryHtml(options.experiment_path, *experiment, results)}}) {
+      if (absl::Status w = WriteFile(path, text); !w.ok()) return w;
     }
     if (&scenario != &scenarios.back() && !Wait(experiment->cooldown_s(), options.interrupted)) {
       return absl::CancelledError("interrupted during a cooldown; the summary is written");

@@ -64,6 +64,12 @@ absl::StatusOr<std::vector<ScenarioResult>> ReadSummaryCsv(const Experiment& exp
 std::string SummaryMarkdown(const std::string& experiment_path, const Experiment& experiment,
                             const std::vector<ScenarioResult>& results);
 
+// summary.html: throughput and p95 latency against the load axis ("users" or
+// "arrival_rate_per_s", else the first), one line per combination of the other axes, as inline
+// SVG, and the matrix; nothing fetched.
+std::string SummaryHtml(const std::string& experiment_path, const Experiment& experiment,
+                        const std::vector<ScenarioResult>& results);
+
 struct SweepOptions {
   std::string experiment_path;
   std::string out_dir;
@@ -72,8 +78,8 @@ struct SweepOptions {
   const std::atomic<bool>* interrupted = nullptr;
 };
 
-// Runs every scenario not in out_dir/summary.csv yet, rewriting summary.csv and summary.md after
-// each. Never leaves load running: an error or an interruption stops the scenario under way.
+// Runs every scenario not in out_dir/summary.csv yet, rewriting summary.csv, summary.md and
+// summary.html after each. Never leaves load running: an error or an interruption stops the scenario under way.
 absl::Status RunSweep(const SweepOptions& options, ShardSet& shards);
 
 }  // namespace loadgen

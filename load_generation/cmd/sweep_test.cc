@@ -1,5 +1,6 @@
 #include "load_generation/cmd/sweep.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -137,6 +138,28 @@ TEST(Sweep, TheSummaryIsReadBackToResume) {
   EXPECT_THAT(md, HasSubstr("| 1 | 200 | 95.5 | 20.0 | 40.0 | 60.0 | 0.00 | 11460 | PASS |"));
   EXPECT_THAT(md, HasSubstr("- Best throughput: 95.5 req/s at replicas=1 users=200"));
   EXPECT_THAT(md, HasSubstr("- SETUP_FAILED at replicas=1 users=400: setup exited with 1"));
+}
+
+TEST(Sweep, TheHtmlSummaryDrawsALinePerCombinationOfTheOtherAxes) {
+  const Experiment experiment = Parse(kMatrix);
+  std::vector<ScenarioResult> results;
+  for (const char* replicas : {"1", "2"}) {
+    for (const char* users : {"200", "400", "800"}) {
+      results.push_back({.scenario = {{"replicas", replicas}, {"users", users}},
+                         .rps = 100.0 * std::atoi(replicas),
+                         .p95_ms = 10,
+                         .requests = 100,
+                         .status = "OK"});
+    }
+  }
+  const std::string html = SummaryHtml("m.pbtxt", experiment, results);
+  EXPECT_EQ(html.find("src="), std::string::npos);  // nothing fetched
+  // Against users (the load axis), a line for each replica count, on both charts.
+  EXPECT_THAT(html, HasSubstr("data-series=\"replicas=1\" d=\"M"));
+  EXPECT_THAT(html, HasSubstr("data-series=\"replicas=2\" d=\"M"));
+  EXPECT_THAT(html, HasSubstr("Throughput (requests/s)"));
+  EXPECT_THAT(html, HasSubstr("p95 latency (ms)"));
+  EXPECT_THAT(html, HasSubstr("<td>2</td><td>800</td><td>200.0</td>"));
 }
 
 }  // namespace
