@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""`loadgenctl sweep` end to end: a test matrix over users against a loopback target with a
-known knee (2 workers, 20 ms a request: at most 100 requests/s), a setup command that fails,
-a sweep run again that skips what it finished, and one interrupted that leaves no load running."""
+"""`loadgenctl sweep` and `find-capacity` end to end against a loopback target with a known knee
+(2 workers, 20 ms a request: at most 100 requests/s): a test matrix over users that shows the
+plateau, a capacity search that lands near the knee, a setup command that fails, a sweep run
+again that skips what it finished, and one interrupted that leaves no load running."""
 import csv
 import http.server
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,8 +71,8 @@ def write(folder, name, text):
     return path
 
 
-def rows(out):
-    with open(os.path.join(out, "summary.csv"), newline="") as f:
+def rows(out, name="summary.csv"):
+    with open(os.path.join(out, name), newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -144,6 +146,38 @@ class SweepTest(unittest.TestCase):
             self.assertEqual(again.returncode, 0, again.stderr)
             self.assertEqual(again.stdout.count("done before, skipped"), 2, again.stdout)
             self.assertEqual(rows(self.out), first)
+
+    def test_find_capacity_lands_near_the_knee(self):
+        open_config = write(self.folder, "open.pbtxt", '''
+user_type_definitions { name: "Browser" tasks { weight: 1 requests { path: "/" name: "home" } } }
+phases { name: "load" user_types { name: "Browser" ratio: 1 } duration: 600
+         arrival_rate_per_s: 1 max_start_delay_ms: 100 }
+''')
+        experiment = write(self.folder, "capacity.pbtxt", '''
+            config: "open.pbtxt"
+            search { axis: "arrival_rate_per_s" start: 10 max: 1000 resolution: 5 }
+            warmup_s: 0.5 measure_s: 2
+            thresholds { metric: "p95" below: 60 }
+            thresholds { metric: "failure_ratio" below: 0.01 }''')
+        with KneeServer() as knee, Daemon(open_config, f"--host={knee.url}") as daemon:
+            run = subprocess.run([LOADGENCTL, f"--address={daemon.address}", f"--out={self.out}",
+                                  "find-capacity", experiment], capture_output=True, text=True,
+                                 timeout=300)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertIn("state     idle", self.status(daemon))
+        match = re.search(r"Capacity: arrival_rate_per_s ([\d.]+) \(passed; ([\d.]+) failed",
+                          run.stdout)
+        self.assertIsNotNone(match, run.stdout)
+        answer, above = float(match.group(1)), float(match.group(2))
+        knee_rps = WORKERS / SERVICE_S
+        self.assertLess(abs(answer - knee_rps), 0.1 * knee_rps, run.stdout)  # within 10 %
+        self.assertLessEqual(above - answer, 5)  # the resolution
+        curve = rows(self.out, "capacity.csv")
+        rates = [float(r["arrival_rate_per_s"]) for r in curve]
+        self.assertEqual(rates, sorted(rates))
+        self.assertEqual(rates[:4], [10, 20, 40, 80])  # grown by doubling from the start
+        with open(os.path.join(self.out, "capacity.md")) as f:
+            self.assertTrue(f.read().startswith("**Capacity: arrival_rate_per_s"))
 
     def test_an_interrupted_sweep_stops_the_scenario_under_way(self):
         experiment = write(self.folder, "long.pbtxt", '''

@@ -407,9 +407,10 @@ class Ctl {
     return result;
   }
 
-  // Runs an experiment's scenarios on the shards (the targets, or the one --address) until done
-  // or SIGINT or SIGTERM, which the caller has blocked.
-  absl::Status Sweep(const std::string& experiment) {
+  // Runs an experiment (`run`: RunSweep or FindCapacity) on the shards (the targets, or the one
+  // --address) until done or SIGINT or SIGTERM, which the caller has blocked.
+  absl::Status Experiment(const std::string& experiment,
+                          absl::Status (*run)(const SweepOptions&, ShardSet&)) {
     ShardSet shards({.targets = options_.targets.empty() ? options_.address : options_.targets,
                      .credentials = credentials_,
                      .token = token_,
@@ -428,17 +429,15 @@ class Ctl {
         }
       }
     });
-    const absl::Status swept = RunSweep({.experiment_path = experiment,
-                                         .out_dir = options_.out,
-                                         .log = out_,
-                                         .interrupted = &interrupted},
-                                        shards);
+    const absl::Status ran = run({.experiment_path = experiment,
+                                  .out_dir = options_.out,
+                                  .log = out_,
+                                  .interrupted = &interrupted},
+                                 shards);
     done = true;
     watcher.join();
-    if (swept.ok()) {
-      std::fprintf(out_, "loadgenctl: %s/summary.csv and summary.md\n", options_.out.c_str());
-    }
-    return swept;
+    if (ran.ok()) std::fprintf(out_, "loadgenctl: results in %s/\n", options_.out.c_str());
+    return ran;
   }
 
   // Serves Locust's API over the shards (the targets, or the one --address) on --web_address
@@ -622,7 +621,13 @@ absl::Status Health(Ctl& ctl, const std::vector<std::string>& args) {
 
 absl::Status Serve(Ctl& ctl, const std::vector<std::string>&) { return ctl.Serve(); }
 
-absl::Status Sweep(Ctl& ctl, const std::vector<std::string>& args) { return ctl.Sweep(args[0]); }
+absl::Status Sweep(Ctl& ctl, const std::vector<std::string>& args) {
+  return ctl.Experiment(args[0], &RunSweep);
+}
+
+absl::Status FindCapacity(Ctl& ctl, const std::vector<std::string>& args) {
+  return ctl.Experiment(args[0], &loadgen::FindCapacity);
+}
 
 }  // namespace commands
 
@@ -669,8 +674,12 @@ const std::vector<CtlCommand>& CtlCommands() {
        0, 0, &commands::Serve},
       {"sweep", "EXPERIMENT",
        "run an experiment file's test matrix, scenario by scenario; --out=DIR gets\n"
-       "summary.csv and summary.md (run again, it skips the scenarios done)",
+       "summary.csv, summary.md and summary.html (run again, it skips the scenarios done)",
        1, 1, &commands::Sweep},
+      {"find-capacity", "EXPERIMENT",
+       "search for the largest users or arrival rate (the experiment's `search`) that\n"
+       "meets its thresholds; --out=DIR gets capacity.csv, capacity.md and capacity.html",
+       1, 1, &commands::FindCapacity},
   };
   return *commands;
 }
@@ -731,7 +740,8 @@ int RunCtl(const CtlOptions& options, const std::vector<std::string>& args, std:
                                     min == max ? absl::StrCat(min) : absl::StrCat(min, " to ", max),
                                     " argument", max == 1 ? "" : "s", ", not ", rest.size()));
   }
-  if (command->run == &commands::Serve || command->run == &commands::Sweep) {
+  if (command->run == &commands::Serve || command->run == &commands::Sweep ||
+      command->run == &commands::FindCapacity) {
     // Serve waits for these with sigwait: blocked before any thread starts, in all of them.
     sigset_t signals;
     sigemptyset(&signals);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -196,9 +197,11 @@ absl::Status Measure(const Experiment& experiment, const LoadConfig& config, Sha
     result.requests = total.requests();
     result.duration_s = stats->total().duration_s();
     result.rps = result.duration_s > 0 ? total.requests() / result.duration_s : 0;
-    result.median_ms = total.p50_ms();
-    result.p95_ms = total.p95_ms();
-    result.p99_ms = total.p99_ms();
+    // Open phases: latency from each arrival's intended time, as the thresholds judge it.
+    const bool open = total.corrected_p50_ms() > 0;
+    result.median_ms = open ? total.corrected_p50_ms() : total.p50_ms();
+    result.p95_ms = open ? total.corrected_p95_ms() : total.p95_ms();
+    result.p99_ms = open ? total.corrected_p99_ms() : total.p99_ms();
     result.failures_pct = total.requests() > 0 ? 100.0 * total.failures() / total.requests() : 0;
     result.timestamp = Now();
     result.status = "OK";
@@ -244,7 +247,6 @@ absl::StatusOr<Experiment> ReadExperiment(const std::string& path) {
   if (absl::Status parsed = ParseTextProto(*text, path, &experiment); !parsed.ok()) return parsed;
   FieldErrors check;
   if (experiment.config().empty()) check.Add("config", "name the load.pbtxt each scenario runs");
-  if (experiment.axes().empty()) check.Add("axes", "give at least one axis with its values");
   std::vector<std::string> names;
   for (int a = 0; a < experiment.axes_size(); ++a) {
     const auto& axis = experiment.axes(a);
@@ -557,7 +559,16 @@ std::string SummaryHtml(const std::string& experiment_path, const Experiment& ex
   return html + "</table>\n</body>\n</html>\n";
 }
 
-absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
+namespace {
+
+// What every scenario of an experiment shares: its file, its config, where results go.
+struct Bench {
+  Experiment experiment;
+  std::string config_name;
+  LoadConfig base;
+};
+
+absl::StatusOr<Bench> PrepareBench(const SweepOptions& options) {
   absl::StatusOr<Experiment> experiment = ReadExperiment(options.experiment_path);
   if (!experiment.ok()) return experiment.status();
   std::filesystem::path config_path = experiment->config();
@@ -572,74 +583,205 @@ absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
     return absl::InvalidArgumentError(
         absl::StrCat("--out=", options.out_dir, ": cannot create it: ", error.message()));
   }
+  return Bench{*std::move(experiment), config_path.string(), *std::move(base)};
+}
+
+// The daemon checks a scenario's config (--check's messages) before anything runs.
+absl::Status CheckOnShards(const Bench& bench, const Scenario& scenario, ShardSet& shards) {
+  control::CheckConfigRequest check;
+  google::protobuf::TextFormat::PrintToString(
+      ScenarioConfig(bench.base, bench.experiment, scenario),
+      check.mutable_config()->mutable_text());
+  check.mutable_config()->set_name(bench.config_name);
+  absl::StatusOr<control::ConfigCheck> checked = CallShards(shards, &Stub::CheckConfig, check);
+  if (!checked.ok()) return checked.status();
+  if (!checked->valid()) return absl::InvalidArgumentError(checked->errors());
+  return absl::OkStatus();
+}
+
+// Sets up, runs and measures one scenario; Cancelled if interrupted (the run stopped).
+absl::StatusOr<ScenarioResult> RunScenario(const Bench& bench, const Scenario& scenario,
+                                           ShardSet& shards, const SweepOptions& options) {
+  ScenarioResult result{.scenario = scenario};
+  absl::FPrintF(options.log, "%s: ", Describe(scenario));
+  std::fflush(options.log);
+  if (!bench.experiment.setup_command().empty()) {
+    const auto [code, err] = RunCommand(SetupCommand(bench.experiment.setup_command(), scenario));
+    if (code != 0) {
+      result.status = "SETUP_FAILED";
+      result.detail = absl::StrCat("setup exited with ", code, err.empty() ? "" : ": ", err);
+      result.timestamp = Now();
+    }
+  }
+  if (result.status.empty()) {
+    absl::Status measured =
+        Measure(bench.experiment, ScenarioConfig(bench.base, bench.experiment, scenario), shards,
+                options.interrupted, result);
+    if (absl::IsCancelled(measured)) {
+      absl::FPrintF(options.log, "interrupted: stopped, not recorded\n");
+      return absl::CancelledError(
+          "interrupted: the scenario under way was stopped; the summary holds the ones that "
+          "finished");
+    }
+    if (!measured.ok()) {
+      result.status = "ERROR";
+      result.detail = std::string(measured.message());
+      result.timestamp = Now();
+    }
+  }
+  absl::FPrintF(options.log, "%s, %.1f req/s, p95 %.1f ms%s\n", result.status, result.rps,
+                result.p95_ms, result.detail.empty() ? "" : " (" + result.detail + ")");
+  return result;
+}
+
+// Writes name.csv, name.md and name.html of `results` in the out folder.
+absl::Status WriteSummaries(const SweepOptions& options, const Experiment& experiment,
+                            const std::string& name, const std::string& markdown_prefix,
+                            const std::vector<ScenarioResult>& results) {
+  const std::string base = options.out_dir + "/" + name;
+  for (const auto& [path, text] :
+       {std::pair{base + ".csv", SummaryCsv(experiment, results)},
+        std::pair{base + ".md",
+                  markdown_prefix + SummaryMarkdown(options.experiment_path, experiment, results)},
+        std::pair{base + ".html", SummaryHtml(options.experiment_path, experiment, results)}}) {
+    if (absl::Status w = WriteFile(path, text); !w.ok()) return w;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunSweep(const SweepOptions& options, ShardSet& shards) {
+  absl::StatusOr<Bench> bench = PrepareBench(options);
+  if (!bench.ok()) return bench.status();
+  const Experiment& experiment = bench->experiment;
+  if (experiment.axes().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.experiment_path, ": axes: a sweep needs at least one axis"));
+  }
   const std::string csv_path = options.out_dir + "/summary.csv";
-  const std::string md_path = options.out_dir + "/summary.md";
-  const std::string html_path = options.out_dir + "/summary.html";
   std::vector<ScenarioResult> results;
   if (absl::StatusOr<std::string> before = ReadFileToString(csv_path); before.ok()) {
-    absl::StatusOr<std::vector<ScenarioResult>> done = ReadSummaryCsv(*experiment, *before);
+    absl::StatusOr<std::vector<ScenarioResult>> done = ReadSummaryCsv(experiment, *before);
     if (!done.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           csv_path, " is another sweep's (", done.status().message(), "); use another --out"));
     }
     results = *std::move(done);
   }
-  // The first scenario's config is checked by the daemon before anything runs.
-  const std::vector<Scenario> scenarios = Scenarios(*experiment);
-  control::CheckConfigRequest check;
-  google::protobuf::TextFormat::PrintToString(ScenarioConfig(*base, *experiment, scenarios.front()),
-                                              check.mutable_config()->mutable_text());
-  check.mutable_config()->set_name(config_path.string());
-  absl::StatusOr<control::ConfigCheck> checked = CallShards(shards, &Stub::CheckConfig, check);
-  if (!checked.ok()) return checked.status();
-  if (!checked->valid()) return absl::InvalidArgumentError(checked->errors());
-
+  const std::vector<Scenario> scenarios = Scenarios(experiment);
+  if (absl::Status checked = CheckOnShards(*bench, scenarios.front(), shards); !checked.ok()) {
+    return checked;
+  }
   for (const Scenario& scenario : scenarios) {
     if (std::any_of(results.begin(), results.end(),
                     [&](const ScenarioResult& r) { return r.scenario == scenario; })) {
-      absl::FPrintF(options.log, "sweep: %s: done before, skipped\n", Describe(scenario));
+      absl::FPrintF(options.log, "%s: done before, skipped\n", Describe(scenario));
       continue;
     }
-    ScenarioResult result{.scenario = scenario};
-    absl::FPrintF(options.log, "sweep: %s: ", Describe(scenario));
-    std::fflush(options.log);
-    if (!experiment->setup_command().empty()) {
-      const auto [code, err] = RunCommand(SetupCommand(experiment->setup_command(), scenario));
-      if (code != 0) {
-        result.status = "SETUP_FAILED";
-        result.detail = absl::StrCat("setup exited with ", code, err.empty() ? "" : ": ", err);
-        result.timestamp = Now();
-      }
+    absl::StatusOr<ScenarioResult> result = RunScenario(*bench, scenario, shards, options);
+    if (!result.ok()) return result.status();
+    results.push_back(*std::move(result));
+    if (absl::Status w = WriteSummaries(options, experiment, "summary", "", results); !w.ok()) {
+      return w;
     }
-    if (result.status.empty()) {
-      absl::Status measured = Measure(*experiment, ScenarioConfig(*base, *experiment, scenario),
-                                      shards, options.interrupted, result);
-      if (absl::IsCancelled(measured)) {
-        absl::FPrintF(options.log, "interrupted: stopped, not recorded\n");
-        return absl::CancelledError(
-            "interrupted: the scenario under way was stopped; the "
-            "summary holds the ones that finished");
-      }
-      if (!measured.ok()) {
-        result.status = "ERROR";
-        result.detail = std::string(measured.message());
-        result.timestamp = Now();
-      }
-    }
-    absl::FPrintF(options.log, "%s, %.1f req/s, p95 %.1f ms%s\n", result.status, result.rps,
-                  result.p95_ms, result.detail.empty() ? "" : " (" + result.detail + ")");
-    results.push_back(std::move(result));
-    if (absl::Status w = WriteFile(csv_path, SummaryCsv(*experiment, results)); !w.ok()) return w;
-    for (const auto& [path, text] :
-         {std::pair{md_path, SummaryMarkdown(options.experiment_path, *experiment, results)},
-          std::pair{html_path, SummaryHtml(options.experiment_path, *experiment, results)}}) {
-      if (absl::Status w = WriteFile(path, text); !w.ok()) return w;
-    }
-    if (&scenario != &scenarios.back() && !Wait(experiment->cooldown_s(), options.interrupted)) {
+    if (&scenario != &scenarios.back() && !Wait(experiment.cooldown_s(), options.interrupted)) {
       return absl::CancelledError("interrupted during a cooldown; the summary is written");
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status FindCapacity(const SweepOptions& options, ShardSet& shards) {
+  absl::StatusOr<Bench> bench = PrepareBench(options);
+  if (!bench.ok()) return bench.status();
+  const CapacitySearch& search = bench->experiment.search();
+  FieldErrors check;
+  const bool users = search.axis() == "users";
+  if (!users && search.axis() != "arrival_rate_per_s") {
+    check.Add("search.axis", absl::StrCat("must be \"users\" or \"arrival_rate_per_s\", not '",
+                                          search.axis(), "'"));
+  }
+  const double most = users ? kMaxUsers : kMaxArrivalRate;
+  if (!(search.start() > 0 && search.start() <= most)) {
+    check.Add("search.start", absl::StrCat("must be in (0, ", most, "], not ", search.start()));
+  }
+  if (!(search.max() >= search.start() && search.max() <= most)) {
+    check.Add("search.max", absl::StrCat("must be in [start, ", most, "], not ", search.max()));
+  }
+  if (!(search.resolution() > 0)) {
+    check.Add("search.resolution", absl::StrCat("must be > 0, not ", search.resolution()));
+  }
+  if (bench->experiment.thresholds().empty()) {
+    check.Add("thresholds", "name the SLO the capacity must meet");
+  }
+  if (absl::Status checked = check.ToStatus(options.experiment_path); !checked.ok()) {
+    return checked;
+  }
+  // The steps as a one-axis experiment, for the summaries.
+  Experiment curve = bench->experiment;
+  curve.clear_axes();
+  curve.add_axes()->set_name(search.axis());
+  const auto load = [&](double x) {
+    return users ? absl::StrCat(static_cast<int64_t>(std::llround(x))) : absl::StrFormat("%g", x);
+  };
+  if (absl::Status checked = CheckOnShards(*bench, {{search.axis(), load(search.start())}}, shards);
+      !checked.ok()) {
+    return checked;
+  }
+  std::vector<ScenarioResult> steps;
+  std::optional<double> passed, failed;  // the bracket
+  const auto step = [&](double x) -> absl::StatusOr<bool> {
+    if (!steps.empty() && !Wait(bench->experiment.cooldown_s(), options.interrupted)) {
+      return absl::CancelledError("interrupted during a cooldown");
+    }
+    absl::StatusOr<ScenarioResult> result =
+        RunScenario(*bench, {{search.axis(), load(x)}}, shards, options);
+    if (!result.ok()) return result.status();
+    const bool pass = result->status == "PASS";
+    if (result->status == "SETUP_FAILED" || result->status == "ERROR") {
+      return absl::UnavailableError(absl::StrCat("at ", load(x), ": ", result->detail));
+    }
+    curve.mutable_axes(0)->add_values(load(x));
+    steps.push_back(*std::move(result));
+    (pass ? passed : failed) = x;
+    return pass;
+  };
+  // Grow, then halve the bracket.
+  for (double x = search.start();; x = std::min(2 * x, search.max())) {
+    absl::StatusOr<bool> pass = step(x);
+    if (!pass.ok()) return pass.status();
+    if (!*pass || x >= search.max()) break;
+  }
+  while (passed && failed && *failed - *passed > search.resolution()) {
+    double mid = (*passed + *failed) / 2;
+    if (users) mid = std::floor(mid);
+    if (mid <= *passed) break;
+    absl::StatusOr<bool> pass = step(mid);
+    if (!pass.ok()) return pass.status();
+  }
+  std::string answer;
+  if (!passed) {
+    answer = absl::StrCat("No capacity: the first step, ", search.axis(), " ", load(search.start()),
+                          ", failed the thresholds.");
+  } else if (!failed) {
+    answer = absl::StrCat("Capacity: at least ", search.axis(), " ", load(*passed),
+                          " (the search's max passed).");
+  } else {
+    answer =
+        absl::StrCat("Capacity: ", search.axis(), " ", load(*passed), " (passed; ", load(*failed),
+                     " failed: the answer lies in [", load(*passed), ", ", load(*failed), ")).");
+  }
+  absl::FPrintF(options.log, "%s\n", answer);
+  // The curve, in the order of load.
+  std::vector<ScenarioResult> sorted = steps;
+  std::sort(sorted.begin(), sorted.end(), [](const ScenarioResult& a, const ScenarioResult& b) {
+    double x = 0, y = 0;
+    (void)absl::SimpleAtod(a.scenario[0].second, &x);
+    (void)absl::SimpleAtod(b.scenario[0].second, &y);
+    return x < y;
+  });
+  return WriteSummaries(options, curve, "capacity", absl::StrCat("**", answer, "**\n\n"), sorted);
 }
 
 }  // namespace loadgen

@@ -20,6 +20,7 @@
 namespace loadgen {
 
 using Experiment = ::pl::demos::load_generation::Experiment;
+using CapacitySearch = ::pl::demos::load_generation::CapacitySearch;
 
 // Reads and checks an experiment file: syntax errors with FILE:LINE:COLUMN, rule errors with
 // the field's path (axes[1].values[0]: ...), all in one InvalidArgument.
@@ -81,6 +82,11 @@ struct SweepOptions {
 // Runs every scenario not in out_dir/summary.csv yet, rewriting summary.csv, summary.md and
 // summary.html after each. Never leaves load running: an error or an interruption stops the scenario under way.
 absl::Status RunSweep(const SweepOptions& options, ShardSet& shards);
+
+// Searches for the largest load (the experiment's `search`) that meets its thresholds, and writes
+// the answer with its bracket and the curve of the steps (capacity.csv, capacity.md,
+// capacity.html) in out_dir.
+absl::Status FindCapacity(const SweepOptions& options, ShardSet& shards);
 
 }  // namespace loadgen
 
