@@ -21,10 +21,11 @@ RUN bazel build -c opt //load_generation:loadgen //load_generation:loadgenctl \
     && bazel shutdown
 
 FROM debian:bookworm
-# Only the shared libraries the binaries link against.
+# Only the shared libraries the binaries link against, and curl for a sweep's setup script
+# (kubernetes_manifests/loadgen-sweep-job.yaml).
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       ca-certificates libgrpc++1.51 libprotobuf32 libssl3 \
+       ca-certificates curl libgrpc++1.51 libprotobuf32 libssl3 \
        libabsl20220623 libluajit-5.1-2 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin loadgen

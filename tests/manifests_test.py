@@ -15,15 +15,20 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, WRK2, LoggingServer, runfile  # noqa: E402
+from loadgen_test_lib import LOADGEN, LOADGENCTL, WRK2, LoggingServer, runfile  # noqa: E402
 
 MANIFESTS = [runfile("kubernetes_manifests/loadgenerator.yaml"),
              runfile("kubernetes_manifests/loadgenerator-shards.yaml"),
              runfile("kubernetes_manifests/loadgenerator-master.yaml"),
-             runfile("kubernetes_manifests/wrk2-job.yaml")]
+             runfile("kubernetes_manifests/wrk2-job.yaml"),
+             runfile("kubernetes_manifests/loadgen-sweep-job.yaml")]
 MODELS = {("v1", "ConfigMap"): "V1ConfigMap", ("v1", "Service"): "V1Service",
           ("v1", "Secret"): "V1Secret", ("apps/v1", "Deployment"): "V1Deployment",
-          ("apps/v1", "StatefulSet"): "V1StatefulSet", ("batch/v1", "Job"): "V1Job"}
+          ("apps/v1", "StatefulSet"): "V1StatefulSet", ("batch/v1", "Job"): "V1Job",
+          ("v1", "ServiceAccount"): "V1ServiceAccount",
+          ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim",
+          ("rbac.authorization.k8s.io/v1", "Role"): "V1Role",
+          ("rbac.authorization.k8s.io/v1", "RoleBinding"): "V1RoleBinding"}
 
 
 def check_strictly(data, type_name, path):
@@ -251,6 +256,59 @@ class ManifestsTest(unittest.TestCase):
         self.assertEqual(run.stderr, "", "no script errors")
         self.assertIn("Latency Distribution (HdrHistogram - Recorded Latency)", run.stdout)
         self.assertLessEqual({"/hotels", "/recommendations"}, paths)
+
+    def test_the_sweep_job_may_scale_and_reads_its_experiment(self):
+        docs = {(d["kind"], d["metadata"]["name"]): d for _, d in documents()}
+        job = docs[("Job", "loadgen-sweep")]
+        spec = job["spec"]["template"]["spec"]
+        account = spec["serviceAccountName"]
+        self.assertIn(("ServiceAccount", account), docs)
+        binding = next(d for (kind, _), d in docs.items() if kind == "RoleBinding" and
+                       {"kind": "ServiceAccount", "name": account} in d["subjects"])
+        role = docs[("Role", binding["roleRef"]["name"])]
+        self.assertIn({"apiGroups": ["apps"], "resources": ["deployments/scale"],
+                       "verbs": ["get", "patch"]}, role["rules"])
+        self.assertNotIn("*", str(role["rules"]), "no wildcard grants")
+        container = spec["containers"][0]
+        args = container["args"]
+        self.assertEqual(args[-2], "sweep")
+        # The targets are the shards' headless Service and gRPC port, with their token.
+        service, port = flag(args, "targets").split(":")
+        shards = docs[("Service", service)]
+        self.assertEqual(shards["spec"]["clusterIP"], "None")
+        self.assertIn(int(port), [p["port"] for p in shards["spec"]["ports"]])
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        self.assertEqual(volumes[mounts["/etc/loadgen-token"]]["secret"]["secretName"],
+                         "loadgenerator-token")
+        # The results outlive the Job: on the claim, which a Job run again resumes from.
+        out = flag(args, "out")
+        results = next(p for p in mounts if out.startswith(p + "/"))
+        claim = volumes[mounts[results]]["persistentVolumeClaim"]["claimName"]
+        self.assertIn(("PersistentVolumeClaim", claim), docs)
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        # The experiment, its config and its setup script come from the ConfigMap mounted there.
+        experiment = args[-1]
+        folder = os.path.dirname(experiment)
+        config_map = docs[("ConfigMap", volumes[mounts[folder]]["configMap"]["name"])]
+        with tempfile.TemporaryDirectory() as local:
+            for name, text in config_map["data"].items():
+                with open(os.path.join(local, name), "w") as f:
+                    f.write(text)
+            syntax = subprocess.run(["sh", "-n", os.path.join(local, "scale.sh")],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertEqual(syntax.returncode, 0, syntax.stderr)
+            self.assertIn(f"{folder}/scale.sh", config_map["data"]["experiment.pbtxt"])
+            # The experiment and its config parse and check; only the shards are missing here.
+            run = subprocess.run([LOADGENCTL, "--targets=127.0.0.1:1", "--rpc_timeout=2s",
+                                  f"--out={local}/out", "sweep",
+                                  os.path.join(local, "experiment.pbtxt")],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 1)
+            self.assertIn("UNAVAILABLE: 127.0.0.1:1", run.stderr)
+            check = subprocess.run([LOADGEN, f"--config={local}/load.pbtxt", "--check"],
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual(check.returncode, 0, check.stderr)
 
     def test_yamllint(self):
         run = subprocess.run(["yamllint", "-d", "{extends: default, rules: {line-length: "
