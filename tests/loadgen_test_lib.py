@@ -112,6 +112,14 @@ class LoggingServer:
             return [r[1] for r in self.requests]
 
 
+def write_file(folder, name, text):
+    """Writes `text` to folder/name; its path."""
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def wait_for(condition, timeout=30):
     """Polls `condition` until it returns something true; fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -17,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGENCTL, Daemon, wait_for  # noqa: E402
+from loadgen_test_lib import LOADGENCTL, Daemon, wait_for, write_file  # noqa: E402
 
 WORKERS, SERVICE_S = 2, 0.020
 CONFIG = '''
@@ -64,13 +64,6 @@ class KneeServer:
         self.server.server_close()
 
 
-def write(folder, name, text):
-    path = os.path.join(folder, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 def rows(out, name="summary.csv"):
     with open(os.path.join(out, name), newline="") as f:
         return list(csv.DictReader(f))
@@ -80,7 +73,7 @@ class SweepTest(unittest.TestCase):
 
     def setUp(self):
         self.folder = tempfile.mkdtemp()
-        write(self.folder, "load.pbtxt", CONFIG)
+        write_file(self.folder, "load.pbtxt", CONFIG)
         self.out = os.path.join(self.folder, "out")
 
     def sweep(self, daemon, experiment, **kwargs):
@@ -93,12 +86,12 @@ class SweepTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=30).stdout
 
     def test_a_sweep_over_users_shows_the_plateau(self):
-        experiment = write(self.folder, "users.pbtxt", '''
+        experiment = write_file(self.folder, "users.pbtxt", '''
             config: "load.pbtxt"
             axes { name: "users" values: ["1", "2", "4", "8"] }
             warmup_s: 0.5 measure_s: 2 cooldown_s: 0
             thresholds { metric: "p95" below: 30 }''')
-        with KneeServer() as knee, Daemon(write(self.folder, "load.pbtxt", CONFIG),
+        with KneeServer() as knee, Daemon(write_file(self.folder, "load.pbtxt", CONFIG),
                                           f"--host={knee.url}") as daemon:
             run = self.sweep(daemon, experiment)
             self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
@@ -128,13 +121,13 @@ class SweepTest(unittest.TestCase):
             self.assertIn('data-series="all" d="M', f.read())
 
     def test_a_failed_setup_is_recorded_and_a_sweep_run_again_skips_what_it_did(self):
-        experiment = write(self.folder, "setup.pbtxt", '''
+        experiment = write_file(self.folder, "setup.pbtxt", '''
             config: "load.pbtxt"
             axes { name: "replicas" values: ["1", "2"] }
             axes { name: "users" values: ["1"] }
             setup_command: "test {replicas} = 1 || { echo no room for {replicas} replicas >&2; exit 7; }"
             measure_s: 0.5''')
-        with KneeServer() as knee, Daemon(write(self.folder, "load.pbtxt", CONFIG),
+        with KneeServer() as knee, Daemon(write_file(self.folder, "load.pbtxt", CONFIG),
                                           f"--host={knee.url}") as daemon:
             run = self.sweep(daemon, experiment)
             self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
@@ -148,12 +141,12 @@ class SweepTest(unittest.TestCase):
             self.assertEqual(rows(self.out), first)
 
     def test_find_capacity_lands_near_the_knee(self):
-        open_config = write(self.folder, "open.pbtxt", '''
+        open_config = write_file(self.folder, "open.pbtxt", '''
 user_type_definitions { name: "Browser" tasks { weight: 1 requests { path: "/" name: "home" } } }
 phases { name: "load" user_types { name: "Browser" ratio: 1 } duration: 600
          arrival_rate_per_s: 1 max_start_delay_ms: 100 }
 ''')
-        experiment = write(self.folder, "capacity.pbtxt", '''
+        experiment = write_file(self.folder, "capacity.pbtxt", '''
             config: "open.pbtxt"
             search { axis: "arrival_rate_per_s" start: 10 max: 1000 resolution: 5 }
             warmup_s: 0.5 measure_s: 2
@@ -180,11 +173,11 @@ phases { name: "load" user_types { name: "Browser" ratio: 1 } duration: 600
             self.assertTrue(f.read().startswith("**Capacity: arrival_rate_per_s"))
 
     def test_an_interrupted_sweep_stops_the_scenario_under_way(self):
-        experiment = write(self.folder, "long.pbtxt", '''
+        experiment = write_file(self.folder, "long.pbtxt", '''
             config: "load.pbtxt"
             axes { name: "users" values: ["1", "2"] }
             measure_s: 60''')
-        with KneeServer() as knee, Daemon(write(self.folder, "load.pbtxt", CONFIG),
+        with KneeServer() as knee, Daemon(write_file(self.folder, "load.pbtxt", CONFIG),
                                           f"--host={knee.url}") as daemon:
             sweep = subprocess.Popen([LOADGENCTL, f"--address={daemon.address}",
                                       f"--out={self.out}", "sweep", experiment],
@@ -198,15 +191,15 @@ phases { name: "load" user_types { name: "Browser" ratio: 1 } duration: 600
         self.assertFalse(os.path.exists(os.path.join(self.out, "summary.csv")))
 
     def test_bad_experiments_are_refused_before_anything_runs(self):
-        experiment = write(self.folder, "bad.pbtxt", '''
+        experiment = write_file(self.folder, "bad.pbtxt", '''
             config: "load.pbtxt"
             axes { name: "users" values: ["many"] }
             measure_s: 1''')
-        with Daemon(write(self.folder, "load.pbtxt", CONFIG)) as daemon:
+        with Daemon(write_file(self.folder, "load.pbtxt", CONFIG)) as daemon:
             run = self.sweep(daemon, experiment)
             self.assertEqual(run.returncode, 1)
             self.assertIn("bad.pbtxt: axes[0].values[0]: a user count", run.stderr)
-            bad_metric = write(self.folder, "metric.pbtxt", '''
+            bad_metric = write_file(self.folder, "metric.pbtxt", '''
                 config: "load.pbtxt"
                 axes { name: "users" values: ["1"] }
                 measure_s: 1

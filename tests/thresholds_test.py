@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen_test_lib  # noqa: E402
-from loadgen_test_lib import LOADGEN, LOADGENCTL, Daemon, DelayServer  # noqa: E402
+from loadgen_test_lib import LOADGEN, LOADGENCTL, Daemon, DelayServer, write_file  # noqa: E402
 
 CONFIG = '''
 user_type_definitions { name: "Browser" tasks { weight: 1 requests { path: "/" name: "home" } } }
@@ -22,18 +22,11 @@ phases { name: "steady"
 '''
 
 
-def write(folder, name, text):
-    path = os.path.join(folder, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 class ThresholdsTest(unittest.TestCase):
 
     def run_loadgen(self, thresholds, *flags):
         folder = tempfile.mkdtemp()
-        config = write(folder, "load.pbtxt", CONFIG + thresholds)
+        config = write_file(folder, "load.pbtxt", CONFIG + thresholds)
         with DelayServer(delay_ms=20) as server:
             run = subprocess.run(
                 [LOADGEN, f"--config={config}", f"--host={server.url}", "--run_time=2s",
@@ -98,7 +91,7 @@ class ThresholdsTest(unittest.TestCase):
 
     def test_shards_are_judged_on_their_merged_figures(self):
         folder = tempfile.mkdtemp()
-        config = write(folder, "load.pbtxt", CONFIG.replace("duration: 600", "duration: 2") +
+        config = write_file(folder, "load.pbtxt", CONFIG.replace("duration: 600", "duration: 2") +
                        'loops: 1\n'
                        'thresholds { metric: "p50" above: 15 }\n'
                        'thresholds { metric: "p50" below: 5 request: "home" phase: "steady" }\n')
@@ -118,7 +111,7 @@ class ThresholdsTest(unittest.TestCase):
 
     def test_check_rejects_unknown_metrics_and_phases(self):
         folder = tempfile.mkdtemp()
-        config = write(folder, "load.pbtxt", CONFIG + '''
+        config = write_file(folder, "load.pbtxt", CONFIG + '''
             thresholds { metric: "p97" below: 5 }
             thresholds { metric: "p99" below: 5 phase: "peak" }''')
         run = subprocess.run([LOADGEN, f"--config={config}", "--check"], capture_output=True,
