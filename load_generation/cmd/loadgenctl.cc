@@ -429,11 +429,11 @@ class Ctl {
         }
       }
     });
-    const absl::Status ran = run({.experiment_path = experiment,
-                                  .out_dir = options_.out,
-                                  .log = out_,
-                                  .interrupted = &interrupted},
-                                 shards);
+    absl::Status ran = run({.experiment_path = experiment,
+                            .out_dir = options_.out,
+                            .log = out_,
+                            .interrupted = &interrupted},
+                           shards);
     done = true;
     watcher.join();
     if (ran.ok()) std::fprintf(out_, "loadgenctl: results in %s/\n", options_.out.c_str());

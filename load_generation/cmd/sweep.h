@@ -80,7 +80,8 @@ struct SweepOptions {
 };
 
 // Runs every scenario not in out_dir/summary.csv yet, rewriting summary.csv, summary.md and
-// summary.html after each. Never leaves load running: an error or an interruption stops the scenario under way.
+// summary.html after each. Never leaves load running: an error or an interruption stops the
+// scenario under way.
 absl::Status RunSweep(const SweepOptions& options, ShardSet& shards);
 
 // Searches for the largest load (the experiment's `search`) that meets its thresholds, and writes

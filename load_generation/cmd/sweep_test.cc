@@ -13,7 +13,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string Write(const std::string& name, const std::string& text) {
-  const std::string path = (std::filesystem::path(::testing::TempDir()) / name).string();
+  std::string path = (std::filesystem::path(::testing::TempDir()) / name).string();
   std::ofstream(path) << text;
   return path;
 }

@@ -46,7 +46,7 @@ StatsTotals Totals() {
   for (int i = 1; i <= 100; ++i) Record(totals.by_phase[0], "/", i);
   for (int i = 0; i < 10; ++i)
     Record(totals.by_phase[0], "/cart", 500, -1, i == 0 ? "HTTP 503" : "");
-  for (int i = 1; i <= 50; ++i) Record(totals.by_phase[1], "/", 2, 4 * i);
+  for (int64_t i = 1; i <= 50; ++i) Record(totals.by_phase[1], "/", 2, 4 * i);
   totals.phase_time = {{0, absl::Seconds(10)}, {1, absl::Seconds(10)}};
   totals.counted = absl::Seconds(20);
   return totals;
