@@ -26,6 +26,7 @@
 #include "load_generation/config/field_errors.h"
 #include "load_generation/control/shard_calls.h"
 #include "load_generation/report/locust_csv.h"
+#include "load_generation/report/markup.h"
 #include "load_generation/report/thresholds.h"
 
 namespace loadgen {
@@ -86,9 +87,7 @@ std::vector<std::vector<std::string>> ParseCsv(absl::string_view text) {
 
 std::string Ms(double value) { return absl::StrFormat("%.3f", value); }
 
-std::string Now() {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
-}
+std::string Now() { return IsoUtc(absl::Now()); }
 
 std::string Describe(const Scenario& scenario) {
   return absl::StrJoin(scenario, " ", [](std::string* out, const auto& axis) {
@@ -450,11 +449,6 @@ std::string SummaryMarkdown(const std::string& experiment_path, const Experiment
 }
 
 namespace {
-
-std::string HtmlEscape(absl::string_view text) {
-  return absl::StrReplaceAll(text,
-                             {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
-}
 
 // A line chart of `value` against the load axis, a line per group of the other axes.
 std::string Chart(const std::string& title, const std::string& load_axis,

@@ -116,10 +116,6 @@ std::string Entry(const control::RequestStatsRow& row) {
       ", \"avg_content_length\": ", JsonNumber(row.average_content_bytes()), "}");
 }
 
-std::string IsoUtc(int64_t unix_ms) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
-}
-
 // At most this many entries and errors, as Locust: the page would not render more.
 constexpr int kMaxRows = 500;
 
@@ -137,11 +133,11 @@ std::string StatsJson(const LocustView& view) {
   std::vector<std::string> errors;
   for (const control::FailureRow& f : total.failures()) {
     if (static_cast<int>(errors.size()) == kMaxRows) break;
-    errors.push_back(
-        absl::StrCat("{\"method\": ", JsonString(f.method()), ", \"name\": ", JsonString(f.name()),
-                     ", \"error\": ", JsonString(f.error()), ", \"occurrences\": ", f.occurrences(),
-                     ", \"first_seen\": ", JsonString(IsoUtc(f.first_seen_unix_ms())),
-                     ", \"last_seen\": ", JsonString(IsoUtc(f.last_seen_unix_ms())), "}"));
+    errors.push_back(absl::StrCat(
+        "{\"method\": ", JsonString(f.method()), ", \"name\": ", JsonString(f.name()),
+        ", \"error\": ", JsonString(f.error()), ", \"occurrences\": ", f.occurrences(),
+        ", \"first_seen\": ", JsonString(IsoUtc(absl::FromUnixMillis(f.first_seen_unix_ms()))),
+        ", \"last_seen\": ", JsonString(IsoUtc(absl::FromUnixMillis(f.last_seen_unix_ms()))), "}"));
   }
   const control::Status& s = view.status;
   // Current percentiles only while requests complete, else null, as Locust's.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "load_generation/report/markup.h"
 #include "load_generation/report/thresholds.h"
 
 namespace loadgen {
@@ -17,29 +18,6 @@ constexpr int kPlotWidth = kWidth - kLeft - kRight, kPlotHeight = kHeight - kTop
 constexpr size_t kMaxPoints = 1200;  // longer timelines are averaged down to this many points
 constexpr const char* kPhaseChangeColour = "#17becf";
 constexpr const char* kControlActionColour = "#e377c2";
-
-std::string Escape(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A round step (1, 2 or 5 times a power of ten) that cuts `range` into about `ticks` parts.
 double NiceStep(double range, int ticks) {
@@ -123,13 +101,13 @@ std::string Chart(const std::string& figure, const std::string& title,
       "<svg class=\"chart\" data-figure=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
       "xmlns=\"http://www.w3.org/2000/svg\" shape-rendering=\"crispEdges\">\n"
       "<text x=\"%d\" y=\"16\" class=\"title\">%s</text>\n",
-      figure, kWidth, kHeight, kWidth, kHeight, kLeft, Escape(title));
+      figure, kWidth, kHeight, kWidth, kHeight, kLeft, HtmlEscape(title));
   int legend_x = kLeft + 260;
   for (const Series& s : series) {
     absl::StrAppendFormat(&svg,
                           "<rect x=\"%d\" y=\"8\" width=\"14\" height=\"3\" fill=\"%s\"/>"
                           "<text x=\"%d\" y=\"14\" class=\"legend\">%s</text>\n",
-                          legend_x, s.colour, legend_x + 18, Escape(s.name));
+                          legend_x, s.colour, legend_x + 18, HtmlEscape(s.name));
     legend_x += 120;
   }
   for (int i = 0; i * y_step <= y_max * 1.0001; ++i) {
@@ -166,7 +144,7 @@ std::string Chart(const std::string& figure, const std::string& title,
     absl::StrAppendFormat(&svg,
                           "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" "
                           "stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n",
-                          Escape(s.name), path, s.colour);
+                          HtmlEscape(s.name), path, s.colour);
   }
   absl::StrAppendFormat(&svg,
                         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n",
@@ -181,9 +159,9 @@ std::string Chart(const std::string& figure, const std::string& title,
                           "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\">"
                           "<title>%s</title></line>"
                           "<text x=\"%.0f\" y=\"%d\" class=\"marker-label\"%s>%s</text>\n",
-                          kind, at, at, kTop, kTop + kPlotHeight, colour, dashes, Escape(m.label),
-                          near_end ? at - 4 : at + 4, label_y,
-                          near_end ? " text-anchor=\"end\"" : "", Escape(m.label));
+                          kind, at, at, kTop, kTop + kPlotHeight, colour, dashes,
+                          HtmlEscape(m.label), near_end ? at - 4 : at + 4, label_y,
+                          near_end ? " text-anchor=\"end\"" : "", HtmlEscape(m.label));
   };
   for (const ChartMarker& m : input.phase_starts) {
     mark(m, "phase-change", kPhaseChangeColour, "6 3", kTop + 10);
@@ -206,7 +184,7 @@ std::string RequestRow(const std::string& method, const std::string& name, const
   return absl::StrFormat(
       "<tr%s><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>"
       "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f</td><td>%.2f</td></tr>\n",
-      total ? " class=\"total\"" : "", Escape(method), Escape(name), r.requests, r.failures,
+      total ? " class=\"total\"" : "", HtmlEscape(method), HtmlEscape(name), r.requests, r.failures,
       ms(0.5), ms(0.9), ms(0.95), ms(0.99), ms(0.999), Ms(r.requests, UsToMs(l.Max())),
       Ms(r.requests, l.Mean() / 1000), seconds > 0 ? r.requests / seconds : 0.0,
       seconds > 0 ? r.failures / seconds : 0.0);
@@ -235,7 +213,7 @@ std::string FailuresTable(const StatsTable& table) {
       "<th>occurrences</th></tr>\n";
   for (const auto& [key, failure] : failures) {
     absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>\n",
-                          Escape(key.method), Escape(key.name), Escape(key.error),
+                          HtmlEscape(key.method), HtmlEscape(key.name), HtmlEscape(key.error),
                           failure->occurrences);
   }
   return html + "</table>\n";
@@ -249,7 +227,7 @@ std::string ArrivalsTable(const StatsTable& table) {
       "<th>arrivals</th><th>late starts</th><th>dropped</th></tr>\n";
   for (const auto& [type, counts] : table.Arrivals()) {
     absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
-                          Escape(type), counts.arrivals, counts.late_starts, counts.dropped);
+                          HtmlEscape(type), counts.arrivals, counts.late_starts, counts.dropped);
   }
   return html + "</table>\n";
 }
@@ -269,10 +247,11 @@ std::string Table(const std::vector<PhaseRow>& rows) {
         &html,
         "<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td><td>%d</td><td>%d</td>"
         "<td>%.1f</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td>",
-        r.loop.empty() ? " class=\"total\"" : "", Escape(r.loop), Escape(r.phase), Escape(r.name),
-        r.loop.empty() ? "" : absl::StrCat(r.users), absl::ToDoubleSeconds(r.duration), r.requests,
-        r.failures, r.requests_per_s, Ms(r.requests, r.median_ms), Ms(r.requests, r.p95_ms),
-        Ms(r.requests, r.p99_ms), Ms(r.requests, r.max_ms), r.failure_percent);
+        r.loop.empty() ? " class=\"total\"" : "", HtmlEscape(r.loop), HtmlEscape(r.phase),
+        HtmlEscape(r.name), r.loop.empty() ? "" : absl::StrCat(r.users),
+        absl::ToDoubleSeconds(r.duration), r.requests, r.failures, r.requests_per_s,
+        Ms(r.requests, r.median_ms), Ms(r.requests, r.p95_ms), Ms(r.requests, r.p99_ms),
+        Ms(r.requests, r.max_ms), r.failure_percent);
     if (open) {
       const int64_t corrected = r.arrivals.arrivals > 0 ? r.requests : 0;
       absl::StrAppendFormat(&html, "<td>%s</td><td>%s</td><td>%d</td><td>%d</td>",
@@ -283,7 +262,7 @@ std::string Table(const std::vector<PhaseRow>& rows) {
   }
   html += "</table>\n";
   if (const std::string note = TableNotes(rows); !note.empty()) {
-    absl::StrAppend(&html, "<p>", Escape(note), "</p>\n");
+    absl::StrAppend(&html, "<p>", HtmlEscape(note), "</p>\n");
   }
   return html;
 }
@@ -294,7 +273,7 @@ std::string HtmlReport(const HtmlReportInput& input) {
   const std::vector<TimelinePoint> points = Downsample(input.timeline);
   std::string html =
       absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
-                   Escape(input.title),
+                   HtmlEscape(input.title),
                    "</title>\n<style>\n"
                    "body { font: 14px sans-serif; margin: 24px; color: #222; background: #fff; }\n"
                    "table { border-collapse: collapse; margin: 12px 0 24px; }\n"
@@ -314,9 +293,9 @@ std::string HtmlReport(const HtmlReportInput& input) {
                    ".grid { stroke: #e4e4e4; } .axis { stroke: #888; }\n"
                    ".frame { fill: none; stroke: #888; }\n"
                    "</style>\n</head>\n<body>\n<h1>",
-                   Escape(input.title), "</h1>\n<dl>\n");
+                   HtmlEscape(input.title), "</h1>\n<dl>\n");
   for (const auto& [what, value] : input.facts) {
-    absl::StrAppend(&html, "<dt>", Escape(what), "</dt><dd>", Escape(value), "</dd>\n");
+    absl::StrAppend(&html, "<dt>", HtmlEscape(what), "</dt><dd>", HtmlEscape(value), "</dd>\n");
   }
   html += "</dl>\n";
   if (!input.thresholds.empty()) {
@@ -324,7 +303,7 @@ std::string HtmlReport(const HtmlReportInput& input) {
                     "<tr><th>threshold</th><th>value</th><th>result</th></tr>\n");
     for (const ThresholdResult& r : input.thresholds) {
       absl::StrAppend(&html, "<tr class=\"", r.passed ? "pass" : "fail", "\"><td>",
-                      Escape(ThresholdName(r.threshold)), "</td><td>",
+                      HtmlEscape(ThresholdName(r.threshold)), "</td><td>",
                       r.value ? absl::StrFormat("%.6g", *r.value) : "no requests", "</td><td>",
                       r.passed ? "PASS" : "FAIL", "</td></tr>\n");
     }

@@ -41,12 +41,11 @@ void AppendTimes(const RequestStats& stats, std::vector<std::string>& fields) {
   fields.push_back(Decimal(stats.AverageContentBytes(), 3));
 }
 
-// As Locust 2.44 writes First Seen and Last Seen: ISO-8601 UTC to the second.
+}  // namespace
+
 std::string IsoUtc(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
-
-}  // namespace
 
 std::string CsvLine(const std::vector<std::string>& fields) {
   std::string line;

@@ -50,6 +50,10 @@ std::string LocustHistoryRow(absl::Time now, int users, const RecentStats::Figur
 // One CSV line (CRLF-terminated), each field quoted as Python's csv module does when needed.
 std::string CsvLine(const std::vector<std::string>& fields);
 
+// `t` as Locust 2.44 writes First Seen and Last Seen: ISO-8601 UTC to the second,
+// "2026-11-22T10:28:24Z".
+std::string IsoUtc(absl::Time t);
+
 }  // namespace loadgen
 
 #endif  // LOAD_GENERATION_REPORT_LOCUST_CSV_H_

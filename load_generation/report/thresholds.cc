@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "load_generation/report/locust_csv.h"
+#include "load_generation/report/markup.h"
 
 namespace loadgen {
 namespace {
@@ -20,11 +20,6 @@ std::string Number(double value) { return absl::StrFormat("%.6g", value); }
 
 std::string ValueText(const ThresholdResult& r) {
   return r.value ? Number(*r.value) + Unit(r.threshold.metric()) : "no requests";
-}
-
-std::string XmlEscape(absl::string_view text) {
-  return absl::StrReplaceAll(
-      text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}});
 }
 
 }  // namespace
@@ -80,14 +75,14 @@ std::string ThresholdsJUnit(const std::vector<ThresholdResult>& results, absl::D
       results.size(), failures, absl::ToDoubleSeconds(run_time), results.size(), failures,
       absl::ToDoubleSeconds(run_time));
   for (const ThresholdResult& r : results) {
-    const std::string name = XmlEscape(ThresholdName(r.threshold));
+    const std::string name = HtmlEscape(ThresholdName(r.threshold));
     absl::StrAppend(&out, "    <testcase classname=\"loadgen.thresholds\" name=\"", name,
                     "\" time=\"0\"");
     if (r.passed) {
       absl::StrAppend(&out, "/>\n");
       continue;
     }
-    const std::string message = XmlEscape(absl::StrCat("value ", ValueText(r)));
+    const std::string message = HtmlEscape(absl::StrCat("value ", ValueText(r)));
     absl::StrAppend(&out, ">\n      <failure message=\"", message, "\" type=\"threshold\">", name,
                     ": ", message, "</failure>\n    </testcase>\n");
   }
