@@ -11,7 +11,6 @@
 #include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
-#include "boost/beast/http/parser.hpp"
 #include "boost/beast/ssl.hpp"
 
 namespace loadgen {
@@ -21,37 +20,85 @@ using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 absl::string_view View(boost::core::string_view s) { return {s.data(), s.size()}; }
-boost::core::string_view BeastView(absl::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
-absl::string_view HttpResponse::body() const {
-  return message_ ? absl::string_view(message_->body()) : absl::string_view();
+absl::string_view ResponseMessage::header(absl::string_view name) const {
+  for (const Field& f : fields_) {
+    if (absl::EqualsIgnoreCase(Name(f), name)) return Value(f);
+  }
+  return {};
 }
 
-absl::string_view HttpResponse::header(absl::string_view name) const {
-  if (!message_) return {};
-  auto it = message_->find(BeastView(name));
-  return it == message_->end() ? absl::string_view() : View(it->value());
+void ResponseMessage::Clear() {
+  status_ = 0;
+  keep_alive_ = false;
+  chunked_ = false;
+  text_.clear();
+  fields_.clear();
+  body_.clear();
 }
 
-void LimitResponseParser(ResponseParser& parser, const HttpSettings& settings) {
-  parser.eager(true);
-  parser.header_limit(settings.max_header_bytes);
-  parser.body_limit(settings.max_body_bytes);
+ResponseParser::ResponseParser(ResponseMessage& message, const HttpSettings& settings)
+    : message_(message) {
+  message_.Clear();
+  eager(true);
+  header_limit(settings.max_header_bytes);
+  body_limit(settings.max_body_bytes);
 }
 
-bool IsInterim(const ResponseParser& parser) {
-  const int status = parser.get().result_int();
-  return status >= 100 && status < 200 && status != 101;
-}
-
-error_code EndOfInput(ResponseParser& parser) {
+error_code ResponseParser::EndOfInput() {
   // Nothing read: the server closed without answering (put_eof requires that something was).
-  if (!parser.got_some()) return http::error::end_of_stream;
+  if (!got_some()) return http::error::end_of_stream;
   error_code error;
-  parser.put_eof(error);
+  put_eof(error);
   return error;
+}
+
+void ResponseParser::on_response_impl(int code, boost::core::string_view, int, error_code&) {
+  message_.status_ = code;
+}
+
+void ResponseParser::on_field_impl(http::field name, boost::core::string_view name_string,
+                                   boost::core::string_view value, error_code&) {
+  // The header limit (at most 4 GiB) bounds the offsets.
+  std::string& text = message_.text_;
+  const auto name_begin = static_cast<uint32_t>(text.size());
+  text.append(name_string.data(), name_string.size());
+  const auto value_begin = static_cast<uint32_t>(text.size());
+  text.append(value.data(), value.size());
+  message_.fields_.push_back({.known = name,
+                              .name_begin = name_begin,
+                              .name_size = static_cast<uint32_t>(name_string.size()),
+                              .value_begin = value_begin,
+                              .value_size = static_cast<uint32_t>(value.size())});
+}
+
+void ResponseParser::on_header_impl(error_code&) {
+  message_.keep_alive_ = keep_alive();
+  message_.chunked_ = chunked();
+}
+
+void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                       error_code&) {
+  // Within the body limit: the parser refuses a longer length before this is called.
+  if (content_length) message_.body_.reserve(*content_length);
+}
+
+std::size_t ResponseParser::on_body_impl(boost::core::string_view body, error_code&) {
+  message_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::core::string_view body,
+                                               error_code&) {
+  message_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+void ResponseParser::on_finish_impl(error_code&) {
+  // keep_alive() may change with the body (a response whose body ends with the connection).
+  message_.keep_alive_ = keep_alive();
 }
 
 HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
@@ -78,6 +125,7 @@ void HttpSession::Close() {
 void HttpSession::Cancel() {
   cancelled_ = true;
   resolver_.cancel();
+  watchdog_.cancel();
   Close();
 }
 
@@ -117,11 +165,13 @@ asio::awaitable<error_code> HttpSession::Connect() {
 }
 
 void HttpSession::ArmWatchdog() {
+  watchdog_waiting_ = true;
   watchdog_.expires_at(deadline_);
   watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](const error_code& ec) {
-    if (alive.expired() || ec == asio::error::operation_aborted) return;
-    // A wait that fired as its exchange ended, while the next one was starting: the next one
-    // has its own deadline.
+    if (alive.expired()) return;
+    watchdog_waiting_ = false;
+    if (ec == asio::error::operation_aborted || !exchanging_) return;
+    // The exchange in flight began after the one this wait was set for.
     if (std::chrono::steady_clock::now() < deadline_) return ArmWatchdog();
     timed_out_ = true;
     // Closed, not just cancelled: a cancel reaches only the operation pending at that moment,
@@ -138,21 +188,20 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   deadline_ =
       std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
   timed_out_ = false;
-  ArmWatchdog();
+  exchanging_ = true;
+  if (!watchdog_waiting_) ArmWatchdog();
   // The request's bytes in one write; the response read into the connection's buffer and fed to
   // Beast's parser directly (Beast's composed read adds layers of its own to every read).
   auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(wire_), kNoThrow);
   error_code error = write_error;
-  std::optional<ResponseParser> parser;
-  do {
-    if (error) break;
-    LimitResponseParser(parser.emplace(), settings_);
-    parser->skip(head_);
-    error = co_await ReadResponse(stream, *parser);
-  } while (!error && IsInterim(*parser));
-  watchdog_.cancel();
+  while (!error) {
+    ResponseParser parser(response_, settings_);
+    parser.skip(head_);
+    error = co_await ReadResponse(stream, parser);
+    if (!response_.interim()) break;
+  }
+  exchanging_ = false;
   if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
-  response_ = parser->release();
   stray_bytes_ = buffer_.size() > 0;  // requests are never pipelined: nothing may follow
   co_return error_code();
 }
@@ -170,32 +219,31 @@ asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponsePa
     auto [error, read] = co_await stream.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
     buffer_.commit(read);
     bytes_read_ += static_cast<int64_t>(read);
-    if (error == asio::error::eof) co_return EndOfInput(parser);
+    if (error == asio::error::eof) co_return parser.EndOfInput();
     if (error) co_return error;
   }
 }
 
-void HttpSession::PrepareRequest(http::verb method, absl::string_view path, absl::string_view body,
-                                 const RequestOptions& options) {
-  // The request is written out here, into a buffer kept from request to request: no field
-  // container, no serializer, nothing allocated once the buffer has grown to its size.
+void WriteRequest(http::verb method, absl::string_view path, absl::string_view body,
+                  const RequestOptions& options, const HttpSettings& settings,
+                  absl::string_view cookies, std::string& wire) {
   auto overridden = [&](absl::string_view name) {
     for (const HttpHeader& h : options.headers) {
       if (absl::EqualsIgnoreCase(h.name, name)) return true;
     }
     return false;
   };
-  auto field = [this](absl::string_view name, absl::string_view value) {
-    absl::StrAppend(&wire_, name, ": ", value, "\r\n");
+  auto field = [&wire](absl::string_view name, absl::string_view value) {
+    absl::StrAppend(&wire, name, ": ", value, "\r\n");
   };
-  wire_.clear();
+  wire.clear();
   absl::string_view target_path = path;
-  if (settings_.target.base_path.empty() && path.empty()) target_path = "/";
-  absl::StrAppend(&wire_, View(http::to_string(method)), " ", settings_.target.base_path,
+  if (settings.target.base_path.empty() && path.empty()) target_path = "/";
+  absl::StrAppend(&wire, View(http::to_string(method)), " ", settings.target.base_path,
                   target_path, " HTTP/1.1\r\n");
-  if (!overridden("Host")) field("Host", settings_.target.host_header);
-  if (!overridden("User-Agent")) field("User-Agent", settings_.user_agent);
-  if (!cookies_.header().empty() && !overridden("Cookie")) field("Cookie", cookies_.header());
+  if (!overridden("Host")) field("Host", settings.target.host_header);
+  if (!overridden("User-Agent")) field("User-Agent", settings.user_agent);
+  if (!cookies.empty() && !overridden("Cookie")) field("Cookie", cookies);
   absl::string_view content_type = options.content_type;
   if (content_type.empty() && !body.empty()) content_type = "application/x-www-form-urlencoded";
   if (!content_type.empty() && !overridden("Content-Type")) field("Content-Type", content_type);
@@ -206,17 +254,14 @@ void HttpSession::PrepareRequest(http::verb method, absl::string_view path, absl
   // methods that expect one even when empty.
   if (!body.empty() || method == http::verb::post || method == http::verb::put ||
       method == http::verb::patch) {
-    absl::StrAppend(&wire_, "Content-Length: ", body.size(), "\r\n");
+    absl::StrAppend(&wire, "Content-Length: ", body.size(), "\r\n");
   }
-  wire_ += "\r\n";
-  wire_.append(body.data(), body.size());
+  wire += "\r\n";
+  wire.append(body.data(), body.size());
 }
 
 void HttpSession::StoreCookies() {
-  for (auto it = response_.find(http::field::set_cookie);
-       it != response_.end() && it->name() == http::field::set_cookie; ++it) {
-    cookies_.Store(View(it->value()));
-  }
+  response_.ForEachSetCookie([this](absl::string_view value) { cookies_.Store(value); });
 }
 
 HttpResponse HttpSession::Finish(HttpError error, std::string text,
@@ -229,8 +274,8 @@ HttpResponse HttpSession::Finish(HttpError error, std::string text,
     response.message_ = &response_;
     if (options.check) {
       text = options.check(response);
-    } else if (response_.result_int() >= 400) {
-      text = absl::StrCat("HTTP ", response_.result_int());
+    } else if (response_.status() >= 400) {
+      text = absl::StrCat("HTTP ", response_.status());
     }
     if (!text.empty()) error = HttpError::kStatus;
   }
@@ -261,16 +306,6 @@ HttpResponse HttpSession::NeverSent() {
   return response;
 }
 
-asio::awaitable<HttpResponse> HttpSession::Get(absl::string_view path,
-                                               const RequestOptions& options) {
-  co_return co_await Request(http::verb::get, path, std::string(), options);
-}
-
-asio::awaitable<HttpResponse> HttpSession::Post(absl::string_view path, std::string body,
-                                                const RequestOptions& options) {
-  co_return co_await Request(http::verb::post, path, std::move(body), options);
-}
-
 asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
                                                    std::string body,
                                                    const RequestOptions& options) {
@@ -281,7 +316,7 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
     co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
   }
-  PrepareRequest(method, path, body, options);
+  WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
   head_ = method == http::verb::head;
   co_return co_await Transmit(start, method_name, name, options);
 }
@@ -328,10 +363,10 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
     if (!ec) {
       // A connection that sent more than the response is out of step: the next request gets a
       // new one rather than those bytes as its answer.
-      const int status = response_.result_int();
+      const int status = response_.status();
       // A 204 that declares a body anyway will likely send it: a new connection at once. (A
       // 304's Content-Length may be the length of what did not change.)
-      const absl::string_view length = View(response_[http::field::content_length]);
+      const absl::string_view length = response_.header("Content-Length");
       const bool declares_body =
           status == 204 && ((!length.empty() && length != "0") || response_.chunked());
       if (!response_.keep_alive() || stray_bytes_ || declares_body) Close();

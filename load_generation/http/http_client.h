@@ -20,9 +20,8 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
-#include "boost/beast/http/message.hpp"
-#include "boost/beast/http/parser.hpp"
-#include "boost/beast/http/string_body.hpp"
+#include "boost/beast/http/basic_parser.hpp"
+#include "boost/beast/http/field.hpp"
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "load_generation/clock/clock.h"
@@ -49,16 +48,82 @@ struct HttpSettings {
   std::string user_agent = "loadgen/1.0";
 };
 
-// A response as the client reads it.
-using ResponseParser = http::response_parser<http::string_body>;
-// Sets up a parser for one response: eager, within `settings`' header and body limits.
-void LimitResponseParser(ResponseParser& parser, const HttpSettings& settings);
-// Whether the parsed response is an interim one (1xx but 101), which comes before the response
-// that answers a request.
-bool IsInterim(const ResponseParser& parser);
-// Ends the parser's input where the connection ended: a body that runs until then is complete,
-// a cut response is an error, and no response at all is end_of_stream.
-boost::system::error_code EndOfInput(ResponseParser& parser);
+// A response as the client read it: status, headers in order, body. A session keeps one and
+// reads every response into it, so its storage, once grown, is reused: nothing is allocated
+// per response or per header.
+class ResponseMessage {
+ public:
+  int status() const { return status_; }
+  absl::string_view body() const { return body_; }
+  // The first header of that name (case-insensitive), or "".
+  absl::string_view header(absl::string_view name) const;
+  // Calls `fn(name, value)` for each header, in order.
+  template <typename Fn>
+  void ForEachHeader(Fn fn) const {
+    for (const Field& f : fields_) fn(Name(f), Value(f));
+  }
+  // Calls `fn(value)` for each Set-Cookie header.
+  template <typename Fn>
+  void ForEachSetCookie(Fn fn) const {
+    for (const Field& f : fields_) {
+      if (f.known == http::field::set_cookie) fn(Value(f));
+    }
+  }
+  // Whether it is an interim response (1xx but 101), which comes before the response that
+  // answers a request.
+  bool interim() const { return status_ >= 100 && status_ < 200 && status_ != 101; }
+  bool keep_alive() const { return keep_alive_; }
+  bool chunked() const { return chunked_; }
+
+ private:
+  friend class ResponseParser;
+  struct Field {
+    http::field known;  // http::field::unknown for a name Beast has no constant for
+    uint32_t name_begin, name_size, value_begin, value_size;  // in text_
+  };
+  absl::string_view Name(const Field& f) const { return {text_.data() + f.name_begin, f.name_size}; }
+  absl::string_view Value(const Field& f) const {
+    return {text_.data() + f.value_begin, f.value_size};
+  }
+  void Clear();
+
+  int status_ = 0;
+  bool keep_alive_ = false;
+  bool chunked_ = false;
+  std::string text_;  // header names and values, back to back
+  std::vector<Field> fields_;
+  std::string body_;
+};
+
+// Reads one response into a ResponseMessage (cleared first): eager, within `settings`' header
+// and body limits. Feed it with put(); a parser lives for one response.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  ResponseParser(ResponseMessage& message, const HttpSettings& settings);
+
+  // Ends the input where the connection ended: a body that runs until then is complete, a cut
+  // response is an error, and no response at all is end_of_stream.
+  boost::system::error_code EndOfInput();
+
+ private:
+  void on_request_impl(http::verb, boost::core::string_view, boost::core::string_view, int,
+                       boost::system::error_code&) override {}
+  void on_response_impl(int code, boost::core::string_view reason, int version,
+                        boost::system::error_code& ec) override;
+  void on_field_impl(http::field name, boost::core::string_view name_string,
+                     boost::core::string_view value, boost::system::error_code& ec) override;
+  void on_header_impl(boost::system::error_code& ec) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::system::error_code& ec) override;
+  std::size_t on_body_impl(boost::core::string_view body, boost::system::error_code& ec) override;
+  void on_chunk_header_impl(std::uint64_t, boost::core::string_view,
+                            boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::core::string_view body,
+                                 boost::system::error_code& ec) override;
+  void on_finish_impl(boost::system::error_code& ec) override;
+
+  ResponseMessage& message_;
+};
 
 class HttpSession;
 
@@ -66,10 +131,12 @@ class HttpSession;
 class HttpResponse {
  public:
   // 0 when no response was received.
-  int status() const { return message_ ? message_->result_int() : 0; }
-  absl::string_view body() const;
+  int status() const { return message_ ? message_->status() : 0; }
+  absl::string_view body() const { return message_ ? message_->body() : absl::string_view(); }
   // The first header of that name (case-insensitive), or "".
-  absl::string_view header(absl::string_view name) const;
+  absl::string_view header(absl::string_view name) const {
+    return message_ ? message_->header(name) : absl::string_view();
+  }
   HttpError error() const { return error_; }
   // Why it failed, e.g. "HTTP 503" or "connection refused"; "" on success.
   absl::string_view error_text() const { return error_text_; }
@@ -78,16 +145,12 @@ class HttpResponse {
   // Calls `fn(name, value)` for each header of the response, in order.
   template <typename Fn>
   void ForEachHeader(Fn fn) const {
-    if (message_ == nullptr) return;
-    for (const auto& field : *message_) {
-      fn(absl::string_view(field.name_string().data(), field.name_string().size()),
-         absl::string_view(field.value().data(), field.value().size()));
-    }
+    if (message_ != nullptr) message_->ForEachHeader(fn);
   }
 
  private:
   friend class HttpSession;
-  const http::response<http::string_body>* message_ = nullptr;
+  const ResponseMessage* message_ = nullptr;
   HttpError error_ = HttpError::kNone;
   absl::string_view error_text_;
   absl::Duration latency_;
@@ -104,6 +167,14 @@ struct RequestOptions {
   std::function<std::string(const HttpResponse&)> check;
 };
 
+// Writes a request as a session sends it into `wire` (cleared first; nothing is allocated once it
+// has grown to the size): the request line with the target's base path, Host, User-Agent and
+// `cookies` (a Cookie header's value) unless options.headers name them, a Content-Type for a
+// body, options.headers, a Content-Length where HTTP wants one, and the body.
+void WriteRequest(http::verb method, absl::string_view path, absl::string_view body,
+                  const RequestOptions& options, const HttpSettings& settings,
+                  absl::string_view cookies, std::string& wire);
+
 // One simulated user's HTTP/1.1 connection to the target: kept alive across requests, with
 // its own cookie jar; reconnects when the server closes. Every request is recorded in `stats`
 // (one aborted in flight by Cancel as cancelled at stop; one not sent, not at all). Use from one
@@ -117,9 +188,13 @@ class HttpSession {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
-  asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {});
+  asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {}) {
+    return Request(http::verb::get, path, std::string(), options);
+  }
   asio::awaitable<HttpResponse> Post(absl::string_view path, std::string body,
-                                     const RequestOptions& options = {});
+                                     const RequestOptions& options = {}) {
+    return Request(http::verb::post, path, std::move(body), options);
+  }
   asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
                                         const RequestOptions& options);
   // Sends `wire`, a whole request the caller wrote (a wrk script's), as it is: no Host, cookie
@@ -165,12 +240,9 @@ class HttpSession {
   void Close();
   // The answer to a request made after Cancel.
   static HttpResponse NeverSent();
-  // Times the exchange in flight out at deadline_.
+  // Waits until deadline_ to time the exchange in flight out.
   void ArmWatchdog();
   void StoreCookies();
-  // Writes the request into wire_.
-  void PrepareRequest(http::verb method, absl::string_view path, absl::string_view body,
-                      const RequestOptions& options);
   HttpResponse Finish(HttpError error, std::string text,
                       std::chrono::steady_clock::time_point start, absl::string_view method,
                       absl::string_view name, const RequestOptions& options);
@@ -187,17 +259,22 @@ class HttpSession {
   std::optional<absl::Duration> start_delay_;
   beast::flat_buffer buffer_;
   std::string wire_;  // the request in flight, as sent
-  http::response<http::string_body> response_;
+  ResponseMessage response_;
   CookieJar cookies_;
   std::string error_text_;
   int64_t connections_opened_ = 0;
   int64_t bytes_read_ = 0;
   bool head_ = false;  // the request in flight is a HEAD: its response has no body
-  // The request timeout: one timer wait per exchange, set when it begins and cancelled when it
-  // ends (Beast's stream timeouts set a wait for every read and write, and each wait that
-  // becomes the loop's earliest costs a system call).
+  // The request timeout. Its wait is not set and cancelled for every exchange (a timer queue
+  // insert and removal and a cancelled wait's completion per request): one is left pending when
+  // an exchange ends, and when it comes due it times out the exchange then in flight if that
+  // one's deadline has passed, waits on to that deadline if not, and ends if none is in flight
+  // (the next exchange sets a new wait). So a session leaves a wait of at most request_timeout
+  // pending after its last request, until Cancel or its destruction.
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
+  bool watchdog_waiting_ = false;
+  bool exchanging_ = false;
   bool timed_out_ = false;
   bool stray_bytes_ = false;         // bytes came after the last response
   bool check_before_reuse_ = false;  // it had no body (204, 304): see that none came late

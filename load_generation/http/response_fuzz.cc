@@ -1,14 +1,11 @@
-// Fuzzes what the HTTP client does with the bytes a target sends back: the parser as the client
-// sets it up (LimitResponseParser, HttpSettings' defaults), interim responses read past, the
-// connection's end (EndOfInput), the classification of an error, and the cookie jar on every
-// Set-Cookie.
+// Fuzzes what the HTTP client does with the bytes a target sends back: its parser with
+// HttpSettings' default limits, one message reused across responses, interim responses read
+// past, the connection's end (EndOfInput), the classification of an error, and the cookie jar on
+// every Set-Cookie.
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 #include "boost/asio/buffer.hpp"
-#include "boost/beast/http/parser.hpp"
-#include "boost/beast/http/string_body.hpp"
 #include "load_generation/http/cookie_jar.h"
 #include "load_generation/http/http_client.h"
 #include "load_generation/http/http_error.h"
@@ -19,12 +16,12 @@ namespace {
 void ReadResponses(boost::asio::const_buffer bytes) {
   const HttpSettings limits;
   CookieJar cookies;
-  std::optional<ResponseParser> parser;
+  ResponseMessage message;
   do {
-    LimitResponseParser(parser.emplace(), limits);
+    ResponseParser parser(message, limits);
     boost::beast::error_code error;
-    while (bytes.size() > 0 && !parser->is_done()) {
-      const size_t used = parser->put(bytes, error);
+    while (bytes.size() > 0 && !parser.is_done()) {
+      const size_t used = parser.put(bytes, error);
       bytes += used;
       // After need_more Beast wants the same bytes again only with more behind them, as the
       // client's read gives it; here no more come: the input ends.
@@ -34,18 +31,15 @@ void ReadResponses(boost::asio::const_buffer bytes) {
       }
       if (error) break;
     }
-    if (!error && !parser->is_done()) error = EndOfInput(*parser);  // the input ends here
+    if (!error && !parser.is_done()) error = parser.EndOfInput();  // the input ends here
     if (error) {
       ClassifyExchangeError(error);
       return;
     }
-    const auto& response = parser->get();
-    for (auto it = response.find(http::field::set_cookie);
-         it != response.end() && it->name() == http::field::set_cookie; ++it) {
-      cookies.Store(absl::string_view(it->value().data(), it->value().size()));
-    }
+    message.ForEachSetCookie([&](absl::string_view value) { cookies.Store(value); });
+    message.header("Content-Length");
     cookies.header();
-  } while (IsInterim(*parser));
+  } while (message.interim());
 }
 
 }  // namespace

@@ -1,15 +1,14 @@
 // Heap allocations on the hot path (send a request, record it, pause) in a steady-state run.
 //
-// The bound is kMaxAllocationsPerRequest below; measured: 2.0 per GET against a server that
-// sends one header and a 2-byte body (4.0 while Beast serialised the request and read the
-// response with its composed operations). What remains per request, and why:
-//  - The parser builds each response afresh: one node per response header (1 here), and the
-//    body string when it outgrows the small-string buffer (0 here).
-//  - Coroutine frames come from Asio's per-thread recycling allocator; the ones nested deeper
-//    than its small cache allocate (1).
-// The request is written into a buffer kept from request to request, the response is read into
-// the connection's buffer, and recording finds its (method, name) entry without building
-// strings.
+// None, once the users are connected and the histograms have grown (a histogram allocates a
+// block the first time a latency falls in a new power of two: at most 55 in its life): the
+// request is written
+// into a buffer kept from request to request, the response is read into the connection's buffer
+// and parsed into a message whose storage the session keeps, recording finds its (method, name)
+// entry without building strings, the request timeout's wait is not set again per request, and
+// coroutine frames come from Asio's per-thread recycling allocator (shallow enough for its
+// cache). History: 4.0 per GET while Beast serialised the request and read the response with
+// its composed operations, then 2.0 (a node per response header, a frame past the cache).
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -36,8 +35,6 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 namespace loadgen {
 namespace {
 
-constexpr double kMaxAllocationsPerRequest = 3;
-
 int64_t requests_done = 0;  // by the users, all on the test's thread
 
 class SteadyBehavior : public UserBehavior {
@@ -59,7 +56,7 @@ void RunRequests(asio::io_context& io, int64_t n) {
   }
 }
 
-TEST(HotPath, AllocationsPerRequestStaySmall) {
+TEST(HotPath, NoAllocationPerRequest) {
   HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
                     /*threads=*/1, /*record=*/false);
   auto target = ParseHttpTarget(server.url());
@@ -72,7 +69,14 @@ TEST(HotPath, AllocationsPerRequestStaySmall) {
                 {.seed = 1, .http = {.target = *target}});
   pool.SetTargets({{"Steady", 10, 0, 1}}, 0);
 
-  RunRequests(io, 500);  // connect, warm caches and histograms
+  RunRequests(io, 500);  // connect, warm caches
+  // Grow the request's and the schedule lag's histograms over every time up to the request
+  // timeout, so that a slow response or a late wake in the measured run is not the first in its
+  // power of two.
+  for (int64_t us = 1; us < (int64_t{1} << 25); us *= 2) {
+    stats.shard(0).Record({.method = "GET", .name = "/s0", .latency_us = us});
+    stats.shard(0).RecordScheduleLag(absl::Microseconds(us));
+  }
   const int64_t requests_before = requests_done;
   const int64_t allocations_before = allocations_on_this_thread;
   RunRequests(io, 2000);
@@ -84,7 +88,7 @@ TEST(HotPath, AllocationsPerRequestStaySmall) {
   RecordProperty("allocations_per_request", std::to_string(per_request));
   std::printf("%lld requests, %.2f allocations per request\n", static_cast<long long>(requests),
               per_request);
-  EXPECT_LE(per_request, kMaxAllocationsPerRequest);
+  EXPECT_EQ(allocations, 0);
   EXPECT_EQ(stats.shard(0).Snapshot().Total().failures, 0);
 
   asio::co_spawn(io, pool.StopAll(), asio::detached);

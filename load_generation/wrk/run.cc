@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ssl/context.hpp"
+#include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/behavior/user.h"
