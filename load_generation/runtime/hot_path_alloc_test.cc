@@ -1,17 +1,24 @@
-// Heap allocations on the hot path (send a request, record it, pause) in a steady-state run.
+// Heap allocations on the hot path (send a request, record it, pause) in a steady-state run,
+// once the users are connected and the histograms have grown (a histogram allocates a block the
+// first time a latency falls in a new power of two: at most 55 in its life).
 //
-// None, once the users are connected and the histograms have grown (a histogram allocates a
-// block the first time a latency falls in a new power of two: at most 55 in its life): the
-// request is written
-// into a buffer kept from request to request, the response is read into the connection's buffer
-// and parsed into a message whose storage the session keeps, recording finds its (method, name)
-// entry without building strings, the request timeout's wait is not set again per request, and
-// coroutine frames come from Asio's per-thread recycling allocator (shallow enough for its
-// cache). History: 4.0 per GET while Beast serialised the request and read the response with
-// its composed operations, then 2.0 (a node per response header, a frame past the cache).
+// Our code allocates nothing per request (asserted): the request is written into a buffer kept
+// from request to request, the response is read into the connection's buffer and parsed into a
+// message whose storage the session keeps, recording finds its (method, name) entry without
+// building strings, and the request timeout's wait is not set again per request. History: 4.0
+// per GET while Beast serialised the request and read the response with its composed
+// operations, then 2.0 (a node per response header, a coroutine frame).
+//
+// Asio's own allocations are counted apart: coroutine frames and handlers come from a small
+// per-thread cache of freed blocks, first fit, and a request's frames (task, Request, Transmit,
+// Exchange, ReadResponse), of different sizes, miss it most of the time (a larger cache,
+// BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE up to 32, did not change that). They are bounded
+// here so that a change adding frames or handlers to a request shows.
 #include <atomic>
 #include <cstdlib>
 #include <new>
+
+#include <malloc.h>
 
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
@@ -21,8 +28,15 @@
 #include "load_generation/runtime/user_pool.h"
 
 namespace {
-thread_local int64_t allocations_on_this_thread = 0;
+thread_local int64_t allocations_on_this_thread = 0;       // operator new
+thread_local int64_t asio_allocations_on_this_thread = 0;  // aligned_alloc
 }  // namespace
+
+// Asio allocates coroutine frames and handlers with aligned_alloc, not operator new.
+extern "C" void* aligned_alloc(std::size_t alignment, std::size_t size) {
+  ++asio_allocations_on_this_thread;
+  return memalign(alignment, size);
+}
 
 void* operator new(std::size_t size) {
   ++allocations_on_this_thread;
@@ -34,6 +48,10 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace loadgen {
 namespace {
+
+// Measured: 8.0 with 10 users (coroutine frames, and the handler of the post that stands for a
+// zero pause); 4 to 5 in the loadgen binary against nginx.
+constexpr double kMaxAsioAllocationsPerRequest = 9;
 
 int64_t requests_done = 0;  // by the users, all on the test's thread
 
@@ -56,7 +74,7 @@ void RunRequests(asio::io_context& io, int64_t n) {
   }
 }
 
-TEST(HotPath, NoAllocationPerRequest) {
+TEST(HotPath, NoAllocationPerRequestInOurCode) {
   HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
                     /*threads=*/1, /*record=*/false);
   auto target = ParseHttpTarget(server.url());
@@ -79,16 +97,21 @@ TEST(HotPath, NoAllocationPerRequest) {
   }
   const int64_t requests_before = requests_done;
   const int64_t allocations_before = allocations_on_this_thread;
+  const int64_t asio_allocations_before = asio_allocations_on_this_thread;
   RunRequests(io, 2000);
   const int64_t allocations = allocations_on_this_thread - allocations_before;
+  const int64_t asio_allocations = asio_allocations_on_this_thread - asio_allocations_before;
   const int64_t requests = requests_done - requests_before;
 
   ASSERT_EQ(requests, 2000);
-  const double per_request = static_cast<double>(allocations) / static_cast<double>(requests);
-  RecordProperty("allocations_per_request", std::to_string(per_request));
-  std::printf("%lld requests, %.2f allocations per request\n", static_cast<long long>(requests),
-              per_request);
+  const double asio_per_request =
+      static_cast<double>(asio_allocations) / static_cast<double>(requests);
+  RecordProperty("asio_allocations_per_request", std::to_string(asio_per_request));
+  std::printf("%lld requests: %lld allocations by operator new, %.2f per request by Asio\n",
+              static_cast<long long>(requests), static_cast<long long>(allocations),
+              asio_per_request);
   EXPECT_EQ(allocations, 0);
+  EXPECT_LE(asio_per_request, kMaxAsioAllocationsPerRequest);
   EXPECT_EQ(stats.shard(0).Snapshot().Total().failures, 0);
 
   asio::co_spawn(io, pool.StopAll(), asio::detached);
