@@ -45,15 +45,17 @@ def rss_mb(pid):
 
 
 class Nginx:
-    """nginx answering "ok" to every GET, one worker pinned to the target core."""
+    """nginx answering "ok" to every GET: one worker pinned to the target core, or `workers`
+    workers on `cpus`."""
 
-    def __init__(self, workdir):
-        self.dir = os.path.join(workdir, "nginx")
+    def __init__(self, workdir, workers=1, cpus=TARGET_CPU):
+        self.cpus = cpus
+        self.dir = os.path.join(workdir, f"nginx-{workers}")
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
-            f.write(f"""worker_processes 1;
+            f.write(f"""worker_processes {workers};
 daemon off;
 master_process on;
 pid {self.dir}/nginx.pid;
@@ -79,7 +81,7 @@ http {{
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            ["taskset", "-c", TARGET_CPU, "nginx", "-c", os.path.join(self.dir, "nginx.conf"),
+            ["taskset", "-c", self.cpus, "nginx", "-c", os.path.join(self.dir, "nginx.conf"),
              "-p", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
@@ -135,7 +137,7 @@ class Tools:
             f.write(config_text)
         return [self.loadgen, f"--config={config}", f"--host={host}", "--threads=1",
                 "--status_interval=0", f"--run_time={seconds}s", f"--csv={prefix}", "--seed=1",
-                "--grpc_address=", *flags]
+                "--grpc_address=", *flags]  # a --threads in `flags` comes last and wins
 
     def locust_cmd(self, wait, users, spawn_rate, host, seconds, prefix):
         locustfile = prefix + "_locustfile.py"
@@ -152,15 +154,16 @@ class Client(FastHttpUser):
                 "--csv", prefix, "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "2"]
 
     @staticmethod
-    def wrk_cmd(connections, host, seconds):
-        return ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
+    def wrk_cmd(connections, host, seconds, threads=1):
+        return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
 
 
-def measure(cmd, window, count, log):
-    """Runs `cmd` on the generator core; over `window` (seconds after launch, (from, to)) takes
-    the requests `count()` reports and the process's CPU and RSS. Returns a dict of figures."""
+def measure(cmd, window, count, log, cpus=GENERATOR_CPU):
+    """Runs `cmd` on `cpus` (the generator core); over `window` (seconds after launch, (from,
+    to)) takes the requests `count()` reports and the process's CPU and RSS. Returns a dict of
+    figures."""
     with open(log, "w") as out:
-        process = subprocess.Popen(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
+        process = subprocess.Popen(["taskset", "-c", cpus, *cmd], stdout=out,
                                    stderr=subprocess.STDOUT)
     launched = time.monotonic()
     time.sleep(window[0])
@@ -502,6 +505,50 @@ def wrk2_front_end(tools, nginx, reps, seconds):
          "so the fixed rates have no peer here; their target is received within 0.5 % of -R."])
 
 
+def scaling(tools, workdir, reps, seconds):
+    """One event loop or thread against two, loadgen beside wrk, 100 connections flat out
+    against nginx with two workers. On a machine of two cores the target cannot have cores of
+    its own: everything shares both, so what is compared is each tool's 2/1 ratio, in requests
+    per second and in requests per generator CPU-second (the second is 1.0 when a second thread
+    costs nothing per request)."""
+    window = (max(3, seconds * 0.3), seconds - 0.5)
+    config = one_phase("flat-out", 100, 1000, 0, 0, seconds + 5)
+    cpus = ",".join(str(c) for c in range(os.cpu_count()))
+    results = {(tool, threads): [] for tool in ("loadgen", "wrk") for threads in (1, 2)}
+    with Nginx(workdir, workers=2, cpus=cpus) as nginx:
+        for _ in range(reps):
+            for threads in (1, 2):
+                p = tools.fresh(f"scaling-loadgen-{threads}")
+                results[("loadgen", threads)].append(measure(
+                    tools.loadgen_cmd(config, nginx.url, seconds, p, f"--threads={threads}"),
+                    window, nginx.requests, p + ".log", cpus))
+                p = tools.fresh(f"scaling-wrk-{threads}")
+                results[("wrk", threads)].append(measure(
+                    tools.wrk_cmd(100, nginx.url, seconds, threads), window, nginx.requests,
+                    p + ".log", cpus))
+    rows, ratios = [], {}
+    for tool in ("loadgen", "wrk"):
+        one, two = results[(tool, 1)], results[(tool, 2)]
+        rate = median_of(two, "rate") / median_of(one, "rate")
+        per_cpu = median_of(two, "per_cpu_s") / median_of(one, "per_cpu_s")
+        ratios[tool] = rate
+        for threads, runs in ((1, one), (2, two)):
+            rows.append([tool, threads, f"{median_of(runs, 'rate'):,.0f}",
+                         f"{median_of(runs, 'cpu_share'):.2f}",
+                         f"{median_of(runs, 'per_cpu_s'):,.0f}",
+                         f"{rate:.2f}" if threads == 2 else "",
+                         f"{per_cpu:.2f}" if threads == 2 else ""])
+    return table(
+        "7. Scaling: one thread against two, 100 connections flat out, nginx with 2 workers, "
+        "nothing pinned",
+        ["tool", "threads", "requests/s", "generator CPU share",
+         "requests per generator CPU-second", "2 / 1 requests/s", "2 / 1 per CPU-second"], rows,
+        [f"**loadgen 2/1: {ratios['loadgen']:.2f}; wrk 2/1: {ratios['wrk']:.2f}.** The issue's "
+         "target (>= 1.9 x one core) needs a target on cores of its own, which two cores do "
+         "not leave; here both tools share the cores with nginx, so the ratios compare how "
+         "each uses a second thread, side by side."])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs, one repetition")
@@ -511,7 +558,7 @@ def main():
     parser.add_argument("--wrk2", required=True, help="the wrk2 front end's binary")
     parser.add_argument("--out", help="also write the tables, with the machine, to this file")
     parser.add_argument("--only", action="append",
-                        help="run only this table's scenario (1, 2, 3, 3b, 4, 5 or 6); repeatable")
+                        help="run only this table's scenario (1, 2, 3, 3b, 4, 5, 6 or 7); repeatable")
     args = parser.parse_args()
     if os.cpu_count() < 2:
         sys.exit("bench: needs two cores (target on one, generator on the other)")
@@ -543,10 +590,11 @@ def main():
         "4": lambda nginx: phase_timing(tools, nginx, args.proto_dir, 10 if quick else 1),
         "5": lambda nginx: open_model(tools, nginx, reps, 5 if quick else 12),
         "6": lambda nginx: wrk2_front_end(tools, nginx, reps, 6 if quick else 12),
+        "7": lambda nginx: scaling(tools, workdir, reps, 6 if quick else 12),
     }
     unknown = set(args.only or []) - set(scenarios)
     if unknown:
-        sys.exit(f"bench: no scenario {', '.join(sorted(unknown))} (1, 2, 3, 3b, 4, 5 or 6)")
+        sys.exit(f"bench: no scenario {', '.join(sorted(unknown))} (1, 2, 3, 3b, 4, 5, 6 or 7)")
     with Nginx(workdir) as nginx:
         for label, scenario in scenarios.items():
             if not args.only or label in args.only:
