@@ -100,7 +100,13 @@ asio::awaitable<void> User::PauseAfterTask() {
   const auto [min_ms, max_ms] = wait_.Get();
   state_ = State::kWaiting;
   if (const int64_t wait_ms = UniformInt(min_ms, max_ms); wait_ms > 0) {
-    const absl::Time due = clock_.Now() + absl::Milliseconds(wait_ms);
+    // Due on a whole millisecond (rounded up: never shorter than asked): the pauses of a loop's
+    // users that end within the same millisecond end together, on one timer expiry and one
+    // wake of the loop, instead of one each (with 10,000 users, about 30 a millisecond).
+    const absl::Time due =
+        absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now() + absl::Milliseconds(wait_ms) -
+                                                absl::Nanoseconds(1)) +
+                             1);
     // How late the next task starts against its schedule: the loop's own lag.
     if (co_await wait_timer_->WaitUntil(due)) stats_.RecordScheduleLag(clock_.Now() - due);
   } else {

@@ -208,7 +208,6 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
 
 template <typename Stream>
 asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponseParser& parser) {
-  constexpr size_t kReadSize = 16 << 10;
   while (true) {
     if (buffer_.size() > 0) {
       error_code error;
@@ -216,7 +215,10 @@ asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponsePa
       if (parser.is_done()) co_return error_code();
       if (error && error != http::error::need_more) co_return error;
     }
-    auto [error, read] = co_await stream.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+    auto [error, read] = co_await stream.async_read_some(buffer_.prepare(read_size_), kNoThrow);
+    // Small reads while responses are small (the buffer is memory every user keeps: 10,000
+    // users), larger ones once a read comes back full.
+    if (read == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
     buffer_.commit(read);
     bytes_read_ += static_cast<int64_t>(read);
     if (error == asio::error::eof) co_return parser.EndOfInput();

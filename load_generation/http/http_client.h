@@ -258,6 +258,8 @@ class HttpSession {
   bool cancelled_ = false;
   std::optional<absl::Duration> start_delay_;
   beast::flat_buffer buffer_;
+  static constexpr size_t kMaxReadSize = 64 << 10;
+  size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
   std::string wire_;  // the request in flight, as sent
   ResponseMessage response_;
   CookieJar cookies_;
