@@ -228,7 +228,7 @@ def throughput(tools, nginx, reps, seconds):
         "1. Throughput: 50 users, no pause, GET of a 2-byte body from nginx",
         ["tool", "requests/s", "generator CPU share", "requests per generator CPU-second"], rows,
         [f"**loadgen / wrk per CPU-second: {per_cpu['loadgen'] / per_cpu['wrk']:.2f}** "
-         f"(target >= 0.9); **loadgen / Locust FastHttpUser: "
+         f"(targets >= 1.0, then >= 1.2); **loadgen / Locust FastHttpUser: "
          f"{per_cpu['loadgen'] / per_cpu['Locust']:.1f}** (target >= 8). "
          "wrk with one thread, Locust one process."])
 
@@ -265,7 +265,7 @@ def users_per_core(tools, nginx, reps, users, seconds):
          "peak RSS", "RSS per user"], rows,
         [f"Ideal: users / (mean pause 0.3 s + the tool's mean response time). "
          f"**loadgen: {100 * achieved['loadgen']:.1f} % of ideal** (target >= 98 %), "
-         f"RSS target <= 300 MB."])
+         f"RSS target <= 150 MB."])
 
 
 def wrk_latency(log):

@@ -109,9 +109,11 @@ asio::awaitable<void> User::PauseAfterTask() {
                              1);
     // How late the next task starts against its schedule: the loop's own lag.
     if (co_await wait_timer_->WaitUntil(due)) stats_.RecordScheduleLag(clock_.Now() - due);
-  } else {
-    // No pause: only let the other users of this loop run first. A timer would cost a system
-    // call (timerfd_settime) per task.
+  } else if (++tasks_without_pause_ % kTasksBetweenYields == 0) {
+    // No pause. A task that waits on its requests lets the loop's other users run while it
+    // does; one that never waits (a request refused at once, say) would keep the loop to
+    // itself, so every so many tasks the others run first. (A post after every task cost a
+    // queued handler per request; a timer would cost a system call.)
     co_await asio::post(executor_, asio::use_awaitable);
   }
 }

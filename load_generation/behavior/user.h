@@ -144,6 +144,8 @@ class User : public std::enable_shared_from_this<User> {
   bool paused_ = false;
   bool cancelled_ = false;
   int64_t tasks_completed_ = 0;
+  static constexpr int64_t kTasksBetweenYields = 16;
+  int64_t tasks_without_pause_ = 0;
 };
 
 // A seed for user `id` from the run's seed: distinct, well-mixed streams per user.
