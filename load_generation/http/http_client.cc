@@ -74,10 +74,7 @@ void ResponseParser::on_field_impl(http::field name, boost::core::string_view na
                               .value_size = static_cast<uint32_t>(value.size())});
 }
 
-void ResponseParser::on_header_impl(error_code&) {
-  message_.keep_alive_ = keep_alive();
-  message_.chunked_ = chunked();
-}
+void ResponseParser::on_header_impl(error_code&) { message_.chunked_ = chunked(); }
 
 void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                        error_code&) {
@@ -97,7 +94,7 @@ std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::core::strin
 }
 
 void ResponseParser::on_finish_impl(error_code&) {
-  // keep_alive() may change with the body (a response whose body ends with the connection).
+  // Known once the body is (a body that runs until the connection ends keeps nothing alive).
   message_.keep_alive_ = keep_alive();
 }
 
