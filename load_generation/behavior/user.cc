@@ -103,10 +103,8 @@ asio::awaitable<void> User::PauseAfterTask() {
     // Due on a whole millisecond (rounded up: never shorter than asked): the pauses of a loop's
     // users that end within the same millisecond end together, on one timer expiry and one
     // wake of the loop, instead of one each (with 10,000 users, about 30 a millisecond).
-    const absl::Time due =
-        absl::FromUnixMillis(absl::ToUnixMillis(clock_.Now() + absl::Milliseconds(wait_ms) -
-                                                absl::Nanoseconds(1)) +
-                             1);
+    const absl::Time due = absl::FromUnixMillis(
+        absl::ToUnixMillis(clock_.Now() + absl::Milliseconds(wait_ms) - absl::Nanoseconds(1)) + 1);
     // How late the next task starts against its schedule: the loop's own lag.
     if (co_await wait_timer_->WaitUntil(due)) stats_.RecordScheduleLag(clock_.Now() - due);
   } else if (++tasks_without_pause_ % kTasksBetweenYields == 0) {

@@ -238,8 +238,8 @@ void WriteRequest(http::verb method, absl::string_view path, absl::string_view b
   wire.clear();
   absl::string_view target_path = path;
   if (settings.target.base_path.empty() && path.empty()) target_path = "/";
-  absl::StrAppend(&wire, View(http::to_string(method)), " ", settings.target.base_path,
-                  target_path, " HTTP/1.1\r\n");
+  absl::StrAppend(&wire, View(http::to_string(method)), " ", settings.target.base_path, target_path,
+                  " HTTP/1.1\r\n");
   if (!overridden("Host")) field("Host", settings.target.host_header);
   if (!overridden("User-Agent")) field("User-Agent", settings.user_agent);
   if (!cookies.empty() && !overridden("Cookie")) field("Cookie", cookies);

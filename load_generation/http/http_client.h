@@ -81,7 +81,9 @@ class ResponseMessage {
     http::field known;  // http::field::unknown for a name Beast has no constant for
     uint32_t name_begin, name_size, value_begin, value_size;  // in text_
   };
-  absl::string_view Name(const Field& f) const { return {text_.data() + f.name_begin, f.name_size}; }
+  absl::string_view Name(const Field& f) const {
+    return {text_.data() + f.name_begin, f.name_size};
+  }
   absl::string_view Value(const Field& f) const {
     return {text_.data() + f.value_begin, f.value_size};
   }
@@ -260,7 +262,7 @@ class HttpSession {
   beast::flat_buffer buffer_;
   static constexpr size_t kMaxReadSize = 64 << 10;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
-  std::string wire_;  // the request in flight, as sent
+  std::string wire_;            // the request in flight, as sent
   ResponseMessage response_;
   CookieJar cookies_;
   std::string error_text_;

@@ -14,11 +14,11 @@
 // Exchange, ReadResponse), of different sizes, miss it most of the time (a larger cache,
 // BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE up to 32, did not change that). They are bounded
 // here so that a change adding frames or handlers to a request shows.
+#include <malloc.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
-
-#include <malloc.h>
 
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
