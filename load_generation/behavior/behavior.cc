@@ -15,6 +15,7 @@ TaskTable::TaskTable(std::vector<WeightedTask> tasks) : tasks_(std::move(tasks))
 }
 
 const WeightedTask& TaskTable::Pick(std::mt19937_64& rng) const {
+  if (tasks_.size() == 1) return tasks_[0];  // nothing to draw
   const int64_t point = std::uniform_int_distribution<int64_t>(0, total_weight_ - 1)(rng);
   auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), point);
   return tasks_[it - cumulative_.begin()];

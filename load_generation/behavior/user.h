@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -120,8 +121,10 @@ class User : public std::enable_shared_from_this<User> {
 
   // Runs a task; an exception it throws is recorded as a failure of the task, not propagated.
   asio::awaitable<void> RunGuarded(Task task, absl::string_view name);
-  // The pause after a task of a closed phase, drawn from the type's range.
-  asio::awaitable<void> PauseAfterTask();
+  void RecordException(absl::string_view name, const std::exception& e);
+  // The pause of `wait_ms` after a task of a closed phase; with none, a yield of the loop to its
+  // other users.
+  asio::awaitable<void> PauseAfterTask(int64_t wait_ms);
   // Waits for an arrival; nullopt if the user is released or told to stop first.
   asio::awaitable<std::optional<absl::Time>> AwaitArrival(bool served);
   void Cancel();

@@ -137,6 +137,9 @@ asio::awaitable<error_code> HttpSession::Connect() {
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, kNoThrow);
   if (connect_error) co_return connect_error;
   stream.socket().set_option(asio::ip::tcp::no_delay(true));
+  error_code error;
+  stream.socket().non_blocking(true, error);  // for Exchange's write at once
+  if (error) co_return error;
   ++connections_opened_;
   if (!target.tls) {
     stream.expires_never();
@@ -189,38 +192,49 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   if (!watchdog_waiting_) ArmWatchdog();
   // The request's bytes in one write; the response read into the connection's buffer and fed to
   // Beast's parser directly (Beast's composed read adds layers of its own to every read).
-  auto [write_error, written] = co_await asio::async_write(stream, asio::buffer(wire_), kNoThrow);
-  error_code error = write_error;
+  error_code error;
+  size_t sent = 0;
+  if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
+    // Written at once where the socket takes it (a request nearly always fits its send
+    // buffer), without the round through the loop's queue an asynchronous write's completion
+    // costs; the socket is non-blocking, so what it does not take is written asynchronously.
+    sent = stream.write_some(asio::buffer(wire_), error);
+    if (error == asio::error::would_block) error = {};
+  }
+  if (!error && sent < wire_.size()) {
+    auto [write_error, written] =
+        co_await asio::async_write(stream, asio::buffer(wire_) + sent, kNoThrow);
+    error = write_error;
+  }
   while (!error) {
+    // One response into response_: from what the buffer holds, then from the stream.
     ResponseParser parser(response_, settings_);
     parser.skip(head_);
-    error = co_await ReadResponse(stream, parser);
-    if (!response_.interim()) break;
+    while (true) {
+      if (buffer_.size() > 0) {
+        buffer_.consume(parser.put(buffer_.data(), error));
+        if (parser.is_done()) break;
+        if (error && error != http::error::need_more) break;
+        error = {};
+      }
+      auto [read_error, read] =
+          co_await stream.async_read_some(buffer_.prepare(read_size_), kNoThrow);
+      // Small reads while responses are small (the buffer is memory every user keeps: 10,000
+      // users), larger ones once a read comes back full.
+      if (read == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
+      buffer_.commit(read);
+      bytes_read_ += static_cast<int64_t>(read);
+      if (read_error) {
+        error = read_error == asio::error::eof ? parser.EndOfInput() : read_error;
+        break;
+      }
+    }
+    if (error || !response_.interim()) break;
   }
   exchanging_ = false;
   if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
   stray_bytes_ = buffer_.size() > 0;  // requests are never pipelined: nothing may follow
   co_return error_code();
-}
-
-template <typename Stream>
-asio::awaitable<error_code> HttpSession::ReadResponse(Stream& stream, ResponseParser& parser) {
-  while (true) {
-    if (buffer_.size() > 0) {
-      error_code error;
-      buffer_.consume(parser.put(buffer_.data(), error));
-      if (parser.is_done()) co_return error_code();
-      if (error && error != http::error::need_more) co_return error;
-    }
-    auto [error, read] = co_await stream.async_read_some(buffer_.prepare(read_size_), kNoThrow);
-    // Small reads while responses are small (the buffer is memory every user keeps: 10,000
-    // users), larger ones once a read comes back full.
-    if (read == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
-    buffer_.commit(read);
-    bytes_read_ += static_cast<int64_t>(read);
-    if (error == asio::error::eof) co_return parser.EndOfInput();
-    if (error) co_return error;
-  }
 }
 
 void WriteRequest(http::verb method, absl::string_view path, absl::string_view body,
@@ -305,34 +319,37 @@ HttpResponse HttpSession::NeverSent() {
   return response;
 }
 
+// Request and Send are not coroutines (a frame less per request): they write the request now,
+// and the Transmit they return sends it.
 asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
                                                    std::string body,
                                                    const RequestOptions& options) {
-  const absl::string_view method_name = View(http::to_string(method));
-  const absl::string_view name = options.name.empty() ? path : options.name;
-  if (cancelled_) co_return NeverSent();
   const auto start = std::chrono::steady_clock::now();
-  if (std::string unsafe = UnsafeRequestText(path, options.headers); !unsafe.empty()) {
-    co_return Finish(HttpError::kBadRequest, std::move(unsafe), start, method_name, name, options);
-  }
-  WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
+  std::string refusal = UnsafeRequestText(path, options.headers);
+  if (refusal.empty())
+    WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
   head_ = method == http::verb::head;
-  co_return co_await Transmit(start, method_name, name, options);
+  return Transmit(start, View(http::to_string(method)), options.name.empty() ? path : options.name,
+                  options, std::move(refusal));
 }
 
 asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
                                                 absl::string_view name,
                                                 const RequestOptions& options) {
-  if (cancelled_) co_return NeverSent();
   wire_.assign(wire.data(), wire.size());
   head_ = method == "HEAD";
-  co_return co_await Transmit(std::chrono::steady_clock::now(), method, name, options);
+  return Transmit(std::chrono::steady_clock::now(), method, name, options, "");
 }
 
 asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::time_point start,
                                                     absl::string_view method_name,
                                                     absl::string_view name,
-                                                    const RequestOptions& options) {
+                                                    const RequestOptions& options,
+                                                    std::string refusal) {
+  if (cancelled_) co_return NeverSent();
+  if (!refusal.empty()) {
+    co_return Finish(HttpError::kBadRequest, std::move(refusal), start, method_name, name, options);
+  }
   for (int attempt = 0;; ++attempt) {
     // A response that could have no body (204, 304) may still get one a moment later, which
     // would be taken for this request's answer: such bytes waiting mean a new connection.

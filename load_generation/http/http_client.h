@@ -228,17 +228,15 @@ class HttpSession {
 
  private:
   asio::awaitable<boost::system::error_code> Connect();
-  // Sends wire_ (on a new connection if need be) and reads its response.
+  // Sends wire_ (on a new connection if need be) and reads its response; or, with a `refusal`
+  // (why the request is not safe to send), records it failed as that.
   asio::awaitable<HttpResponse> Transmit(std::chrono::steady_clock::time_point start,
                                          absl::string_view method, absl::string_view name,
-                                         const RequestOptions& options);
+                                         const RequestOptions& options, std::string refusal);
   template <typename Stream>
   // Sends the request and reads its response, past interim (1xx) ones. Leftover bytes after it
   // (a body on a 204 or 304, say) are not the answer to anything: `stray_bytes_` says so.
   asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
-  // Reads one response into `parser`, from what the buffer holds and then from `stream`.
-  template <typename Stream>
-  asio::awaitable<boost::system::error_code> ReadResponse(Stream& stream, ResponseParser& parser);
   void Close();
   // The answer to a request made after Cancel.
   static HttpResponse NeverSent();
