@@ -23,81 +23,6 @@ absl::string_view View(boost::core::string_view s) { return {s.data(), s.size()}
 
 }  // namespace
 
-absl::string_view ResponseMessage::header(absl::string_view name) const {
-  for (const Field& f : fields_) {
-    if (absl::EqualsIgnoreCase(Name(f), name)) return Value(f);
-  }
-  return {};
-}
-
-void ResponseMessage::Clear() {
-  status_ = 0;
-  keep_alive_ = false;
-  chunked_ = false;
-  text_.clear();
-  fields_.clear();
-  body_.clear();
-}
-
-ResponseParser::ResponseParser(ResponseMessage& message, const HttpSettings& settings)
-    : message_(message) {
-  message_.Clear();
-  eager(true);
-  header_limit(settings.max_header_bytes);
-  body_limit(settings.max_body_bytes);
-}
-
-error_code ResponseParser::EndOfInput() {
-  // Nothing read: the server closed without answering (put_eof requires that something was).
-  if (!got_some()) return http::error::end_of_stream;
-  error_code error;
-  put_eof(error);
-  return error;
-}
-
-void ResponseParser::on_response_impl(int code, boost::core::string_view, int, error_code&) {
-  message_.status_ = code;
-}
-
-void ResponseParser::on_field_impl(http::field name, boost::core::string_view name_string,
-                                   boost::core::string_view value, error_code&) {
-  // The header limit (at most 4 GiB) bounds the offsets.
-  std::string& text = message_.text_;
-  const auto name_begin = static_cast<uint32_t>(text.size());
-  text.append(name_string.data(), name_string.size());
-  const auto value_begin = static_cast<uint32_t>(text.size());
-  text.append(value.data(), value.size());
-  message_.fields_.push_back({.known = name,
-                              .name_begin = name_begin,
-                              .name_size = static_cast<uint32_t>(name_string.size()),
-                              .value_begin = value_begin,
-                              .value_size = static_cast<uint32_t>(value.size())});
-}
-
-void ResponseParser::on_header_impl(error_code&) { message_.chunked_ = chunked(); }
-
-void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                                       error_code&) {
-  // Within the body limit: the parser refuses a longer length before this is called.
-  if (content_length) message_.body_.reserve(*content_length);
-}
-
-std::size_t ResponseParser::on_body_impl(boost::core::string_view body, error_code&) {
-  message_.body_.append(body.data(), body.size());
-  return body.size();
-}
-
-std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::core::string_view body,
-                                               error_code&) {
-  message_.body_.append(body.data(), body.size());
-  return body.size();
-}
-
-void ResponseParser::on_finish_impl(error_code&) {
-  // Known once the body is (a body that runs until the connection ends keeps nothing alive).
-  message_.keep_alive_ = keep_alive();
-}
-
 HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
     : executor_(executor),
@@ -208,12 +133,11 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   }
   while (!error) {
     // One response into response_: from what the buffer holds, then from the stream.
-    ResponseParser parser(response_, settings_);
-    parser.skip(head_);
+    ResponseParser parser(response_, settings_.max_header_bytes, settings_.max_body_bytes, head_);
     while (true) {
       if (buffer_.size() > 0) {
-        buffer_.consume(parser.put(buffer_.data(), error));
-        if (parser.is_done()) break;
+        buffer_.consume(parser.Put(buffer_.data(), error));
+        if (parser.done()) break;
         if (error && error != http::error::need_more) break;
         error = {};
       }

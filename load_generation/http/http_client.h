@@ -20,13 +20,13 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
-#include "boost/beast/http/basic_parser.hpp"
 #include "boost/beast/http/field.hpp"
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "load_generation/clock/clock.h"
 #include "load_generation/http/cookie_jar.h"
 #include "load_generation/http/http_error.h"
+#include "load_generation/http/response_parser.h"
 #include "load_generation/http/target.h"
 #include "load_generation/stats/stats.h"
 
@@ -46,85 +46,6 @@ struct HttpSettings {
   uint64_t max_body_bytes = 64 << 20;
   uint32_t max_header_bytes = 64 << 10;  // the status line and headers of a response
   std::string user_agent = "loadgen/1.0";
-};
-
-// A response as the client read it: status, headers in order, body. A session keeps one and
-// reads every response into it, so its storage, once grown, is reused: nothing is allocated
-// per response or per header.
-class ResponseMessage {
- public:
-  int status() const { return status_; }
-  absl::string_view body() const { return body_; }
-  // The first header of that name (case-insensitive), or "".
-  absl::string_view header(absl::string_view name) const;
-  // Calls `fn(name, value)` for each header, in order.
-  template <typename Fn>
-  void ForEachHeader(Fn fn) const {
-    for (const Field& f : fields_) fn(Name(f), Value(f));
-  }
-  // Calls `fn(value)` for each Set-Cookie header.
-  template <typename Fn>
-  void ForEachSetCookie(Fn fn) const {
-    for (const Field& f : fields_) {
-      if (f.known == http::field::set_cookie) fn(Value(f));
-    }
-  }
-  // Whether it is an interim response (1xx but 101), which comes before the response that
-  // answers a request.
-  bool interim() const { return status_ >= 100 && status_ < 200 && status_ != 101; }
-  bool keep_alive() const { return keep_alive_; }
-  bool chunked() const { return chunked_; }
-
- private:
-  friend class ResponseParser;
-  struct Field {
-    http::field known;  // http::field::unknown for a name Beast has no constant for
-    uint32_t name_begin, name_size, value_begin, value_size;  // in text_
-  };
-  absl::string_view Name(const Field& f) const {
-    return {text_.data() + f.name_begin, f.name_size};
-  }
-  absl::string_view Value(const Field& f) const {
-    return {text_.data() + f.value_begin, f.value_size};
-  }
-  void Clear();
-
-  int status_ = 0;
-  bool keep_alive_ = false;
-  bool chunked_ = false;
-  std::string text_;  // header names and values, back to back
-  std::vector<Field> fields_;
-  std::string body_;
-};
-
-// Reads one response into a ResponseMessage (cleared first): eager, within `settings`' header
-// and body limits. Feed it with put(); a parser lives for one response.
-class ResponseParser final : public http::basic_parser<false> {
- public:
-  ResponseParser(ResponseMessage& message, const HttpSettings& settings);
-
-  // Ends the input where the connection ended: a body that runs until then is complete, a cut
-  // response is an error, and no response at all is end_of_stream.
-  boost::system::error_code EndOfInput();
-
- private:
-  void on_request_impl(http::verb, boost::core::string_view, boost::core::string_view, int,
-                       boost::system::error_code&) override {}
-  void on_response_impl(int code, boost::core::string_view reason, int version,
-                        boost::system::error_code& ec) override;
-  void on_field_impl(http::field name, boost::core::string_view name_string,
-                     boost::core::string_view value, boost::system::error_code& ec) override;
-  void on_header_impl(boost::system::error_code& ec) override;
-  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                         boost::system::error_code& ec) override;
-  std::size_t on_body_impl(boost::core::string_view body, boost::system::error_code& ec) override;
-  void on_chunk_header_impl(std::uint64_t, boost::core::string_view,
-                            boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::core::string_view body,
-                                 boost::system::error_code& ec) override;
-  void on_finish_impl(boost::system::error_code& ec) override;
-
-  ResponseMessage& message_;
 };
 
 class HttpSession;

@@ -1,14 +1,21 @@
 // Fuzzes what the HTTP client does with the bytes a target sends back: its parser with
 // HttpSettings' default limits, one message reused across responses, interim responses read
 // past, the connection's end (EndOfInput), the classification of an error, and the cookie jar on
-// every Set-Cookie.
+// every Set-Cookie. And the parser's quick path against Beast's: whatever the quick path reads,
+// with the client's limits or tight ones, Beast's parser must read alike (the same status,
+// headers, body, persistence and length), or the target aborts.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "boost/asio/buffer.hpp"
 #include "load_generation/http/cookie_jar.h"
 #include "load_generation/http/http_client.h"
 #include "load_generation/http/http_error.h"
+#include "load_generation/http/response_parser.h"
 
 namespace loadgen {
 namespace {
@@ -18,20 +25,20 @@ void ReadResponses(boost::asio::const_buffer bytes) {
   CookieJar cookies;
   ResponseMessage message;
   do {
-    ResponseParser parser(message, limits);
+    ResponseParser parser(message, limits.max_header_bytes, limits.max_body_bytes);
     boost::beast::error_code error;
-    while (bytes.size() > 0 && !parser.is_done()) {
-      const size_t used = parser.put(bytes, error);
+    while (bytes.size() > 0 && !parser.done()) {
+      const size_t used = parser.Put(bytes, error);
       bytes += used;
-      // After need_more Beast wants the same bytes again only with more behind them, as the
-      // client's read gives it; here no more come: the input ends.
+      // After need_more the parser wants the same bytes again only with more behind them, as
+      // the client's read gives it; here no more come: the input ends.
       if (error == http::error::need_more) {
         error = {};
         break;
       }
       if (error) break;
     }
-    if (!error && !parser.is_done()) error = parser.EndOfInput();  // the input ends here
+    if (!error && !parser.done()) error = parser.EndOfInput();  // the input ends here
     if (error) {
       ClassifyExchangeError(error);
       return;
@@ -42,10 +49,48 @@ void ReadResponses(boost::asio::const_buffer bytes) {
   } while (message.interim());
 }
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Headers HeadersOf(const ResponseMessage& m) {
+  Headers headers;
+  m.ForEachHeader([&](absl::string_view name, absl::string_view value) {
+    headers.emplace_back(std::string(name), std::string(value));
+  });
+  return headers;
+}
+
+std::vector<std::string> CookiesOf(const ResponseMessage& m) {
+  std::vector<std::string> cookies;
+  m.ForEachSetCookie([&](absl::string_view value) { cookies.emplace_back(value); });
+  return cookies;
+}
+
+void CompareWithBeast(boost::asio::const_buffer bytes, uint32_t max_header, uint64_t max_body) {
+  ResponseMessage quick_message, beast_message;
+  ResponseParser quick(quick_message, max_header, max_body);
+  boost::beast::error_code quick_error, beast_error;
+  const size_t quick_used = quick.Put(bytes, quick_error);
+  if (!quick.simple()) return;
+  ResponseParser beast(beast_message, max_header, max_body);
+  const size_t beast_used = beast.put(bytes, beast_error);  // Beast's parser only
+  const bool alike = !quick_error && !beast_error && beast.is_done() && quick_used == beast_used &&
+                     quick_message.status() == beast_message.status() &&
+                     quick_message.body() == beast_message.body() &&
+                     quick_message.keep_alive() == beast_message.keep_alive() &&
+                     quick_message.chunked() == beast_message.chunked() &&
+                     HeadersOf(quick_message) == HeadersOf(beast_message) &&
+                     CookiesOf(quick_message) == CookiesOf(beast_message);
+  if (!alike) std::abort();
+}
+
 }  // namespace
 }  // namespace loadgen
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  loadgen::ReadResponses(boost::asio::const_buffer(data, size));
+  const boost::asio::const_buffer bytes(data, size);
+  loadgen::ReadResponses(bytes);
+  const loadgen::HttpSettings limits;
+  loadgen::CompareWithBeast(bytes, limits.max_header_bytes, limits.max_body_bytes);
+  loadgen::CompareWithBeast(bytes, 64, 16);
   return 0;
 }

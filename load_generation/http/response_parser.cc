@@ -1,0 +1,270 @@
+#include "load_generation/http/response_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
+namespace loadgen {
+namespace {
+
+using boost::system::error_code;
+
+// The characters of a response's header, as RFC 9110 classes them: a header name's (tchar), and
+// a reason phrase's or header value's (anything but a control character, tab aside).
+constexpr uint8_t kToken = 1, kText = 2;
+
+constexpr std::array<uint8_t, 256> MakeClasses() {
+  std::array<uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 0x20 && c != 0x7f) || c == '\t') classes[c] |= kText;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      classes[c] |= kToken;
+    }
+  }
+  for (char c : absl::string_view("!#$%&'*+-.^_`|~")) classes[static_cast<uint8_t>(c)] |= kToken;
+  return classes;
+}
+constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+
+bool Is(char c, uint8_t class_bit) { return (kClasses[static_cast<uint8_t>(c)] & class_bit) != 0; }
+
+// Whether [p, end) is all text (kText). Eight bytes at a time: a word is looked at byte by byte
+// only if one of its bytes may be a control character (below 0x20, tab included, or 0x7f).
+bool AllText(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  for (; end - p >= 8; p += 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    const uint64_t del = x ^ (kOnes * 0x7f);  // a zero byte where x has 0x7f
+    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHigh) {
+      for (int i = 0; i < 8; ++i) {
+        if (!Is(p[i], kText)) return false;
+      }
+    }
+  }
+  for (; p < end; ++p) {
+    if (!Is(*p, kText)) return false;
+  }
+  return true;
+}
+
+// The next CR in [p, end), or null.
+const char* FindCr(const char* p, const char* end) {
+  return static_cast<const char*>(std::memchr(p, '\r', static_cast<size_t>(end - p)));
+}
+
+// Whether `s` is `lower` (in lower case) but for case.
+bool LowerEquals(absl::string_view s, absl::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::string_view ResponseMessage::header(absl::string_view name) const {
+  for (const Field& f : fields_) {
+    if (absl::EqualsIgnoreCase(Name(f), name)) return Value(f);
+  }
+  return {};
+}
+
+void ResponseMessage::AddField(absl::string_view name, absl::string_view value, bool set_cookie) {
+  // The header limit (at most 4 GiB) bounds the offsets.
+  const auto name_begin = static_cast<uint32_t>(text_.size());
+  text_.append(name.data(), name.size());
+  const auto value_begin = static_cast<uint32_t>(text_.size());
+  text_.append(value.data(), value.size());
+  fields_.push_back({.name_begin = name_begin,
+                     .name_size = static_cast<uint32_t>(name.size()),
+                     .value_begin = value_begin,
+                     .value_size = static_cast<uint32_t>(value.size()),
+                     .set_cookie = set_cookie});
+}
+
+void ResponseMessage::Clear() {
+  status_ = 0;
+  keep_alive_ = false;
+  chunked_ = false;
+  text_.clear();
+  fields_.clear();
+  body_.clear();
+}
+
+ResponseParser::ResponseParser(ResponseMessage& message, uint32_t max_header_bytes,
+                               uint64_t max_body_bytes, bool head)
+    : message_(message),
+      max_header_bytes_(max_header_bytes),
+      max_body_bytes_(max_body_bytes),
+      head_(head) {
+  message_.Clear();
+  eager(true);
+  skip(head);
+  header_limit(max_header_bytes);
+  body_limit(max_body_bytes);
+}
+
+size_t ResponseParser::Put(boost::asio::const_buffer input, error_code& error) {
+  error = {};
+  if (!tried_simple_) {
+    tried_simple_ = true;
+    size_t used = 0;
+    if (ParseSimple({static_cast<const char*>(input.data()), input.size()}, used)) {
+      simple_ = true;
+      return used;
+    }
+    message_.Clear();  // of what the attempt filled in: Beast reads it all
+  }
+  return put(input, error);
+}
+
+bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
+  if (head_ || max_header_bytes_ == 0) return false;
+  // One pass over the header, which must end here and within the limit (a byte short of it:
+  // Beast's check, stricter). Anything unexpected leaves the response to Beast.
+  const char* p = input.data();
+  const char* const end = p + std::min<size_t>(input.size(), max_header_bytes_ - 1);
+
+  // The status line: "HTTP/1.x ddd reason".
+  if (end - p < 13) return false;
+  const absl::string_view start(p, 9);
+  int version;
+  if (start == "HTTP/1.1 ") {
+    version = 11;
+  } else if (start == "HTTP/1.0 ") {
+    version = 10;
+  } else {
+    return false;
+  }
+  for (int i = 9; i < 12; ++i) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(p[i]))) return false;
+  }
+  if (p[12] != ' ') return false;
+  const int status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+  // An interim response, or one without a body whatever its headers say: Beast's.
+  if (status < 200 || status == 204 || status == 304) return false;
+  p += 13;
+  const char* cr = FindCr(p, end);
+  if (cr == nullptr || !AllText(p, cr) || end - cr < 2 || cr[1] != '\n') return false;
+  p = cr + 2;
+  message_.status_ = status;
+
+  // The header lines, up to the blank one.
+  std::optional<uint64_t> length;
+  bool close = false, keep_alive = false;
+  while (true) {
+    if (p == end) return false;
+    if (*p == '\r') {
+      if (end - p < 2 || p[1] != '\n') return false;
+      p += 2;
+      break;
+    }
+    const char* const name_begin = p;
+    while (p < end && Is(*p, kToken)) ++p;
+    if (p == end || *p != ':' || p == name_begin) return false;
+    const absl::string_view name(name_begin, p - name_begin);
+    ++p;
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    const char* const value_begin = p;
+    cr = FindCr(p, end);
+    if (cr == nullptr || !AllText(p, cr)) return false;
+    p = cr;
+    // CRLF, and a next line that does not continue this one (obsolete folding).
+    if (end - p < 3 || p[1] != '\n' || p[2] == ' ' || p[2] == '\t') return false;
+    const char* value_end = p;
+    while (value_end > value_begin && (value_end[-1] == ' ' || value_end[-1] == '\t')) --value_end;
+    const absl::string_view value(value_begin, value_end - value_begin);
+    p += 2;
+    bool set_cookie = false;
+    if (LowerEquals(name, "content-length")) {
+      // One length, in at most 18 digits (no overflow).
+      if (length || value.empty() || value.size() > 18) return false;
+      uint64_t n = 0;
+      for (char c : value) {
+        if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+      }
+      length = n;
+    } else if (LowerEquals(name, "connection")) {
+      if (LowerEquals(value, "close")) {
+        close = true;
+      } else if (LowerEquals(value, "keep-alive")) {
+        keep_alive = true;
+      } else {
+        return false;  // a list of tokens: Beast's
+      }
+    } else if (LowerEquals(name, "set-cookie")) {
+      set_cookie = true;
+    } else if (LowerEquals(name, "transfer-encoding") || LowerEquals(name, "upgrade") ||
+               LowerEquals(name, "proxy-connection")) {
+      return false;
+    }
+    // At its offsets in the header, which is kept whole below.
+    message_.fields_.push_back({.name_begin = static_cast<uint32_t>(name.data() - input.data()),
+                                .name_size = static_cast<uint32_t>(name.size()),
+                                .value_begin = static_cast<uint32_t>(value.data() - input.data()),
+                                .value_size = static_cast<uint32_t>(value.size()),
+                                .set_cookie = set_cookie});
+  }
+  const auto header_size = static_cast<size_t>(p - input.data());
+
+  // The body: all of it here, within the limit. (One that runs until the connection ends, or
+  // still to come, is Beast's.)
+  if (!length || *length > max_body_bytes_ || *length > input.size() - header_size) return false;
+  message_.text_.assign(input.data(), header_size);
+  message_.body_.assign(input.data() + header_size, *length);
+  // As Beast decides it: HTTP/1.1 persists unless told to close, HTTP/1.0 only if told to.
+  message_.keep_alive_ = version == 11 ? !close : keep_alive;
+  used = header_size + *length;
+  return true;
+}
+
+error_code ResponseParser::EndOfInput() {
+  // Nothing read: the server closed without answering (put_eof requires that something was).
+  if (!got_some()) return http::error::end_of_stream;
+  error_code error;
+  put_eof(error);
+  return error;
+}
+
+void ResponseParser::on_response_impl(int code, boost::core::string_view, int, error_code&) {
+  message_.status_ = code;
+}
+
+void ResponseParser::on_field_impl(http::field name, boost::core::string_view name_string,
+                                   boost::core::string_view value, error_code&) {
+  message_.AddField({name_string.data(), name_string.size()}, {value.data(), value.size()},
+                    name == http::field::set_cookie);
+}
+
+void ResponseParser::on_header_impl(error_code&) { message_.chunked_ = chunked(); }
+
+void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                       error_code&) {
+  // Within the body limit: the parser refuses a longer length before this is called.
+  if (content_length) message_.body_.reserve(*content_length);
+}
+
+std::size_t ResponseParser::on_body_impl(boost::core::string_view body, error_code&) {
+  message_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::core::string_view body,
+                                               error_code&) {
+  message_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+void ResponseParser::on_finish_impl(error_code&) {
+  // Known once the body is (a body that runs until the connection ends keeps nothing alive).
+  message_.keep_alive_ = keep_alive();
+}
+
+}  // namespace loadgen

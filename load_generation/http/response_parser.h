@@ -1,0 +1,128 @@
+#ifndef LOAD_GENERATION_HTTP_RESPONSE_PARSER_H_
+#define LOAD_GENERATION_HTTP_RESPONSE_PARSER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "boost/asio/buffer.hpp"
+#include "boost/beast/http/basic_parser.hpp"
+#include "boost/beast/http/field.hpp"
+#include "boost/beast/http/verb.hpp"
+
+namespace loadgen {
+
+namespace http = boost::beast::http;
+
+// A response as the client read it: status, headers in order, body. A session keeps one and
+// reads every response into it, so its storage, once grown, is reused: nothing is allocated
+// per response or per header.
+class ResponseMessage {
+ public:
+  int status() const { return status_; }
+  absl::string_view body() const { return body_; }
+  // The first header of that name (case-insensitive), or "".
+  absl::string_view header(absl::string_view name) const;
+  // Calls `fn(name, value)` for each header, in order.
+  template <typename Fn>
+  void ForEachHeader(Fn fn) const {
+    for (const Field& f : fields_) fn(Name(f), Value(f));
+  }
+  // Calls `fn(value)` for each Set-Cookie header.
+  template <typename Fn>
+  void ForEachSetCookie(Fn fn) const {
+    for (const Field& f : fields_) {
+      if (f.set_cookie) fn(Value(f));
+    }
+  }
+  // Whether it is an interim response (1xx but 101), which comes before the response that
+  // answers a request.
+  bool interim() const { return status_ >= 100 && status_ < 200 && status_ != 101; }
+  bool keep_alive() const { return keep_alive_; }
+  bool chunked() const { return chunked_; }
+
+ private:
+  friend class ResponseParser;
+  struct Field {
+    uint32_t name_begin, name_size, value_begin, value_size;  // in text_ (the header limit,
+                                                              // at most 4 GiB, bounds them)
+    bool set_cookie;
+  };
+  absl::string_view Name(const Field& f) const {
+    return {text_.data() + f.name_begin, f.name_size};
+  }
+  absl::string_view Value(const Field& f) const {
+    return {text_.data() + f.value_begin, f.value_size};
+  }
+  void AddField(absl::string_view name, absl::string_view value, bool set_cookie);
+  void Clear();
+
+  int status_ = 0;
+  bool keep_alive_ = false;
+  bool chunked_ = false;
+  // Header names and values: back to back as Beast's parser gives them, or the whole header as
+  // it came when the quick path reads it.
+  std::string text_;
+  std::vector<Field> fields_;
+  std::string body_;
+};
+
+// Reads one response into a ResponseMessage (cleared first), eager, within a header and a body
+// limit. A parser lives for one response: feed it with Put until done().
+//
+// The first Put takes a common response at once when the bytes hold all of it: HTTP/1.1 or 1.0,
+// a final status (not 1xx, 204 or 304), plain header lines, one Content-Length and the whole
+// body, a Connection of "close" or "keep-alive" if any, and no Transfer-Encoding, Upgrade or
+// folded line. This reads it several times faster than Beast's general parser, which reads
+// everything else (from the first byte again). Both read alike whatever they both accept: the
+// fuzz target checks it.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  // `head`: the response answers a HEAD request (it has no body, whatever its headers say).
+  ResponseParser(ResponseMessage& message, uint32_t max_header_bytes, uint64_t max_body_bytes,
+                 bool head = false);
+
+  // Parses what `input` holds; returns the bytes used. `error` is http::error::need_more when
+  // the response goes on past them: call again with them and more behind.
+  size_t Put(boost::asio::const_buffer input, boost::system::error_code& error);
+  bool done() const { return simple_ || is_done(); }
+  // Whether the response was read at once (see above).
+  bool simple() const { return simple_; }
+
+  // Ends the input where the connection ended: a body that runs until then is complete, a cut
+  // response is an error, and no response at all is end_of_stream.
+  boost::system::error_code EndOfInput();
+
+ private:
+  // The common response at once: true, with `used` set, if `input` holds one.
+  bool ParseSimple(absl::string_view input, size_t& used);
+
+  void on_request_impl(http::verb, boost::core::string_view, boost::core::string_view, int,
+                       boost::system::error_code&) override {}
+  void on_response_impl(int code, boost::core::string_view reason, int version,
+                        boost::system::error_code& ec) override;
+  void on_field_impl(http::field name, boost::core::string_view name_string,
+                     boost::core::string_view value, boost::system::error_code& ec) override;
+  void on_header_impl(boost::system::error_code& ec) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::system::error_code& ec) override;
+  std::size_t on_body_impl(boost::core::string_view body, boost::system::error_code& ec) override;
+  void on_chunk_header_impl(std::uint64_t, boost::core::string_view,
+                            boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::core::string_view body,
+                                 boost::system::error_code& ec) override;
+  void on_finish_impl(boost::system::error_code& ec) override;
+
+  ResponseMessage& message_;
+  const uint32_t max_header_bytes_;
+  const uint64_t max_body_bytes_;
+  const bool head_;
+  bool tried_simple_ = false;
+  bool simple_ = false;
+};
+
+}  // namespace loadgen
+
+#endif  // LOAD_GENERATION_HTTP_RESPONSE_PARSER_H_

@@ -1,0 +1,197 @@
+#include "load_generation/http/response_parser.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace loadgen {
+namespace {
+
+constexpr uint32_t kHeaderLimit = 64 << 10;
+constexpr uint64_t kBodyLimit = 1 << 20;
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Headers HeadersOf(const ResponseMessage& m) {
+  Headers headers;
+  m.ForEachHeader([&](absl::string_view name, absl::string_view value) {
+    headers.emplace_back(std::string(name), std::string(value));
+  });
+  return headers;
+}
+
+struct Parsed {
+  boost::system::error_code error;
+  size_t used = 0;
+  bool done = false;
+  bool simple = false;
+};
+
+// Parses `input` in one Put, as a session does with a response that came in one read.
+Parsed ParseWhole(absl::string_view input, ResponseMessage& message,
+                  uint32_t header_limit = kHeaderLimit, uint64_t body_limit = kBodyLimit,
+                  bool head = false) {
+  ResponseParser parser(message, header_limit, body_limit, head);
+  Parsed p;
+  p.used = parser.Put(boost::asio::buffer(input.data(), input.size()), p.error);
+  p.done = parser.done();
+  p.simple = parser.simple();
+  return p;
+}
+
+// Parses `input` with Beast's parser alone.
+Parsed ParseWithBeast(absl::string_view input, ResponseMessage& message, bool head = false) {
+  ResponseParser parser(message, kHeaderLimit, kBodyLimit, head);
+  Parsed p;
+  p.used = parser.put(boost::asio::buffer(input.data(), input.size()), p.error);
+  p.done = parser.is_done();
+  return p;
+}
+
+constexpr absl::string_view kNginx =
+    "HTTP/1.1 200 OK\r\n"
+    "Server: nginx/1.22.1\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-Length: 5\r\n"
+    "Connection: keep-alive\r\n"
+    "X-Spaced: \t padded value \t\r\n"
+    "Set-Cookie: a=1; Path=/\r\n"
+    "set-cookie: b=2\r\n"
+    "\r\n"
+    "hello";
+
+TEST(ResponseParser, ReadsACommonResponseAtOnce) {
+  ResponseMessage m;
+  const std::string input = std::string(kNginx) + "HTTP/1.1";  // the start of something more
+  const Parsed p = ParseWhole(input, m);
+  EXPECT_FALSE(p.error);
+  EXPECT_TRUE(p.done);
+  EXPECT_TRUE(p.simple);
+  EXPECT_EQ(p.used, kNginx.size());  // what follows is left alone
+  EXPECT_EQ(m.status(), 200);
+  EXPECT_EQ(m.body(), "hello");
+  EXPECT_TRUE(m.keep_alive());
+  EXPECT_FALSE(m.chunked());
+  EXPECT_EQ(HeadersOf(m), (Headers{{"Server", "nginx/1.22.1"},
+                                   {"Content-Type", "text/html"},
+                                   {"Content-Length", "5"},
+                                   {"Connection", "keep-alive"},
+                                   {"X-Spaced", "padded value"},
+                                   {"Set-Cookie", "a=1; Path=/"},
+                                   {"set-cookie", "b=2"}}));
+  EXPECT_EQ(m.header("content-type"), "text/html");
+  std::vector<std::string> cookies;
+  m.ForEachSetCookie([&](absl::string_view v) { cookies.emplace_back(v); });
+  EXPECT_EQ(cookies, (std::vector<std::string>{"a=1; Path=/", "b=2"}));
+}
+
+// Each of these is read alike by both paths, or refused alike; `simple` says which path the
+// parser took.
+struct Case {
+  const char* name;
+  absl::string_view input;
+  bool simple;
+};
+
+const Case kCases[] = {
+    {"nginx", kNginx, true},
+    {"http_1_0_closes", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", true},
+    {"http_1_0_kept_alive",
+     "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", true},
+    {"http_1_1_closes", "HTTP/1.1 503 Busy\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+     true},
+    {"empty_reason", "HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", true},
+    {"no_headers_but_length", "HTTP/1.1 404 Not Found\r\ncontent-length: 1\r\n\r\nx", true},
+    {"chunked",
+     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+     false},
+    {"connection_list",
+     "HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", false},
+    {"length_list", "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok", false},
+    {"two_lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", false},
+    {"folded", "HTTP/1.1 200 OK\r\nX-Folded: one\r\n two\r\nContent-Length: 0\r\n\r\n", false},
+    {"interim", "HTTP/1.1 100 Continue\r\n\r\n", false},
+    {"no_content", "HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\nabc", false},
+    {"not_modified", "HTTP/1.1 304 Not Modified\r\nContent-Length: 3\r\n\r\n", false},
+    {"http_2", "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", false},  // refused
+    {"bare_line_feed", "HTTP/1.1 200 OK\r\nX-Bad: a\nb\r\nContent-Length: 0\r\n\r\n", false},
+    {"upgrade", "HTTP/1.1 200 OK\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n", false},
+};
+
+TEST(ResponseParser, BothPathsReadAlike) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    ResponseMessage quick_message, beast_message;
+    const Parsed quick = ParseWhole(c.input, quick_message);
+    const Parsed beast = ParseWithBeast(c.input, beast_message);
+    EXPECT_EQ(quick.simple, c.simple);
+    EXPECT_EQ(quick.error, beast.error) << quick.error.message();
+    EXPECT_EQ(quick.done, beast.done);
+    EXPECT_EQ(quick.done, !quick.error);
+    EXPECT_EQ(quick.used, beast.used);
+    EXPECT_EQ(quick_message.status(), beast_message.status());
+    EXPECT_EQ(quick_message.body(), beast_message.body());
+    EXPECT_EQ(quick_message.keep_alive(), beast_message.keep_alive());
+    EXPECT_EQ(HeadersOf(quick_message), HeadersOf(beast_message));
+  }
+}
+
+TEST(ResponseParser, KeepAliveFollowsTheVersion) {
+  ResponseMessage m;
+  ParseWhole(kCases[1].input, m);
+  EXPECT_FALSE(m.keep_alive());  // HTTP/1.0 without keep-alive
+  ParseWhole(kCases[2].input, m);
+  EXPECT_TRUE(m.keep_alive());
+  ParseWhole(kCases[3].input, m);
+  EXPECT_FALSE(m.keep_alive());  // HTTP/1.1 told to close
+}
+
+TEST(ResponseParser, AResponseInPiecesIsBeasts) {
+  ResponseMessage m;
+  ResponseParser parser(m, kHeaderLimit, kBodyLimit);
+  boost::system::error_code error;
+  const absl::string_view first = kNginx.substr(0, 30);
+  const size_t used = parser.Put(boost::asio::buffer(first.data(), first.size()), error);
+  EXPECT_EQ(error, http::error::need_more);
+  // The rest arrives, behind what the first Put left, as the session's buffer holds it.
+  const absl::string_view rest = kNginx.substr(used);
+  EXPECT_EQ(parser.Put(boost::asio::buffer(rest.data(), rest.size()), error), rest.size());
+  EXPECT_FALSE(error);
+  EXPECT_TRUE(parser.done());
+  EXPECT_FALSE(parser.simple());
+  EXPECT_EQ(m.body(), "hello");
+  EXPECT_EQ(m.header("X-Spaced"), "padded value");
+
+  // A body still to come: the same.
+  ResponseParser body_cut(m, kHeaderLimit, kBodyLimit);
+  const absl::string_view cut = kNginx.substr(0, kNginx.size() - 2);
+  body_cut.Put(boost::asio::buffer(cut.data(), cut.size()), error);
+  EXPECT_FALSE(body_cut.simple());
+  EXPECT_FALSE(body_cut.done());
+}
+
+TEST(ResponseParser, AnswerToHeadHasNoBody) {
+  ResponseMessage m;
+  const Parsed p = ParseWhole("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", m, kHeaderLimit,
+                              kBodyLimit, /*head=*/true);
+  EXPECT_TRUE(p.done);
+  EXPECT_FALSE(p.simple);
+  EXPECT_EQ(m.body(), "");
+}
+
+TEST(ResponseParser, LimitsAndBadBytesAreBeastsErrors) {
+  ResponseMessage m;
+  EXPECT_EQ(ParseWhole(kNginx, m, /*header_limit=*/40).error, http::error::header_limit);
+  EXPECT_EQ(ParseWhole(kNginx, m, kHeaderLimit, /*body_limit=*/4).error, http::error::body_limit);
+  EXPECT_EQ(ParseWhole("HTTP/1.1 200 OK\r\nX-Bad: a\nb\r\nContent-Length: 0\r\n\r\n", m).error,
+            http::error::bad_value);
+  EXPECT_EQ(ParseWhole("HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n", m).error,
+            http::error::bad_field);
+  EXPECT_EQ(ParseWhole("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", m).error,
+            http::error::bad_content_length);
+}
+
+}  // namespace
+}  // namespace loadgen
