@@ -249,9 +249,21 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
                                                    std::string body,
                                                    const RequestOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  std::string refusal = UnsafeRequestText(path, options.headers);
-  if (refusal.empty())
-    WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
+  std::string refusal;
+  const bool plain = body.empty() && options.headers.empty() && options.content_type.empty();
+  if (!plain || !written_from_.valid || written_from_.method != method ||
+      written_from_.path != path || written_from_.cookies != cookies_.header()) {
+    refusal = UnsafeRequestText(path, options.headers);
+    if (refusal.empty()) {
+      WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
+    }
+    written_from_.valid = plain && refusal.empty();
+    if (written_from_.valid) {
+      written_from_.method = method;
+      written_from_.path.assign(path.data(), path.size());
+      written_from_.cookies = cookies_.header();
+    }
+  }
   head_ = method == http::verb::head;
   return Transmit(start, View(http::to_string(method)), options.name.empty() ? path : options.name,
                   options, std::move(refusal));
@@ -261,6 +273,7 @@ asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::st
                                                 absl::string_view name,
                                                 const RequestOptions& options) {
   wire_.assign(wire.data(), wire.size());
+  written_from_.valid = false;
   head_ = method == "HEAD";
   return Transmit(std::chrono::steady_clock::now(), method, name, options, "");
 }

@@ -182,6 +182,13 @@ class HttpSession {
   static constexpr size_t kMaxReadSize = 64 << 10;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
   std::string wire_;            // the request in flight, as sent
+  // What wire_ was written from, when Request wrote it from a method, a path and the cookies
+  // alone (no body, headers or content type): the same again is not written again.
+  struct WrittenFrom {
+    bool valid = false;
+    http::verb method = http::verb::unknown;
+    std::string path, cookies;
+  } written_from_;
   ResponseMessage response_;
   CookieJar cookies_;
   std::string error_text_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
@@ -172,6 +173,31 @@ TEST_F(HttpSessionTest, KeepsCookiesTheServerSetsAndDropsExpiredOnes) {
   EXPECT_EQ(requests[0].headers.count("cookie"), 0u);
   EXPECT_EQ(requests[1].headers["cookie"], "shop_session-id=abc; shop_currency=USD");
   EXPECT_EQ(requests[3].headers["cookie"], "shop_currency=EUR");
+}
+
+// A request like the one before (method, path, cookies) goes out as it was written then, without
+// being written again; anything else is written anew.
+TEST_F(HttpSessionTest, EachRequestGoesOutAsAsked) {
+  HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; });
+  StartSession(server.url());
+  const HttpHeader header[] = {{"X-Note", "1"}};
+  Get("/a");
+  Get("/a");
+  Get("/b");
+  Get("/b", {.headers = header});
+  Get("/b");
+  Run([&]() -> asio::awaitable<void> {
+    co_await session_->Post("/b", "x=1");
+    co_await session_->Send("GET /raw HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "raw");
+    co_await session_->Request(http::verb::head, "/b", "", {});
+  }());
+  Get("/b");
+  std::vector<std::string> seen;
+  for (ServerRequest& r : server.TakeRequests()) {
+    seen.push_back(absl::StrCat(r.method, " ", r.target, " ", r.headers["x-note"], r.body));
+  }
+  EXPECT_THAT(seen, ElementsAre("GET /a ", "GET /a ", "GET /b ", "GET /b 1", "GET /b ",
+                                "POST /b x=1", "GET /raw ", "HEAD /b ", "GET /b "));
 }
 
 TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
