@@ -549,6 +549,49 @@ def scaling(tools, workdir, reps, seconds):
          "each uses a second thread, side by side."])
 
 
+def instructions(tools, nginx, seconds):
+    """User-space instructions per request under callgrind, which counts instructions, not
+    time: the same for the same binary and input whatever else the machine does, so this is the
+    figure that stays put between runs and machines. The kernel's share is not in it. Each tool
+    runs twice, 50 connections flat out against nginx, for `seconds` and for three times that;
+    the difference of instructions over the difference of requests leaves start-up out."""
+    def callgrind(cmd, prefix):
+        out = prefix + ".callgrind"
+        with open(prefix + ".log", "w") as log:
+            subprocess.run(["taskset", "-c", GENERATOR_CPU, "valgrind", "--tool=callgrind",
+                            f"--callgrind-out-file={out}", *cmd], stdout=log,
+                           stderr=subprocess.STDOUT, check=True)
+        with open(out) as f:
+            return next(int(l.split()[1]) for l in f if l.startswith(("summary:", "totals:")))
+
+    def loadgen_run(run_seconds):
+        p = tools.fresh("instructions-loadgen")
+        cmd = tools.loadgen_cmd(one_phase("flat-out", 50, 1000, 0, 0, run_seconds + 5),
+                                nginx.url, run_seconds, p)
+        total = callgrind(cmd, p)
+        rows = [r for r in csv_rows(p + "_stats.csv") if r["Name"] == "Aggregated"]
+        return total, int(rows[0]["Request Count"])
+
+    def wrk_run(run_seconds):
+        p = tools.fresh("instructions-wrk")
+        total = callgrind(tools.wrk_cmd(50, nginx.url, run_seconds), p)
+        with open(p + ".log") as f:
+            return total, int(re.search(r"(\d+) requests in", f.read())[1])
+
+    per_request = {}
+    for tool, run in (("loadgen", loadgen_run), ("wrk", wrk_run)):
+        (i1, r1), (i2, r2) = run(seconds), run(3 * seconds)
+        per_request[tool] = (i2 - i1) / (r2 - r1)
+    return table(
+        "8. User-space instructions per request (callgrind): 50 connections flat out against "
+        "nginx",
+        ["tool", "instructions per request"],
+        [[tool, f"{n:,.0f}"] for tool, n in per_request.items()],
+        [f"**loadgen / wrk: {per_request['loadgen'] / per_request['wrk']:.2f}** (lower is less "
+         "work). Counted, not timed: it moves only when the code does. The kernel's work, most "
+         "of a request's cost on loopback, is not in it: table 1 has CPU time, kernel and all."])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs, one repetition")
@@ -558,7 +601,7 @@ def main():
     parser.add_argument("--wrk2", required=True, help="the wrk2 front end's binary")
     parser.add_argument("--out", help="also write the tables, with the machine, to this file")
     parser.add_argument("--only", action="append",
-                        help="run only this table's scenario (1, 2, 3, 3b, 4, 5, 6 or 7); repeatable")
+                        help="run only this table's scenario (1, 2, 3, 3b, 4, 5, 6, 7 or 8); repeatable")
     args = parser.parse_args()
     if os.cpu_count() < 2:
         sys.exit("bench: needs two cores (target on one, generator on the other)")
@@ -591,10 +634,11 @@ def main():
         "5": lambda nginx: open_model(tools, nginx, reps, 5 if quick else 12),
         "6": lambda nginx: wrk2_front_end(tools, nginx, reps, 6 if quick else 12),
         "7": lambda nginx: scaling(tools, workdir, reps, 6 if quick else 12),
+        "8": lambda nginx: instructions(tools, nginx, 1 if quick else 2),
     }
     unknown = set(args.only or []) - set(scenarios)
     if unknown:
-        sys.exit(f"bench: no scenario {', '.join(sorted(unknown))} (1, 2, 3, 3b, 4, 5, 6 or 7)")
+        sys.exit(f"bench: no scenario {', '.join(sorted(unknown))} (1, 2, 3, 3b, 4, 5, 6, 7 or 8)")
     with Nginx(workdir) as nginx:
         for label, scenario in scenarios.items():
             if not args.only or label in args.only:

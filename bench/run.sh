@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The peers and the target, from Debian.
-packages=(nginx-light wrk python3-locust python3-geventhttpclient python3-grpcio python3-protobuf)
+packages=(nginx-light wrk valgrind python3-locust python3-geventhttpclient python3-grpcio python3-protobuf)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,7 +22,8 @@ class BenchSmokeTest(unittest.TestCase):
         out = run.stdout
         for title in ("### 1. Throughput", "### 2. Users per core", "### 3. Accuracy",
                       "### 3b. Latency floor", "### 4. Phase timing", "### 5. Open model",
-                      "### 6. The wrk2 front end"):
+                      "### 6. The wrk2 front end", "### 7. Scaling",
+                      "### 8. User-space instructions per request"):
             self.assertIn(title, out)
         for tool in ("| loadgen |", "| wrk |", "| Locust |"):
             self.assertIn(tool, out)
@@ -32,6 +33,7 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertIn("| 20,000 |", out)
         self.assertIn("wrk2 front end / wrk per CPU-second, flat out:", out)
         self.assertIn("| wrk2 front end, -R 20,000 |", out)
+        self.assertIn("loadgen / wrk:", out)
         self.assertNotIn("nan", out.lower().replace("nanosecond", ""))
 
 

@@ -25,7 +25,7 @@ packages=(
   # ChromeDriver through Selenium, for the web UI.
   prometheus chromium chromium-driver python3-selenium
   # Benchmarks (bench/run.sh) and their smoke test: the target and the peers.
-  nginx-light wrk python3-locust python3-geventhttpclient
+  nginx-light wrk valgrind python3-locust python3-geventhttpclient
   # The manifest check, and the image test (tools/image_test.sh).
   python3-kubernetes python3-yaml yamllint podman runc fuse-overlayfs uidmap slirp4netns debootstrap
 )
