@@ -319,10 +319,11 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
       const int status = response_.status();
       // A 204 that declares a body anyway will likely send it: a new connection at once. (A
       // 304's Content-Length may be the length of what did not change.)
-      const absl::string_view length = response_.header("Content-Length");
-      const bool declares_body =
-          status == 204 && ((!length.empty() && length != "0") || response_.chunked());
-      if (!response_.keep_alive() || stray_bytes_ || declares_body) Close();
+      auto declares_body = [this] {
+        const absl::string_view length = response_.header("Content-Length");
+        return response_.chunked() || (!length.empty() && length != "0");
+      };
+      if (!response_.keep_alive() || stray_bytes_ || (status == 204 && declares_body())) Close();
       check_before_reuse_ = status == 204 || status == 304;
       StoreCookies();
       co_return Finish(HttpError::kNone, "", start, method_name, name, options);
