@@ -246,7 +246,7 @@ HttpResponse HttpSession::NeverSent() {
 // Request and Send are not coroutines (a frame less per request): they write the request now,
 // and the Transmit they return sends it.
 asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
-                                                   std::string body,
+                                                   absl::string_view body,
                                                    const RequestOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::string refusal;

@@ -111,15 +111,16 @@ class HttpSession {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
+  // The request is written when called (the body copied), and sent when awaited.
   asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {}) {
-    return Request(http::verb::get, path, std::string(), options);
+    return Request(http::verb::get, path, "", options);
   }
-  asio::awaitable<HttpResponse> Post(absl::string_view path, std::string body,
+  asio::awaitable<HttpResponse> Post(absl::string_view path, absl::string_view body,
                                      const RequestOptions& options = {}) {
-    return Request(http::verb::post, path, std::move(body), options);
+    return Request(http::verb::post, path, body, options);
   }
-  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path, std::string body,
-                                        const RequestOptions& options);
+  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path,
+                                        absl::string_view body, const RequestOptions& options);
   // Sends `wire`, a whole request the caller wrote (a wrk script's), as it is: no Host, cookie
   // or length is added. `method` and `name` say what it is, for the statistics and for reading
   // the answer to a HEAD; options.headers do not apply.
