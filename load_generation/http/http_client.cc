@@ -116,7 +116,7 @@ asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
   exchanging_ = true;
   if (!watchdog_waiting_) ArmWatchdog();
   // The request's bytes in one write; the response read into the connection's buffer and fed to
-  // Beast's parser directly (Beast's composed read adds layers of its own to every read).
+  // the ResponseParser directly (Beast's composed read adds layers of its own to every read).
   error_code error;
   size_t sent = 0;
   if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {

@@ -20,7 +20,6 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
-#include "boost/beast/http/field.hpp"
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "load_generation/clock/clock.h"
