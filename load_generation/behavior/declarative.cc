@@ -63,7 +63,7 @@ class DeclarativeBehavior : public UserBehavior {
                             ")");
       };
     }
-    co_await u.http().Request(http::string_to_verb(request.method), path, std::move(body), options);
+    co_await u.http().Request(http::string_to_verb(request.method), path, body, options);
   }
 
   std::string Render(const Template& t, User& u,

@@ -75,6 +75,21 @@ absl::string_view ResponseMessage::header(absl::string_view name) const {
   return {};
 }
 
+bool ResponseMessage::operator==(const ResponseMessage& other) const {
+  if (status_ != other.status_ || keep_alive_ != other.keep_alive_ || chunked_ != other.chunked_ ||
+      body_ != other.body_ || fields_.size() != other.fields_.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const Field& a = fields_[i];
+    const Field& b = other.fields_[i];
+    if (Name(a) != other.Name(b) || Value(a) != other.Value(b) || a.set_cookie != b.set_cookie) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void ResponseMessage::AddField(absl::string_view name, absl::string_view value, bool set_cookie) {
   // The header limit (at most 4 GiB) bounds the offsets.
   const auto name_begin = static_cast<uint32_t>(text_.size());

@@ -43,6 +43,9 @@ class ResponseMessage {
   bool keep_alive() const { return keep_alive_; }
   bool chunked() const { return chunked_; }
 
+  // The same response: status, headers in order, body, persistence and framing.
+  bool operator==(const ResponseMessage& other) const;
+
  private:
   friend class ResponseParser;
   struct Field {
