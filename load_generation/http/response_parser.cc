@@ -57,7 +57,8 @@ const char* FindCr(const char* p, const char* end) {
   return static_cast<const char*>(std::memchr(p, '\r', static_cast<size_t>(end - p)));
 }
 
-// Whether `s` is `lower` (in lower case) but for case.
+// Whether `s` is `lower` (in lower case) but for case. Inline, where absl::EqualsIgnoreCase is a
+// call into the shared library: with it the quick parse took 199 ns instead of 154.
 bool LowerEquals(absl::string_view s, absl::string_view lower) {
   if (s.size() != lower.size()) return false;
   for (size_t i = 0; i < s.size(); ++i) {
