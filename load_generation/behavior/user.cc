@@ -114,6 +114,9 @@ asio::awaitable<void> User::Run() {
   }
   state_ = State::kDone;
   stop_timer_->Cancel();  // ends the stop watchdog, if any
+  // The connection is closed here, on the user's loop, not wherever the user is destroyed: a
+  // loop's sockets are used by its thread alone (its io_context takes no lock for them).
+  session_->Cancel();
 }
 
 asio::awaitable<void> User::PauseAfterTask(int64_t wait_ms) {

@@ -96,7 +96,8 @@ class User : public std::enable_shared_from_this<User> {
 
   // --- For the user pool.
   // Runs OnStart, then until stopped: in a closed phase a task and a pause, again and again; in
-  // an open one a task for each arrival its ArrivalSource gives it. Then OnStop.
+  // an open one a task for each arrival its ArrivalSource gives it. Then OnStop, and the
+  // connection is closed.
   asio::awaitable<void> Run();
   // Lets the current task finish, then stops; a pause ends at once. After `timeout`, whatever
   // is still running (a task, OnStart, OnStop) is cancelled. Asked again with no time left (a
