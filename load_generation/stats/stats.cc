@@ -43,15 +43,19 @@ void StatsTable::Record(const RequestSample& sample) {
     ++cancelled_at_stop_;
     return;
   }
-  StatsKeyView key{sample.method, sample.name, {}};
-  auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    it = entries_
-             .emplace(StatsKey{std::string(sample.method), std::string(sample.name), {}},
-                      RequestStats{})
-             .first;
+  RequestStats* stats = last_entry_.Find(sample.method, sample.name);
+  if (stats == nullptr) {
+    auto it = entries_.find(StatsKeyView{sample.method, sample.name, {}});
+    if (it == entries_.end()) {
+      it = entries_
+               .emplace(StatsKey{std::string(sample.method), std::string(sample.name), {}},
+                        RequestStats{})
+               .first;
+    }
+    last_entry_.Set(it->first, it->second);
+    stats = &it->second;
   }
-  it->second.Record(sample);
+  stats->Record(sample);
   if (sample.error.empty()) return;
   StatsKeyView failure_key{sample.method, sample.name, sample.error};
   auto f = failures_.find(failure_key);
@@ -96,6 +100,7 @@ void StatsTable::Merge(const StatsTable& other) {
 }
 
 void StatsTable::MergeEntry(const StatsKey& key, const RequestStats& stats) {
+  last_entry_.Forget();  // the insert may move the entries
   entries_[key].Merge(stats);
 }
 

@@ -143,6 +143,30 @@ class StatsTable {
   LatencyHistogram schedule_lag_us_;
   absl::flat_hash_map<StatsKey, RequestStats, StatsKeyHash, StatsKeyEq> entries_;
   absl::flat_hash_map<StatsKey, FailureStats, StatsKeyHash, StatsKeyEq> failures_;
+  // The entry Record found last: the same (method, name) again is compared, not hashed. It
+  // points into entries_, so it is forgotten when entries_ may move its elements (an insert of
+  // another key) and in a copy.
+  class LastEntry {
+   public:
+    LastEntry() = default;
+    LastEntry(const LastEntry&) {}
+    LastEntry& operator=(const LastEntry&) {
+      Forget();
+      return *this;
+    }
+    RequestStats* Find(absl::string_view method, absl::string_view name) const {
+      return key_ != nullptr && key_->name == name && key_->method == method ? stats_ : nullptr;
+    }
+    void Set(const StatsKey& key, RequestStats& stats) {
+      key_ = &key;
+      stats_ = &stats;
+    }
+    void Forget() { key_ = nullptr; }
+
+   private:
+    const StatsKey* key_ = nullptr;
+    RequestStats* stats_ = nullptr;
+  } last_entry_;
 };
 
 // One event loop's recording. Only that loop records; readers take snapshots. The mutex is

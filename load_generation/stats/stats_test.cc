@@ -1,5 +1,6 @@
 #include "load_generation/stats/stats.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -42,6 +43,38 @@ TEST(StatsTable, GroupsByMethodAndNameAndCountsFailuresByError) {
   EXPECT_EQ(total.failures, 4);
   EXPECT_EQ(total.latency_us.Min(), 1000);
   EXPECT_DOUBLE_EQ(total.AverageContentBytes(), 100.0);
+}
+
+// The same (method, name) again goes to the entry found last without a lookup: it must be
+// that entry still after other names grow the table, in a copy, and after a merge.
+TEST(StatsTable, TheSameNameAgainCountsInItsOwnEntryWhateverHappenedBetween) {
+  StatsTable table;
+  table.Record(Sample("GET", "/home", 1000));
+  for (int i = 0; i < 200; ++i) {  // the table grows (and moves its entries) several times
+    table.Record(Sample("GET", "/home", 1000));
+    table.Record(Sample("GET", absl::StrCat("/item/", i), 1000));
+    table.Record(Sample("POST", "/home", 1000));  // the same name, another method
+  }
+  StatsTable copy = table;
+  copy.Record(Sample("GET", "/home", 1000));
+  StatsTable merged;
+  merged.Record(Sample("GET", "/home", 1000));
+  merged.Merge(table);
+  merged.Record(Sample("GET", "/home", 1000));
+  table.Record(Sample("GET", "/home", 1000));
+
+  auto count = [](const StatsTable& t, absl::string_view method, absl::string_view name) {
+    for (const auto& [key, stats] : t.Entries()) {
+      if (key.method == method && key.name == name) return stats->requests;
+    }
+    return int64_t{0};
+  };
+  EXPECT_EQ(count(table, "GET", "/home"), 202);
+  EXPECT_EQ(count(table, "POST", "/home"), 200);
+  EXPECT_EQ(count(table, "GET", "/item/7"), 1);
+  EXPECT_EQ(count(copy, "GET", "/home"), 202);
+  EXPECT_EQ(count(merged, "GET", "/home"), 203);
+  EXPECT_EQ(table.Total().requests, 602);
 }
 
 TEST(Stats, PhasesAreKeptApartAndTheTotalHasEverything) {
