@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <optional>
 
@@ -32,29 +33,29 @@ constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
 
 bool Is(char c, uint8_t class_bit) { return (kClasses[static_cast<uint8_t>(c)] & class_bit) != 0; }
 
-// Whether [p, end) is all text (kText). Eight bytes at a time: a word is looked at byte by byte
-// only if one of its bytes may be a control character (below 0x20, tab included, or 0x7f).
-bool AllText(const char* p, const char* end) {
+// The first byte of [p, end) that is not text (kText): a control character other than tab, or
+// DEL; `end` if there is none. Eight bytes at a time: a word is looked at byte by byte only from
+// its first byte that may not be text (below 0x20, tab included, or 0x7f). In a word read in
+// memory order (little-endian), the lowest byte the test flags is always one of those: a false
+// flag needs a borrow from a flagged byte below it.
+const char* TextEnd(const char* p, const char* end) {
+  static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
   for (; end - p >= 8; p += 8) {
     uint64_t x;
     std::memcpy(&x, p, 8);
     const uint64_t del = x ^ (kOnes * 0x7f);  // a zero byte where x has 0x7f
-    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHigh) {
-      for (int i = 0; i < 8; ++i) {
-        if (!Is(p[i], kText)) return false;
+    const uint64_t flagged = (((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHigh;
+    if (flagged != 0) {
+      for (int i = std::countr_zero(flagged) / 8; i < 8; ++i) {
+        if (!Is(p[i], kText)) return p + i;
       }
     }
   }
   for (; p < end; ++p) {
-    if (!Is(*p, kText)) return false;
+    if (!Is(*p, kText)) return p;
   }
-  return true;
-}
-
-// The next CR in [p, end), or null.
-const char* FindCr(const char* p, const char* end) {
-  return static_cast<const char*>(std::memchr(p, '\r', static_cast<size_t>(end - p)));
+  return end;
 }
 
 // Whether `s` is `lower` (in lower case) but for case. Inline, where absl::EqualsIgnoreCase is a
@@ -166,8 +167,9 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
   // An interim response, or one without a body whatever its headers say: Beast's.
   if (status < 200 || status == 204 || status == 304) return false;
   p += 13;
-  const char* cr = FindCr(p, end);
-  if (cr == nullptr || !AllText(p, cr) || end - cr < 2 || cr[1] != '\n') return false;
+  // The reason phrase: text up to CRLF.
+  const char* cr = TextEnd(p, end);
+  if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') return false;
   p = cr + 2;
   message_.status_ = status;
 
@@ -188,8 +190,8 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* const value_begin = p;
-    cr = FindCr(p, end);
-    if (cr == nullptr || !AllText(p, cr)) return false;
+    cr = TextEnd(p, end);
+    if (cr == end || *cr != '\r') return false;
     p = cr;
     // CRLF, and a next line that does not continue this one (obsolete folding).
     if (end - p < 3 || p[1] != '\n' || p[2] == ' ' || p[2] == '\t') return false;

@@ -137,6 +137,35 @@ TEST(ResponseParser, BothPathsReadAlike) {
   }
 }
 
+// The quick path looks at header values eight bytes at a time: a byte of each kind, at each
+// place in a value and in the reason phrase, is read as Beast reads it.
+TEST(ResponseParser, EveryKindOfByteAnywhereInAValueIsReadAsBeastReadsIt) {
+  const std::string kinds("\x00\x08\t\r\n\x1f\x7f\x80\xff a~", 13);
+  for (const char byte : kinds) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string value(20, 'v'), reason(20, 'r');
+      value[at] = byte;
+      reason[at] = byte;
+      for (const std::string& input :
+           {"HTTP/1.1 200 OK\r\nX-Value: " + value + "\r\nContent-Length: 2\r\n\r\nok",
+            "HTTP/1.1 200 " + reason + "\r\nContent-Length: 2\r\n\r\nok"}) {
+        SCOPED_TRACE(testing::Message() << "byte " << static_cast<int>(byte) << " at " << at
+                                        << " of " << input.substr(0, 17));
+        ResponseMessage quick_message, beast_message;
+        const Parsed quick = ParseWhole(input, quick_message);
+        const Parsed beast = ParseWithBeast(input, beast_message);
+        EXPECT_EQ(quick.error, beast.error);
+        EXPECT_EQ(quick.used, beast.used);
+        EXPECT_TRUE(quick_message == beast_message);
+        // Text is read at once; anything else is Beast's to refuse.
+        const bool text = byte == '\t' || byte == ' ' || static_cast<unsigned char>(byte) > 0x7f ||
+                          (byte > 0x20 && byte < 0x7f);
+        EXPECT_EQ(quick.simple, text);
+      }
+    }
+  }
+}
+
 TEST(ResponseParser, KeepAliveFollowsTheVersion) {
   ResponseMessage m;
   ParseWhole(kCases[1].input, m);
