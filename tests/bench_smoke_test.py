@@ -31,6 +31,7 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertIn("loadgen / Locust FastHttpUser:", out)
         self.assertIn("| 2 drain |", out)
         self.assertIn("| 20,000 |", out)
+        self.assertIn("| 20,000, busy poll 100 us |", out)
         self.assertIn("wrk2 front end / wrk per CPU-second, flat out:", out)
         self.assertIn("| wrk2 front end, -R 20,000 |", out)
         self.assertIn("loadgen / wrk:", out)

@@ -94,9 +94,11 @@ class DaemonTest(unittest.TestCase):
                              user_types { name: "Stochastic" ratio: 1 } }
                 """)
             with DelayServer(delay_ms=50) as server:
+                # Loops that poll before they sleep (busy_poll_us) run and end as others do.
                 run = subprocess.run(
                     [LOADGEN, ANY_PORT, f"--config={config}", f"--host={server.url}",
-                     "--status_interval=1s", "--threads=2", f"--csv={tmp}/run"],
+                     "--status_interval=1s", "--threads=2", "--busy_poll_us=200",
+                     f"--csv={tmp}/run"],
                     capture_output=True, text=True, timeout=60)
                 served = server.stop()
             self.assertEqual(run.returncode, 0, run.stderr)

@@ -138,6 +138,9 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
   if (flags.threads < 0 || flags.threads > 1024) {
     return absl::InvalidArgumentError("--threads must be in 0..1024");
   }
+  if (flags.busy_poll_us < 0 || flags.busy_poll_us > 1000000) {
+    return absl::InvalidArgumentError("--busy_poll_us must be in 0..1000000");
+  }
   if (flags.shard_count < 1 || flags.shard_count > 10000) {
     return absl::InvalidArgumentError("--shard_count must be in 1..10000");
   }
@@ -148,6 +151,7 @@ absl::StatusOr<LoadgenSetup> MakeSetup(const LoadgenFlags& flags, const LoadgenE
       .host = flags.host,
       .config_dir = flags.config_dir.empty() ? DirectoryOf(flags.config) : flags.config_dir,
       .threads = flags.threads == 0 ? std::max(env.cores, 1) : flags.threads,
+      .busy_poll = absl::Microseconds(flags.busy_poll_us),
       .seed = flags.seed != 0 ? flags.seed : static_cast<uint64_t>(absl::ToUnixNanos(env.now)) | 1,
       .tls_verify = flags.tls_verify,
       .shard_index = *shard_index,

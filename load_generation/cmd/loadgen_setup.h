@@ -26,6 +26,7 @@ struct LoadgenFlags {
   std::string application;
   std::string host;
   int threads = 0;
+  int busy_poll_us = 0;
   uint64_t seed = 0;
   absl::Duration run_time;
   bool check = false;

@@ -63,6 +63,7 @@ TEST(MakeSetup, DefaultsFromTheMachine) {
 TEST(MakeSetup, FlagsWinOverDefaults) {
   LoadgenFlags flags = Flags();
   flags.threads = 7;
+  flags.busy_poll_us = 100;
   flags.seed = 42;
   flags.grpc_address = "[::1]:0";
   flags.metrics_address = "0.0.0.0:9464";
@@ -72,6 +73,7 @@ TEST(MakeSetup, FlagsWinOverDefaults) {
   absl::StatusOr<LoadgenSetup> setup = MakeSetup(flags, Environment());
   ASSERT_TRUE(setup.ok()) << setup.status();
   EXPECT_EQ(setup->daemon.threads, 7);
+  EXPECT_EQ(setup->daemon.busy_poll, absl::Microseconds(100));
   EXPECT_EQ(setup->daemon.seed, 42u);
   EXPECT_EQ(setup->control.address, "[::1]:0");
   EXPECT_EQ(setup->control.tls_cert_file, "cert.pem");
@@ -234,6 +236,9 @@ TEST(MakeSetup, BadFlagsAreNamed) {
   LoadgenFlags flags = Flags();
   flags.threads = -1;
   EXPECT_EQ(Error(flags), "--threads must be in 0..1024");
+  flags = Flags();
+  flags.busy_poll_us = -5;
+  EXPECT_EQ(Error(flags), "--busy_poll_us must be in 0..1000000");
   flags = Flags();
   flags.run_time = -absl::Seconds(1);
   EXPECT_EQ(Error(flags), "--run_time must not be negative");

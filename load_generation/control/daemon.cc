@@ -87,7 +87,8 @@ absl::StatusOr<EngineOptions> Daemon::MakeEngineOptions(const RunConfig& run,
                .max_header_bytes = static_cast<uint32_t>(MaxResponseHeaderBytes(run.config))},
       .stop_timeout = StopTimeout(run.config),
       .shard_index = shard_index,
-      .shard_count = shard_count};
+      .shard_count = shard_count,
+      .busy_poll = options_.busy_poll};
 }
 
 RunState Daemon::StateLocked(const RunStatus& run) const {

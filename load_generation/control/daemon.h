@@ -28,6 +28,7 @@ struct DaemonOptions {
   // Configs that control calls name, and the files in any config they give, must be in here.
   std::string config_dir = ".";
   int threads = 1;
+  absl::Duration busy_poll;  // see EngineOptions
   uint64_t seed = 0;
   boost::asio::ssl::context* tls_context = nullptr;  // for https targets; not owned
   bool tls_verify = true;

@@ -4,6 +4,7 @@
 
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/post.hpp"
+#include "load_generation/runtime/event_loop.h"
 
 namespace loadgen {
 
@@ -23,7 +24,8 @@ Engine::Engine(const LoadConfig& config, EngineOptions options, BehaviorSource b
       UserPool::Options{
           .seed = options_.seed, .stop_timeout = options_.stop_timeout, .http = options_.http});
   for (auto& loop : loops_) {
-    loop->thread = std::thread([io = &loop->io] { io->run(); });
+    loop->thread = std::thread(
+        [io = &loop->io, busy_poll = options_.busy_poll] { RunEventLoop(*io, busy_poll); });
   }
   control_.thread = std::thread([this] { control_.io.run(); });
 }

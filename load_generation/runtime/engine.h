@@ -33,6 +33,9 @@ struct EngineOptions {
   absl::Duration stop_timeout = absl::Seconds(5);
   int shard_index = 0;
   int shard_count = 1;
+  // How long a user loop polls before it sleeps, once out of work (see RunEventLoop); none
+  // when zero.
+  absl::Duration busy_poll;
 };
 
 // One run of a config on real threads: an event loop (io_context and thread) per core for the
