@@ -31,7 +31,8 @@ absl::StatusOr<uint64_t> ScanUnits(absl::string_view text, absl::string_view bas
   return absl::InvalidArgumentError(absl::StrCat("invalid ", what, ": '", text, "'"));
 }
 
-constexpr char kCsv = 1;  // a long option only
+// Long options only (loadgen's).
+constexpr char kCsv = 1, kBusyPoll = 2;
 
 struct Option {
   char short_name;
@@ -44,12 +45,12 @@ constexpr Option kOptions[] = {
     {'R', "rate", true},    {'D', "dist", true},           {'s', "script", true},
     {'H', "header", true},  {'L', "latency", false},       {'U', "u_latency", false},
     {'T', "timeout", true}, {'B', "batch_latency", false}, {'v', "version", false},
-    {'h', "help", false},   {kCsv, "csv", true},
+    {'h', "help", false},   {kCsv, "csv", true},           {kBusyPoll, "busy_poll_us", true},
 };
 
 const Option* FindShort(char c) {
   for (const Option& o : kOptions) {
-    if (o.short_name == c && c != kCsv) return &o;
+    if (o.short_name == c && c != kCsv && c != kBusyPoll) return &o;
   }
   return nullptr;
 }
@@ -115,6 +116,15 @@ absl::Status Apply(const Option& option, absl::string_view value, WrkOptions& ou
     case kCsv:
       out.csv_prefix = std::string(value);
       return absl::OkStatus();
+    case kBusyPoll: {
+      absl::StatusOr<uint64_t> us = ScanWrkMetric(value);
+      if (!us.ok() || *us > 1000000) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid busy poll: '", value, "' (0 to 1000000 microseconds)"));
+      }
+      out.busy_poll = absl::Microseconds(static_cast<int64_t>(*us));
+      return absl::OkStatus();
+    }
     default:  // -h
       return absl::InvalidArgumentError("");
   }
@@ -274,7 +284,9 @@ std::string WrkUsage() {
          "\n"
          "  loadgen adds:\n"
          "        --csv         <P>  Write P_stats.csv, P_failures.csv (Locust's)\n"
-         "                           and P_phases.csv\n";
+         "                           and P_phases.csv\n"
+         "        --busy_poll_us <N> Poll N us before sleeping: requests go\n"
+         "                           out on time at high rates\n";
 }
 
 }  // namespace loadgen

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "load_generation/plan/arrivals.h"
 
 namespace loadgen {
@@ -40,6 +41,8 @@ struct WrkOptions {
   // --csv PREFIX (loadgen's, not wrk2's): PREFIX_stats.csv and PREFIX_failures.csv as Locust
   // writes them (per method and path), PREFIX_phases.csv (the run as one open phase).
   std::string csv_prefix;
+  // --busy_poll_us N (loadgen's): each thread polls N us before it sleeps (EngineOptions).
+  absl::Duration busy_poll;
   std::string url;
   WrkUrl url_parts;
   // What init(args) gets: the URL at index 0, then the arguments after it and after "--".

@@ -74,6 +74,10 @@ TEST(WrkCommandLine, LongShortAttachedAndBundledForms) {
 TEST(WrkCommandLine, CsvIsLoadgensLongOption) {
   EXPECT_EQ(Parse({"-R1", "--csv", "out/run", "http://h"}).csv_prefix, "out/run");
   EXPECT_EQ(Parse({"-R1", "http://h", "--csv=x"}).csv_prefix, "x");
+  EXPECT_EQ(Parse({"-R1", "--busy_poll_us", "100", "http://h"}).busy_poll, absl::Microseconds(100));
+  EXPECT_EQ(Parse({"-R1", "http://h"}).busy_poll, absl::ZeroDuration());
+  EXPECT_EQ(Error({"-R1", "--busy_poll_us=2000000", "http://h"}),
+            "invalid busy poll: '2000000' (0 to 1000000 microseconds)");
   EXPECT_EQ(Error({"-R1", "--csv", "http://h"}), "") << "the URL taken as its value leaves none";
 }
 

@@ -385,7 +385,8 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
                                         .request_timeout = absl::Milliseconds(options.timeout_ms),
                                         .tls_context = &tls,
                                         .tls_verify = false},  // as wrk
-                               .stop_timeout = absl::ZeroDuration()};
+                               .stop_timeout = absl::ZeroDuration(),
+                               .busy_poll = options.busy_poll};
   const absl::Time start = clock.Now();
   bool results_lost = false;
   {
