@@ -140,8 +140,8 @@ TEST(ResponseParser, BothPathsReadAlike) {
 // The quick path looks at header values eight bytes at a time: a byte of each kind, at each
 // place in a value and in the reason phrase, is read as Beast reads it.
 TEST(ResponseParser, EveryKindOfByteAnywhereInAValueIsReadAsBeastReadsIt) {
-  const std::string kinds("\x00\x08\t\r\n\x1f\x7f\x80\xff a~", 13);
-  for (const char byte : kinds) {
+  constexpr char kKinds[] = "\x00\x08\t\r\n\x1f\x7f\x80\xff a~";
+  for (const char byte : absl::string_view(kKinds, sizeof kKinds - 1)) {
     for (size_t at = 0; at < 20; ++at) {
       std::string value(20, 'v'), reason(20, 'r');
       value[at] = byte;
