@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <future>
-#include <optional>
 #include <thread>
 
 #include "boost/asio/executor_work_guard.hpp"
@@ -24,7 +23,7 @@ class EventLoopTest : public testing::TestWithParam<absl::Duration> {};
 // loop ends when it runs out of work.
 TEST_P(EventLoopTest, RunsPostedWorkAndTimersThenEndsWhenOutOfWork) {
   asio::io_context io(1);
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work(io.get_executor());
+  asio::executor_work_guard<asio::io_context::executor_type> work(io.get_executor());
   std::thread loop([&] { RunEventLoop(io, GetParam()); });
 
   for (int i = 0; i < 3; ++i) {
