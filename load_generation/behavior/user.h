@@ -123,9 +123,8 @@ class User : public std::enable_shared_from_this<User> {
   // Runs a task; an exception it throws is recorded as a failure of the task, not propagated.
   asio::awaitable<void> RunGuarded(Task task, absl::string_view name);
   void RecordException(absl::string_view name, const std::exception& e);
-  // The pause of `wait_ms` after a task of a closed phase; with none, a yield of the loop to its
-  // other users.
-  asio::awaitable<void> PauseAfterTask(int64_t wait_ms);
+  // When a pause of `wait_ms` (> 0) begun now ends.
+  absl::Time PauseDue(int64_t wait_ms) const;
   // Waits for an arrival; nullopt if the user is released or told to stop first.
   asio::awaitable<std::optional<absl::Time>> AwaitArrival(bool served);
   void Cancel();
