@@ -52,7 +52,7 @@ void StatsTable::Record(const RequestSample& sample) {
                         RequestStats{})
                .first;
     }
-    last_entry_.Set(it->first, it->second);
+    last_entry_.Set(*it);
     stats = &it->second;
   }
   stats->Record(sample);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -155,17 +156,15 @@ class StatsTable {
       return *this;
     }
     RequestStats* Find(absl::string_view method, absl::string_view name) const {
-      return key_ != nullptr && key_->name == name && key_->method == method ? stats_ : nullptr;
+      return entry_ != nullptr && entry_->first.name == name && entry_->first.method == method
+                 ? &entry_->second
+                 : nullptr;
     }
-    void Set(const StatsKey& key, RequestStats& stats) {
-      key_ = &key;
-      stats_ = &stats;
-    }
-    void Forget() { key_ = nullptr; }
+    void Set(std::pair<const StatsKey, RequestStats>& entry) { entry_ = &entry; }
+    void Forget() { entry_ = nullptr; }
 
    private:
-    const StatsKey* key_ = nullptr;
-    RequestStats* stats_ = nullptr;
+    std::pair<const StatsKey, RequestStats>* entry_ = nullptr;
   } last_entry_;
 };
 
