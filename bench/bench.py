@@ -121,9 +121,10 @@ class DelayServer:
 
 
 class Tools:
-    def __init__(self, loadgen, wrk2, workdir):
+    def __init__(self, loadgen, wrk2, floor_client, workdir):
         self.loadgen = loadgen
         self.wrk2 = wrk2
+        self.floor_client = floor_client
         self.dir = workdir
         self.runs = 0
 
@@ -156,6 +157,10 @@ class Client(FastHttpUser):
     @staticmethod
     def wrk_cmd(connections, host, seconds, threads=1):
         return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
+
+    def floor_cmd(self, connections, host, seconds):
+        address, port = host.removeprefix("http://").split(":")
+        return [self.floor_client, address, port, "/s0", str(connections), str(seconds)]
 
 
 def measure(cmd, window, count, log, cpus=GENERATOR_CPU):
@@ -209,7 +214,7 @@ def one_phase(name, users, hatch_rate, min_wait_ms, max_wait_ms, duration):
 def throughput(tools, nginx, reps, seconds):
     window = (max(3, seconds * 0.3), seconds - 0.5)
     config = one_phase("flat-out", 50, 1000, 0, 0, seconds + 5)
-    results = {"loadgen": [], "wrk": [], "Locust": []}
+    results = {"loadgen": [], "wrk": [], "Locust": [], "floor": []}
     for _ in range(reps):
         p = tools.fresh("throughput-loadgen")
         results["loadgen"].append(measure(tools.loadgen_cmd(config, nginx.url, seconds, p),
@@ -221,6 +226,9 @@ def throughput(tools, nginx, reps, seconds):
         results["Locust"].append(measure(
             tools.locust_cmd("constant(0)", 50, 50, nginx.url, seconds + 2, p), window,
             nginx.requests, p + ".log"))
+        p = tools.fresh("throughput-floor")
+        results["floor"].append(measure(tools.floor_cmd(50, nginx.url, seconds), window,
+                                        nginx.requests, p + ".log"))
     per_cpu = {tool: median_of(runs, "per_cpu_s") for tool, runs in results.items()}
     rows = [[tool, f"{median_of(runs, 'rate'):,.0f}", f"{median_of(runs, 'cpu_share'):.2f}",
              f"{per_cpu[tool]:,.0f}"] for tool, runs in results.items()]
@@ -230,7 +238,14 @@ def throughput(tools, nginx, reps, seconds):
         [f"**loadgen / wrk per CPU-second: {per_cpu['loadgen'] / per_cpu['wrk']:.2f}** "
          f"(targets >= 1.0, then >= 1.2); **loadgen / Locust FastHttpUser: "
          f"{per_cpu['loadgen'] / per_cpu['Locust']:.1f}** (target >= 8). "
-         "wrk with one thread, Locust one process."])
+         "wrk with one thread, Locust one process.",
+         "The floor is a client that does the least there is to do over epoll: per request one "
+         "send, one receive and the framing of the response, no parse, no statistics "
+         "(`bench/floor_client.cc`). Its cost is about all the kernel's: no client with these "
+         "system calls does much better on this machine. **Of the floor's requests per "
+         f"CPU-second, loadgen makes {per_cpu['loadgen'] / per_cpu['floor']:.2f} and wrk "
+         f"{per_cpu['wrk'] / per_cpu['floor']:.2f}**; 1.2 x wrk needs loadgen at "
+         f"{1.2 * per_cpu['wrk'] / per_cpu['floor']:.2f} of it."])
 
 
 def users_per_core(tools, nginx, reps, users, seconds):
@@ -604,6 +619,8 @@ def main():
     parser.add_argument("--delay_server", required=True)
     parser.add_argument("--proto_dir", required=True, help="where control_pb2.py is")
     parser.add_argument("--wrk2", required=True, help="the wrk2 front end's binary")
+    parser.add_argument("--floor_client", required=True,
+                        help="bench/floor_client: the throughput table's floor")
     parser.add_argument("--out", help="also write the tables, with the machine, to this file")
     parser.add_argument("--only", action="append",
                         help="run only this table's scenario (1, 2, 3, 3b, 4, 5, 6, 7 or 8); repeatable")
@@ -612,7 +629,7 @@ def main():
         sys.exit("bench: needs two cores (target on one, generator on the other)")
     reps = 1 if args.quick else 3
     workdir = tempfile.mkdtemp(prefix="loadgen-bench-")
-    tools = Tools(args.loadgen, args.wrk2, workdir)
+    tools = Tools(args.loadgen, args.wrk2, args.floor_client, workdir)
     with open("/proc/cpuinfo") as f:
         model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,

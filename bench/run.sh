@@ -6,8 +6,8 @@
 #   bench/run.sh --quick    # short runs, one repetition: a smoke test of the tables
 #   bench/run.sh --out bench/RESULTS.md
 #   bench/run.sh --only 6   # one scenario (repeatable)
-# LOADGEN, WRK2, DELAY_SERVER and PROTO_DIR name prebuilt binaries and the Python stubs; without
-# them the script builds them with Bazel.
+# LOADGEN, WRK2, FLOOR_CLIENT, DELAY_SERVER and PROTO_DIR name prebuilt binaries and the Python
+# stubs; without them the script builds them with Bazel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,12 +29,13 @@ fi
 
 if [ -z "${LOADGEN:-}" ]; then
   bazel build -c opt //load_generation:loadgen //load_generation:delay_server \
-    //load_generation:wrk2 //proto:control_py
+    //load_generation:wrk2 //bench:floor_client //proto:control_py
   bin="$(bazel info -c opt bazel-bin)"
   LOADGEN="$bin/load_generation/loadgen"
   WRK2="$bin/load_generation/wrk2"
+  FLOOR_CLIENT="$bin/bench/floor_client"
   DELAY_SERVER="$bin/load_generation/delay_server"
   PROTO_DIR="$bin/proto"
 fi
-exec /usr/bin/python3 bench/bench.py --loadgen="$LOADGEN" --wrk2="$WRK2" --delay_server="$DELAY_SERVER" \
+exec /usr/bin/python3 bench/bench.py --loadgen="$LOADGEN" --wrk2="$WRK2" --floor_client="$FLOOR_CLIENT" --delay_server="$DELAY_SERVER" \
   --proto_dir="$PROTO_DIR" "$@"

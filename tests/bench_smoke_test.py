@@ -14,6 +14,7 @@ class BenchSmokeTest(unittest.TestCase):
 
     def test_quick_run_prints_every_table(self):
         env = dict(os.environ, LOADGEN=LOADGEN, WRK2=WRK2,
+                   FLOOR_CLIENT=runfile("bench/floor_client"),
                    DELAY_SERVER=runfile("load_generation/delay_server"),
                    PROTO_DIR=runfile("proto"))
         run = subprocess.run([runfile("bench/run.sh"), "--quick"], capture_output=True,
@@ -25,10 +26,11 @@ class BenchSmokeTest(unittest.TestCase):
                       "### 6. The wrk2 front end", "### 7. Scaling",
                       "### 8. User-space instructions per request"):
             self.assertIn(title, out)
-        for tool in ("| loadgen |", "| wrk |", "| Locust |"):
+        for tool in ("| loadgen |", "| wrk |", "| Locust |", "| floor |"):
             self.assertIn(tool, out)
         self.assertIn("loadgen / wrk per CPU-second:", out)
         self.assertIn("loadgen / Locust FastHttpUser:", out)
+        self.assertIn("Of the floor's requests per CPU-second, loadgen makes", out)
         self.assertIn("| 2 drain |", out)
         self.assertIn("| 20,000 |", out)
         self.assertIn("| 20,000, busy poll 100 us |", out)
