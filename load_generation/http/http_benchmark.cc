@@ -58,10 +58,11 @@ void BM_ParseResponseWithBeast(benchmark::State& state) {
   const HttpSettings limits;
   ResponseMessage message;
   for (auto _ : state) {
-    ResponseParser parser(message, limits.max_header_bytes, limits.max_body_bytes);
+    ResponseParser parser =
+        ResponseParser::BeastOnly(message, limits.max_header_bytes, limits.max_body_bytes);
     boost::beast::error_code error;
-    parser.put(boost::asio::buffer(kResponse, sizeof kResponse - 1), error);
-    benchmark::DoNotOptimize(parser.is_done());
+    parser.Put(boost::asio::buffer(kResponse, sizeof kResponse - 1), error);
+    benchmark::DoNotOptimize(parser.done());
   }
 }
 BENCHMARK(BM_ParseResponseWithBeast);

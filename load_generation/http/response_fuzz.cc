@@ -52,9 +52,9 @@ void CompareWithBeast(boost::asio::const_buffer bytes, uint32_t max_header, uint
   boost::beast::error_code quick_error, beast_error;
   const size_t quick_used = quick.Put(bytes, quick_error);
   if (!quick.simple()) return;
-  ResponseParser beast(beast_message, max_header, max_body);
-  const size_t beast_used = beast.put(bytes, beast_error);  // Beast's parser only
-  if (quick_error || beast_error || !beast.is_done() || quick_used != beast_used ||
+  ResponseParser beast = ResponseParser::BeastOnly(beast_message, max_header, max_body);
+  const size_t beast_used = beast.Put(bytes, beast_error);
+  if (quick_error || beast_error || !beast.done() || quick_used != beast_used ||
       !(quick_message == beast_message)) {
     std::abort();
   }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,18 +80,22 @@ class ResponseMessage {
 // a final status (not 1xx, 204 or 304), plain header lines, one Content-Length and the whole
 // body, a Connection of "close" or "keep-alive" if any, and no Transfer-Encoding, Upgrade or
 // folded line. This reads it several times faster than Beast's general parser, which reads
-// everything else (from the first byte again). Both read alike whatever they both accept: the
-// fuzz target checks it.
-class ResponseParser final : public http::basic_parser<false> {
+// everything else (from the first byte again); it is made only then. Both read alike whatever
+// they both accept: the fuzz target checks it.
+class ResponseParser final {
  public:
   // `head`: the response answers a HEAD request (it has no body, whatever its headers say).
   ResponseParser(ResponseMessage& message, uint32_t max_header_bytes, uint64_t max_body_bytes,
                  bool head = false);
+  // One that reads with Beast's parser from the first byte: the reference the quick path is
+  // checked and measured against.
+  static ResponseParser BeastOnly(ResponseMessage& message, uint32_t max_header_bytes,
+                                  uint64_t max_body_bytes, bool head = false);
 
   // Parses what `input` holds; returns the bytes used. `error` is http::error::need_more when
   // the response goes on past them: call again with them and more behind.
   size_t Put(boost::asio::const_buffer input, boost::system::error_code& error);
-  bool done() const { return simple_ || is_done(); }
+  bool done() const { return simple_ || (beast_ && beast_->is_done()); }
   // Whether the response was read at once (see above).
   bool simple() const { return simple_; }
 
@@ -99,24 +104,34 @@ class ResponseParser final : public http::basic_parser<false> {
   boost::system::error_code EndOfInput();
 
  private:
+  // Beast's parser, reading into a ResponseMessage.
+  class BeastReader final : public http::basic_parser<false> {
+   public:
+    BeastReader(ResponseMessage& message, uint32_t max_header_bytes, uint64_t max_body_bytes,
+                bool head);
+
+   private:
+    void on_request_impl(http::verb, boost::core::string_view, boost::core::string_view, int,
+                         boost::system::error_code&) override {}
+    void on_response_impl(int code, boost::core::string_view reason, int version,
+                          boost::system::error_code& ec) override;
+    void on_field_impl(http::field name, boost::core::string_view name_string,
+                       boost::core::string_view value, boost::system::error_code& ec) override;
+    void on_header_impl(boost::system::error_code& ec) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                           boost::system::error_code& ec) override;
+    std::size_t on_body_impl(boost::core::string_view body, boost::system::error_code& ec) override;
+    void on_chunk_header_impl(std::uint64_t, boost::core::string_view,
+                              boost::system::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t remain, boost::core::string_view body,
+                                   boost::system::error_code& ec) override;
+    void on_finish_impl(boost::system::error_code& ec) override;
+
+    ResponseMessage& message_;
+  };
+
   // The common response at once: true, with `used` set, if `input` holds one.
   bool ParseSimple(absl::string_view input, size_t& used);
-
-  void on_request_impl(http::verb, boost::core::string_view, boost::core::string_view, int,
-                       boost::system::error_code&) override {}
-  void on_response_impl(int code, boost::core::string_view reason, int version,
-                        boost::system::error_code& ec) override;
-  void on_field_impl(http::field name, boost::core::string_view name_string,
-                     boost::core::string_view value, boost::system::error_code& ec) override;
-  void on_header_impl(boost::system::error_code& ec) override;
-  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                         boost::system::error_code& ec) override;
-  std::size_t on_body_impl(boost::core::string_view body, boost::system::error_code& ec) override;
-  void on_chunk_header_impl(std::uint64_t, boost::core::string_view,
-                            boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::core::string_view body,
-                                 boost::system::error_code& ec) override;
-  void on_finish_impl(boost::system::error_code& ec) override;
 
   ResponseMessage& message_;
   const uint32_t max_header_bytes_;
@@ -124,6 +139,7 @@ class ResponseParser final : public http::basic_parser<false> {
   const bool head_;
   bool tried_simple_ = false;
   bool simple_ = false;
+  std::optional<BeastReader> beast_;  // made when the quick path does not read the response
 };
 
 }  // namespace loadgen
