@@ -63,7 +63,7 @@ asio::awaitable<error_code> HttpSession::Connect() {
   if (connect_error) co_return connect_error;
   stream.socket().set_option(asio::ip::tcp::no_delay(true));
   error_code error;
-  stream.socket().non_blocking(true, error);  // for Exchange's write at once
+  stream.socket().non_blocking(true, error);  // for BeginExchange's write at once
   if (error) co_return error;
   ++connections_opened_;
   if (!target.tls) {
@@ -109,56 +109,55 @@ void HttpSession::ArmWatchdog() {
 }
 
 template <typename Stream>
-asio::awaitable<error_code> HttpSession::Exchange(Stream& stream) {
+error_code HttpSession::BeginExchange(Stream& stream, size_t& sent) {
   deadline_ =
       std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
   timed_out_ = false;
   exchanging_ = true;
   if (!watchdog_waiting_) ArmWatchdog();
-  // The request's bytes in one write; the response read into the connection's buffer and fed to
-  // the ResponseParser directly (Beast's composed read adds layers of its own to every read).
+  // The buffer is empty: bytes left after a response closed the connection (stray_bytes_).
+  parser_.emplace(response_, settings_.max_header_bytes, settings_.max_body_bytes, head_);
   error_code error;
-  size_t sent = 0;
-  if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
+  sent = 0;
+  if constexpr (std::is_same_v<Stream, TcpSocket>) {
     // Written at once where the socket takes it (a request nearly always fits its send
     // buffer), without the round through the loop's queue an asynchronous write's completion
     // costs; the socket is non-blocking, so what it does not take is written asynchronously.
     sent = stream.write_some(asio::buffer(wire_), error);
     if (error == asio::error::would_block) error = {};
   }
-  if (!error && sent < wire_.size()) {
-    auto [write_error, written] =
-        co_await asio::async_write(stream, asio::buffer(wire_) + sent, kNoThrow);
-    error = write_error;
+  return error;
+}
+
+bool HttpSession::Received(size_t read, const error_code& read_error, error_code& error) {
+  // Small reads while responses are small (the buffer is memory every user keeps: 10,000
+  // users), larger ones once a read comes back full.
+  if (read == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
+  buffer_.commit(read);
+  bytes_read_ += static_cast<int64_t>(read);
+  if (read_error) {
+    error = read_error == asio::error::eof ? parser_->EndOfInput() : read_error;
+    return true;
   }
-  while (!error) {
-    // One response into response_: from what the buffer holds, then from the stream.
-    ResponseParser parser(response_, settings_.max_header_bytes, settings_.max_body_bytes, head_);
-    while (true) {
-      if (buffer_.size() > 0) {
-        buffer_.consume(parser.Put(buffer_.data(), error));
-        if (parser.done()) break;
-        if (error && error != http::error::need_more) break;
-        error = {};
-      }
-      auto [read_error, read] =
-          co_await stream.async_read_some(buffer_.prepare(read_size_), kNoThrow);
-      // Small reads while responses are small (the buffer is memory every user keeps: 10,000
-      // users), larger ones once a read comes back full.
-      if (read == read_size_ && read_size_ < kMaxReadSize) read_size_ *= 2;
-      buffer_.commit(read);
-      bytes_read_ += static_cast<int64_t>(read);
-      if (read_error) {
-        error = read_error == asio::error::eof ? parser.EndOfInput() : read_error;
-        break;
-      }
-    }
-    if (error || !response_.interim()) break;
+  // The bytes go to the ResponseParser directly (Beast's composed read adds layers of its own
+  // to every read).
+  while (buffer_.size() > 0) {
+    buffer_.consume(parser_->Put(buffer_.data(), error));
+    if (error && error != http::error::need_more) return true;
+    error = {};
+    if (!parser_->done()) return false;
+    if (!response_.interim()) return true;
+    // The final response follows.
+    parser_.emplace(response_, settings_.max_header_bytes, settings_.max_body_bytes, head_);
   }
+  return false;
+}
+
+error_code HttpSession::EndExchange(const error_code& error) {
   exchanging_ = false;
-  if (error) co_return timed_out_ ? error_code(beast::error::timeout) : error;
+  if (error) return timed_out_ ? error_code(beast::error::timeout) : error;
   stray_bytes_ = buffer_.size() > 0;  // requests are never pipelined: nothing may follow
-  co_return error_code();
+  return {};
 }
 
 void WriteRequest(http::verb method, absl::string_view path, absl::string_view body,
@@ -265,8 +264,12 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
     }
   }
   head_ = method == http::verb::head;
-  return Transmit(start, View(http::to_string(method)), options.name.empty() ? path : options.name,
-                  options, std::move(refusal));
+  const absl::string_view method_name = View(http::to_string(method));
+  const absl::string_view name = options.name.empty() ? path : options.name;
+  if (settings_.target.tls) {
+    return Transmit<TlsStream>(start, method_name, name, options, std::move(refusal));
+  }
+  return Transmit<TcpSocket>(start, method_name, name, options, std::move(refusal));
 }
 
 asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
@@ -275,9 +278,12 @@ asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::st
   wire_.assign(wire.data(), wire.size());
   written_from_.valid = false;
   head_ = method == "HEAD";
-  return Transmit(std::chrono::steady_clock::now(), method, name, options, "");
+  const auto start = std::chrono::steady_clock::now();
+  if (settings_.target.tls) return Transmit<TlsStream>(start, method, name, options, "");
+  return Transmit<TcpSocket>(start, method, name, options, "");
 }
 
+template <typename Stream>
 asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::time_point start,
                                                     absl::string_view method_name,
                                                     absl::string_view name,
@@ -310,7 +316,26 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
     }
     // Plain HTTP talks to the socket itself: past the connect, the stream's timeout layer only
     // adds work to every operation (the watchdog times the exchange).
-    error_code ec = tls_ ? co_await Exchange(*tls_) : co_await Exchange(tcp_->socket());
+    Stream* stream;
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream = &*tls_;
+    } else {
+      stream = &tcp_->socket();
+    }
+    // The exchange is here, not in a coroutine of its own: that was a frame more per request.
+    size_t sent = 0;
+    error_code ec = BeginExchange(*stream, sent);
+    if (!ec && sent < wire_.size()) {
+      auto [write_error, written] =
+          co_await asio::async_write(*stream, asio::buffer(wire_) + sent, kNoThrow);
+      ec = write_error;
+    }
+    for (bool over = false; !ec && !over;) {
+      auto [read_error, read] =
+          co_await stream->async_read_some(buffer_.prepare(read_size_), kNoThrow);
+      over = Received(read, read_error, ec);
+    }
+    ec = EndExchange(ec);
     if (cancelled_)
       co_return Finish(HttpError::kCancelled, "cancelled", start, method_name, name, options);
     if (!ec) {

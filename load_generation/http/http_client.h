@@ -148,16 +148,28 @@ class HttpSession {
   int64_t bytes_read() const { return bytes_read_; }
 
  private:
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using TcpSocket = asio::ip::tcp::socket;
+
   asio::awaitable<boost::system::error_code> Connect();
-  // Sends wire_ (on a new connection if need be) and reads its response; or, with a `refusal`
-  // (why the request is not safe to send), records it failed as that.
+  // Sends wire_ (on a new connection if need be) and reads its response, past interim (1xx)
+  // ones; or, with a `refusal` (why the request is not safe to send), records it failed as that.
+  // `Stream` is TlsStream for an https target, TcpSocket for a plain one.
+  template <typename Stream>
   asio::awaitable<HttpResponse> Transmit(std::chrono::steady_clock::time_point start,
                                          absl::string_view method, absl::string_view name,
                                          const RequestOptions& options, std::string refusal);
+  // The parts of an exchange that do not wait, for Transmit. BeginExchange starts the request's
+  // timeout and, on a plain socket, writes what the socket takes at once (`sent` bytes).
   template <typename Stream>
-  // Sends the request and reads its response, past interim (1xx) ones. Leftover bytes after it
-  // (a body on a 204 or 304, say) are not the answer to anything: `stray_bytes_` says so.
-  asio::awaitable<boost::system::error_code> Exchange(Stream& stream);
+  boost::system::error_code BeginExchange(Stream& stream, size_t& sent);
+  // Takes in a read's result and parses what the buffer holds. True when the exchange is over:
+  // the final response is read, or `error` says why not.
+  bool Received(size_t read, const boost::system::error_code& read_error,
+                boost::system::error_code& error);
+  // The exchange's outcome. Leftover bytes after the response (a body on a 204 or 304, say) are
+  // not the answer to anything: `stray_bytes_` says so.
+  boost::system::error_code EndExchange(const boost::system::error_code& error);
   void Close();
   // The answer to a request made after Cancel.
   static HttpResponse NeverSent();
@@ -174,7 +186,7 @@ class HttpSession {
   const Clock& clock_;
   asio::ip::tcp::resolver resolver_;
   std::optional<beast::tcp_stream> tcp_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  std::optional<TlsStream> tls_;
   bool connected_ = false;
   bool cancelled_ = false;
   std::optional<absl::Duration> start_delay_;
@@ -190,6 +202,7 @@ class HttpSession {
     std::string path, cookies;
   } written_from_;
   ResponseMessage response_;
+  std::optional<ResponseParser> parser_;  // of the response being read into response_
   CookieJar cookies_;
   std::string error_text_;
   int64_t connections_opened_ = 0;
