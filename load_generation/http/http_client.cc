@@ -200,22 +200,22 @@ void HttpSession::StoreCookies() {
   response_.ForEachSetCookie([this](absl::string_view value) { cookies_.Store(value); });
 }
 
-HttpResponse HttpSession::Finish(HttpError error, std::string text,
+HttpResponse HttpSession::Finish(HttpError error, absl::string_view text,
                                  std::chrono::steady_clock::time_point start,
                                  absl::string_view method, absl::string_view name,
                                  const RequestOptions& options) {
   HttpResponse response;
   response.latency_ = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  error_text_.assign(text.data(), text.size());
   if (error == HttpError::kNone) {
     response.message_ = &response_;
     if (options.check) {
-      text = options.check(response);
+      error_text_ = options.check(response);
     } else if (response_.status() >= 400) {
-      text = absl::StrCat("HTTP ", response_.status());
+      error_text_ = absl::StrCat("HTTP ", response_.status());
     }
-    if (!text.empty()) error = HttpError::kStatus;
+    if (!error_text_.empty()) error = HttpError::kStatus;
   }
-  error_text_ = std::move(text);
   response.error_ = error;
   response.error_text_ = error_text_;
   Record({.method = method,
@@ -291,7 +291,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
                                                     std::string refusal) {
   if (cancelled_) co_return NeverSent();
   if (!refusal.empty()) {
-    co_return Finish(HttpError::kBadRequest, std::move(refusal), start, method_name, name, options);
+    co_return Finish(HttpError::kBadRequest, refusal, start, method_name, name, options);
   }
   for (int attempt = 0;; ++attempt) {
     // A response that could have no body (204, 304) may still get one a moment later, which
@@ -311,7 +311,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
       if (ec) {
         Close();
         ClassifiedError failure = ClassifyConnectError(ec, settings_.target.host);
-        co_return Finish(failure.kind, std::move(failure.text), start, method_name, name, options);
+        co_return Finish(failure.kind, failure.text, start, method_name, name, options);
       }
     }
     // Plain HTTP talks to the socket itself: past the connect, the stream's timeout layer only
@@ -356,7 +356,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
     Close();
     if (reused && attempt == 0 && IsStaleConnection(ec)) continue;  // the server closed it idle
     ClassifiedError failure = ClassifyExchangeError(ec);
-    co_return Finish(failure.kind, std::move(failure.text), start, method_name, name, options);
+    co_return Finish(failure.kind, failure.text, start, method_name, name, options);
   }
 }
 

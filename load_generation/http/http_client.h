@@ -176,7 +176,7 @@ class HttpSession {
   // Waits until deadline_ to time the exchange in flight out.
   void ArmWatchdog();
   void StoreCookies();
-  HttpResponse Finish(HttpError error, std::string text,
+  HttpResponse Finish(HttpError error, absl::string_view text,
                       std::chrono::steady_clock::time_point start, absl::string_view method,
                       absl::string_view name, const RequestOptions& options);
 
