@@ -500,6 +500,19 @@ TEST_F(HttpSessionTest, ConnectionClosedMidResponseIsAReset) {
   EXPECT_EQ(seen.error, HttpError::kReset);
 }
 
+TEST_F(HttpSessionTest, ABodyThatRunsUntilTheConnectionClosesIsReadWhole) {
+  HttpServer server([](const ServerRequest&) {
+    return ServerResponse{.raw = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it"};
+  });
+  StartSession(server.url());
+  for (int i = 0; i < 2; ++i) {
+    Seen seen = Get("/");
+    EXPECT_EQ(seen.error, HttpError::kNone) << seen.error_text;
+    EXPECT_EQ(seen.body, "all of it");
+  }
+  EXPECT_EQ(session_->connections_opened(), 2);
+}
+
 TEST_F(HttpSessionTest, ReconnectsWhenTheServerClosesAndRetriesAStaleConnectionOnce) {
   int n = 0;
   HttpServer server([&n](const ServerRequest&) {
