@@ -161,10 +161,10 @@ ResponseParser::ResponseParser(ResponseMessage& message, uint32_t max_header_byt
 }
 
 ResponseParser ResponseParser::BeastOnly(ResponseMessage& message, uint32_t max_header_bytes,
-                                         uint64_t max_body_bytes, bool head) {
-  ResponseParser parser(message, max_header_bytes, max_body_bytes, head);
+                                         uint64_t max_body_bytes) {
+  ResponseParser parser(message, max_header_bytes, max_body_bytes);
   parser.tried_simple_ = true;
-  parser.beast_.emplace(message, max_header_bytes, max_body_bytes, head);
+  parser.beast_.emplace(message, max_header_bytes, max_body_bytes, /*head=*/false);
   return parser;
 }
 

@@ -90,7 +90,7 @@ class ResponseParser final {
   // One that reads with Beast's parser from the first byte: the reference the quick path is
   // checked and measured against.
   static ResponseParser BeastOnly(ResponseMessage& message, uint32_t max_header_bytes,
-                                  uint64_t max_body_bytes, bool head = false);
+                                  uint64_t max_body_bytes);
 
   // Parses what `input` holds; returns the bytes used. `error` is http::error::need_more when
   // the response goes on past them: call again with them and more behind.
