@@ -7,8 +7,9 @@
 //
 //   floor_client HOST PORT PATH CONNECTIONS SECONDS
 //
-// Prints "N requests in S s". Exits 1, saying why, on a refused or closed connection or a
-// response it cannot frame (chunked, no Content-Length, longer than its buffer).
+// Prints "N requests in S s". Exits 2, saying why (the benchmark stops on it), on a refused or
+// closed connection or a response it cannot frame (chunked, no Content-Length, longer than its
+// buffer).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -34,7 +35,7 @@ namespace {
 
 [[noreturn]] void Fail(const std::string& why) {
   std::fprintf(stderr, "floor_client: %s\n", why.c_str());
-  std::exit(1);
+  std::exit(2);
 }
 
 struct Connection {
