@@ -592,14 +592,19 @@ def instructions(tools, nginx, seconds):
         rows = [r for r in csv_rows(p + "_stats.csv") if r["Name"] == "Aggregated"]
         return total, int(rows[0]["Request Count"])
 
-    def wrk_run(run_seconds):
-        p = tools.fresh("instructions-wrk")
-        total = callgrind(tools.wrk_cmd(50, nginx.url, run_seconds), p)
-        with open(p + ".log") as f:
-            return total, int(re.search(r"(\d+) requests in", f.read())[1])
+    def run_of(name, command):
+        """For wrk and the floor, which both print "N requests in"."""
+        def run(run_seconds):
+            p = tools.fresh("instructions-" + name)
+            total = callgrind(command(run_seconds), p)
+            with open(p + ".log") as f:
+                return total, int(re.search(r"(\d+) requests in", f.read())[1])
+        return run
 
     per_request = {}
-    for tool, run in (("loadgen", loadgen_run), ("wrk", wrk_run)):
+    for tool, run in (("loadgen", loadgen_run),
+                      ("wrk", run_of("wrk", lambda s: tools.wrk_cmd(50, nginx.url, s))),
+                      ("floor", run_of("floor", lambda s: tools.floor_cmd(50, nginx.url, s)))):
         (i1, r1), (i2, r2) = run(seconds), run(3 * seconds)
         per_request[tool] = (i2 - i1) / (r2 - r1)
     return table(
@@ -609,7 +614,8 @@ def instructions(tools, nginx, seconds):
         [[tool, f"{n:,.0f}"] for tool, n in per_request.items()],
         [f"**loadgen / wrk: {per_request['loadgen'] / per_request['wrk']:.2f}** (lower is less "
          "work). Counted, not timed: it moves only when the code does. The kernel's work, most "
-         "of a request's cost on loopback, is not in it: table 1 has CPU time, kernel and all."])
+         "of a request's cost on loopback, is not in it: table 1 has CPU time, kernel and all. "
+         "The floor (table 1) shows what sending, receiving and framing alone take."])
 
 
 def main():
