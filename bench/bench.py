@@ -158,9 +158,16 @@ class Client(FastHttpUser):
     def wrk_cmd(connections, host, seconds, threads=1):
         return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
 
-    def floor_cmd(self, connections, host, seconds):
+    def floor_cmd(self, connections, host, seconds, io_uring=False):
         address, port = host.removeprefix("http://").split(":")
-        return [self.floor_client, address, port, "/s0", str(connections), str(seconds)]
+        return [self.floor_client, *(["--io_uring"] if io_uring else []), address, port, "/s0",
+                str(connections), str(seconds)]
+
+    def io_uring_unavailable(self):
+        """Why the floor cannot run over io_uring here ("" if it can)."""
+        check = subprocess.run([self.floor_client, "--io_uring_available"], capture_output=True,
+                               text=True)
+        return "" if check.returncode == 0 else (check.stdout + check.stderr).strip()
 
 
 def measure(cmd, window, count, log, cpus=GENERATOR_CPU):
@@ -215,6 +222,9 @@ def throughput(tools, nginx, reps, seconds):
     window = (max(3, seconds * 0.3), seconds - 0.5)
     config = one_phase("flat-out", 50, 1000, 0, 0, seconds + 5)
     results = {"loadgen": [], "wrk": [], "Locust": [], "floor": []}
+    io_uring_unavailable = tools.io_uring_unavailable()
+    if not io_uring_unavailable:
+        results["floor, io_uring"] = []
     for _ in range(reps):
         p = tools.fresh("throughput-loadgen")
         results["loadgen"].append(measure(tools.loadgen_cmd(config, nginx.url, seconds, p),
@@ -229,6 +239,11 @@ def throughput(tools, nginx, reps, seconds):
         p = tools.fresh("throughput-floor")
         results["floor"].append(measure(tools.floor_cmd(50, nginx.url, seconds), window,
                                         nginx.requests, p + ".log"))
+        if not io_uring_unavailable:
+            p = tools.fresh("throughput-floor-io_uring")
+            results["floor, io_uring"].append(measure(
+                tools.floor_cmd(50, nginx.url, seconds, io_uring=True), window, nginx.requests,
+                p + ".log"))
     per_cpu = {tool: median_of(runs, "per_cpu_s") for tool, runs in results.items()}
     rows = [[tool, f"{median_of(runs, 'rate'):,.0f}", f"{median_of(runs, 'cpu_share'):.2f}",
              f"{per_cpu[tool]:,.0f}"] for tool, runs in results.items()]
@@ -245,7 +260,13 @@ def throughput(tools, nginx, reps, seconds):
          "system calls does much better on this machine. **Of the floor's requests per "
          f"CPU-second, loadgen makes {per_cpu['loadgen'] / per_cpu['floor']:.2f} and wrk "
          f"{per_cpu['wrk'] / per_cpu['floor']:.2f}**; 1.2 x wrk needs loadgen at "
-         f"{1.2 * per_cpu['wrk'] / per_cpu['floor']:.2f} of it."])
+         f"{1.2 * per_cpu['wrk'] / per_cpu['floor']:.2f} of it.",
+         f"Over io_uring the floor makes {per_cpu['floor, io_uring'] / per_cpu['floor']:.2f} x "
+         "its requests per CPU-second over epoll: a receive that stays armed, into buffers the "
+         "kernel picks, sends without a completion each and one system call per round of "
+         "completions (`floor_client --io_uring`). That is what a generator built on io_uring "
+         "could gain at most." if not io_uring_unavailable else
+         f"The floor over io_uring was not measured: {io_uring_unavailable}."])
 
 
 def users_per_core(tools, nginx, reps, users, seconds):

@@ -24,8 +24,9 @@ packages=(
   # Report checks: promtool for /metrics, headless Chromium for the HTML report and, driven by
   # ChromeDriver through Selenium, for the web UI.
   prometheus chromium chromium-driver python3-selenium
-  # Benchmarks (bench/run.sh) and their smoke test: the target and the peers.
-  nginx-light wrk valgrind python3-locust python3-geventhttpclient
+  # Benchmarks (bench/run.sh) and their smoke test: the target and the peers; liburing for the
+  # floor client's io_uring loop (bench/floor_client.cc).
+  nginx-light wrk valgrind python3-locust python3-geventhttpclient liburing-dev
   # The manifest check, and the image test (tools/image_test.sh).
   python3-kubernetes python3-yaml yamllint podman runc fuse-overlayfs uidmap slirp4netns debootstrap
 )
