@@ -39,6 +39,43 @@ TEST(ParseHttpTarget, RejectsWithAReason) {
   EXPECT_EQ(message("http://[::1"), "target 'http://[::1': unclosed '['");
 }
 
+TEST(ParseHttpTarget, RejectsWhatWouldBreakTheRequestNamingTheCharacter) {
+  auto message = [](absl::string_view url) {
+    return std::string(ParseHttpTarget(url).status().message());
+  };
+  // A host with a space would resolve to nothing and fail every request; one with CR LF would
+  // add a header to every request.
+  EXPECT_EQ(message("http://a b:80"),
+            "target 'http://a b:80': ' ' in the host, which holds only letters, digits and "
+            "-._~!$&'()*+,;=%");
+  EXPECT_EQ(message("http://a\r\nX-Injected: 1/"),
+            "target 'http://a\\r\\nX-Injected: 1/': '\\r' in the host, which holds only "
+            "letters, digits and -._~!$&'()*+,;=%");
+  EXPECT_EQ(message("http://[::1 ]:80"),
+            "target 'http://[::1 ]:80': ' ' in the host, which holds only letters, digits and "
+            ":.%-_~");
+  EXPECT_EQ(message("http://::1:8080"),
+            "target 'http://::1:8080': ':' in the host, which holds only letters, digits and "
+            "-._~!$&'()*+,;=%");
+  // The base path goes into every request line.
+  EXPECT_EQ(message("http://a/base path"),
+            "target 'http://a/base path': ' ' in the path: percent-encode it (%20)");
+  EXPECT_EQ(message("http://a/caf\xc3\xa9"),
+            "target 'http://a/caf\\xc3\\xa9': '\\xc3' in the path: percent-encode it (%C3)");
+  // A query in the base path would end up before every request's path.
+  EXPECT_EQ(message("http://a/base?x=1"),
+            "target 'http://a/base?x=1': user info, query and fragment are not supported");
+  EXPECT_EQ(message("http://a#top"),
+            "target 'http://a#top': user info, query and fragment are not supported");
+  EXPECT_EQ(message("http://u@a"),
+            "target 'http://u@a': user info, query and fragment are not "
+            "supported");
+  // What hosts do hold.
+  EXPECT_TRUE(ParseHttpTarget("http://my-svc_1.ns.svc.cluster.local:8080/api%20v1").ok());
+  EXPECT_TRUE(ParseHttpTarget("http://10.0.0.7").ok());
+  EXPECT_TRUE(ParseHttpTarget("http://[fe80::1%25eth0]:80").ok());
+}
+
 TEST(FormEncode, EncodesNamesAndValues) {
   EXPECT_EQ(FormEncode({{"product_id", "OLJCESPC7Z"}, {"note", "a b&c=d"}}),
             "product_id=OLJCESPC7Z&note=a%20b%26c%3Dd");
