@@ -147,7 +147,7 @@ class Epoll {
 
 class Uring {
  public:
-  static constexpr int kBuffers = 256, kBufferSize = 4096;
+  static constexpr size_t kBuffers = 256, kBufferSize = 4096;
 
   // Sets the ring up with kBuffers buffers of kBufferSize at `memory`, or says why this kernel
   // does not let it.
@@ -169,11 +169,12 @@ class Uring {
       io_uring_queue_exit(&ring);
       return std::string("a provided-buffer ring: ") + std::strerror(-e);
     }
-    for (int i = 0; i < kBuffers; ++i) {
-      io_uring_buf_ring_add(buffers, memory + i * kBufferSize, kBufferSize, i,
-                            io_uring_buf_ring_mask(kBuffers), i);
+    for (size_t i = 0; i < kBuffers; ++i) {
+      io_uring_buf_ring_add(buffers, memory + i * kBufferSize, kBufferSize,
+                            static_cast<uint16_t>(i), io_uring_buf_ring_mask(kBuffers),
+                            static_cast<int>(i));
     }
-    io_uring_buf_ring_advance(buffers, kBuffers);
+    io_uring_buf_ring_advance(buffers, static_cast<int>(kBuffers));
     return "";
   }
 
@@ -212,7 +213,7 @@ class Uring {
         if (cqe->res < 0) Fail(std::string("recv: ") + std::strerror(-cqe->res));
         Connection& c = conns_[data];
         const unsigned id = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-        char* const bytes = memory_.data() + id * kBufferSize;
+        char* const bytes = memory_.data() + size_t{id} * kBufferSize;
         const auto got = static_cast<size_t>(cqe->res);
         if (got > c.buffer.size() - c.filled) Fail("a response longer than the buffer");
         std::memcpy(c.buffer.data() + c.filled, bytes, got);
