@@ -28,7 +28,8 @@ class BenchSmokeTest(unittest.TestCase):
             self.assertIn(title, out)
         for tool in ("| loadgen |", "| wrk |", "| Locust |", "| floor |"):
             self.assertIn(tool, out)
-        self.assertIn("loadgen / wrk per CPU-second:", out)
+        self.assertRegex(out, r"loadgen / wrk per CPU-second: \d\.\d\d\*\* \(repetition by "
+                              r"repetition: \d\.\d\d;")
         self.assertIn("loadgen / Locust FastHttpUser:", out)
         self.assertIn("Of the floor's requests per CPU-second, loadgen makes", out)
         self.assertTrue("| floor, io_uring |" in out and "Over io_uring the floor makes" in out
