@@ -34,10 +34,8 @@ absl::Status CheckHost(absl::string_view url, absl::string_view host, bool brack
   const absl::string_view others = bracketed ? ":.%-_~" : "-._~!$&'()*+,;=%";
   for (const char c : host) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && !absl::StrContains(others, c)) {
-      return Invalid(url, absl::StrCat(Quoted(c),
-                                       " in the host, which holds only letters, "
-                                       "digits and ",
-                                       others));
+      constexpr absl::string_view kHolds = " in the host, which holds only letters, digits and ";
+      return Invalid(url, absl::StrCat(Quoted(c), kHolds, others));
     }
   }
   return absl::OkStatus();
