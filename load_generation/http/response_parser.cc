@@ -37,8 +37,9 @@ bool Is(char c, uint8_t class_bit) { return (kClasses[static_cast<uint8_t>(c)] &
 // DEL; `end` if there is none. Eight bytes at a time: a word is looked at byte by byte only from
 // its first byte that may not be text (below 0x20, tab included, or 0x7f). In a word read in
 // memory order (little-endian), the lowest byte the test flags is always one of those: a false
-// flag needs a borrow from a flagged byte below it.
-const char* TextEnd(const char* p, const char* end) {
+// flag needs a borrow from a flagged byte below it. Inlined where it is used, as the compiler
+// would not: values are short, and the call was a fifth of the scan's cost.
+[[gnu::always_inline]] inline const char* TextEnd(const char* p, const char* end) {
   static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
   for (; end - p >= 8; p += 8) {
@@ -131,10 +132,11 @@ bool ResponseMessage::operator==(const ResponseMessage& other) const {
 
 void ResponseMessage::AddField(absl::string_view name, absl::string_view value, bool set_cookie) {
   // The header limit (at most 4 GiB) bounds the offsets.
-  const auto name_begin = static_cast<uint32_t>(text_.size());
-  text_.append(name.data(), name.size());
-  const auto value_begin = static_cast<uint32_t>(text_.size());
-  text_.append(value.data(), value.size());
+  const auto name_begin = static_cast<uint32_t>(owned_text_.size());
+  owned_text_.append(name.data(), name.size());
+  const auto value_begin = static_cast<uint32_t>(owned_text_.size());
+  owned_text_.append(value.data(), value.size());
+  text_ = owned_text_;
   fields_.push_back({.name_begin = name_begin,
                      .name_size = static_cast<uint32_t>(name.size()),
                      .value_begin = value_begin,
@@ -146,9 +148,10 @@ void ResponseMessage::Clear() {
   status_ = 0;
   keep_alive_ = false;
   chunked_ = false;
-  text_.clear();
+  text_ = body_ = {};
   fields_.clear();
-  body_.clear();
+  owned_text_.clear();
+  owned_body_.clear();
 }
 
 ResponseParser::ResponseParser(ResponseMessage& message, uint32_t max_header_bytes,
@@ -224,7 +227,11 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
   p = cr + 2;
   message_.status_ = status;
 
-  // The header lines, up to the blank one.
+  // The header lines, up to the blank one. Their fields go to the message a batch at a time (one
+  // vector insert, not one per field).
+  std::array<ResponseMessage::Field, 16> batch;
+  size_t batched = 0;
+  std::vector<ResponseMessage::Field>& fields = message_.fields_;
   std::optional<uint64_t> length;
   bool close = false, keep_alive = false;
   while (true) {
@@ -271,20 +278,25 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
     } else if (kind == Header::kBeasts) {
       return false;
     }
-    // At its offsets in the header, which is kept whole below.
-    message_.fields_.push_back({.name_begin = static_cast<uint32_t>(name.data() - input.data()),
-                                .name_size = static_cast<uint32_t>(name.size()),
-                                .value_begin = static_cast<uint32_t>(value.data() - input.data()),
-                                .value_size = static_cast<uint32_t>(value.size()),
-                                .set_cookie = kind == Header::kSetCookie});
+    // At its offsets in the header, which the message views whole below.
+    if (batched == batch.size()) {
+      fields.insert(fields.end(), batch.begin(), batch.end());
+      batched = 0;
+    }
+    batch[batched++] = {.name_begin = static_cast<uint32_t>(name.data() - input.data()),
+                        .name_size = static_cast<uint32_t>(name.size()),
+                        .value_begin = static_cast<uint32_t>(value.data() - input.data()),
+                        .value_size = static_cast<uint32_t>(value.size()),
+                        .set_cookie = kind == Header::kSetCookie};
   }
+  fields.insert(fields.end(), batch.begin(), batch.begin() + batched);
   const auto header_size = static_cast<size_t>(p - input.data());
 
   // The body: all of it here, within the limit. (One that runs until the connection ends, or
   // still to come, is Beast's.)
   if (!length || *length > max_body_bytes_ || *length > input.size() - header_size) return false;
-  message_.text_.assign(input.data(), header_size);
-  message_.body_.assign(input.data() + header_size, *length);
+  message_.text_ = input.substr(0, header_size);
+  message_.body_ = input.substr(header_size, *length);
   // As Beast decides it: HTTP/1.1 persists unless told to close, HTTP/1.0 only if told to.
   message_.keep_alive_ = version == 11 ? !close : keep_alive;
   used = header_size + *length;
@@ -316,18 +328,18 @@ void ResponseParser::BeastReader::on_header_impl(error_code&) { message_.chunked
 void ResponseParser::BeastReader::on_body_init_impl(
     const boost::optional<std::uint64_t>& content_length, error_code&) {
   // Within the body limit: the parser refuses a longer length before this is called.
-  if (content_length) message_.body_.reserve(*content_length);
+  if (content_length) message_.owned_body_.reserve(*content_length);
 }
 
 std::size_t ResponseParser::BeastReader::on_body_impl(boost::core::string_view body, error_code&) {
-  message_.body_.append(body.data(), body.size());
+  message_.AppendBody({body.data(), body.size()});
   return body.size();
 }
 
 std::size_t ResponseParser::BeastReader::on_chunk_body_impl(std::uint64_t,
                                                             boost::core::string_view body,
                                                             error_code&) {
-  message_.body_.append(body.data(), body.size());
+  message_.AppendBody({body.data(), body.size()});
   return body.size();
 }
 

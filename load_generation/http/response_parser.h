@@ -19,7 +19,8 @@ namespace http = boost::beast::http;
 
 // A response as the client read it: status, headers in order, body. A session keeps one and
 // reads every response into it, so its storage, once grown, is reused: nothing is allocated
-// per response or per header.
+// per response or per header. A response the parser's quick path read is not copied: its header
+// and body are views into the bytes given to ResponseParser::Put, which must outlive its use.
 class ResponseMessage {
  public:
   int status() const { return status_; }
@@ -61,16 +62,21 @@ class ResponseMessage {
     return {text_.data() + f.value_begin, f.value_size};
   }
   void AddField(absl::string_view name, absl::string_view value, bool set_cookie);
+  void AppendBody(absl::string_view bytes) {
+    owned_body_.append(bytes.data(), bytes.size());
+    body_ = owned_body_;
+  }
   void Clear();
 
   int status_ = 0;
   bool keep_alive_ = false;
   bool chunked_ = false;
-  // Header names and values: back to back as Beast's parser gives them, or the whole header as
-  // it came when the quick path reads it.
-  std::string text_;
+  // The text fields_ index and the body: the header as it came and the body where the quick path
+  // read them, or owned_text_ and owned_body_, which Beast's parser fills.
+  absl::string_view text_, body_;
   std::vector<Field> fields_;
-  std::string body_;
+  std::string owned_text_;  // names and values back to back, as Beast's parser gives them
+  std::string owned_body_;
 };
 
 // Reads one response into a ResponseMessage (cleared first), eager, within a header and a body
