@@ -109,9 +109,9 @@ void HttpSession::ArmWatchdog() {
 }
 
 template <typename Stream>
-error_code HttpSession::BeginExchange(Stream& stream, size_t& sent) {
-  deadline_ =
-      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settings_.request_timeout);
+error_code HttpSession::BeginExchange(Stream& stream, std::chrono::steady_clock::time_point began,
+                                      size_t& sent) {
+  deadline_ = began + absl::ToChronoNanoseconds(settings_.request_timeout);
   timed_out_ = false;
   exchanging_ = true;
   if (!watchdog_waiting_) ArmWatchdog();
@@ -205,7 +205,8 @@ HttpResponse HttpSession::Finish(HttpError error, absl::string_view text,
                                  absl::string_view method, absl::string_view name,
                                  const RequestOptions& options) {
   HttpResponse response;
-  response.latency_ = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  const auto latency = std::chrono::steady_clock::now() - start;
+  response.latency_ = absl::FromChrono(latency);
   error_text_.assign(text.data(), text.size());
   if (error == HttpError::kNone) {
     response.message_ = &response_;
@@ -220,7 +221,7 @@ HttpResponse HttpSession::Finish(HttpError error, absl::string_view text,
   response.error_text_ = error_text_;
   Record({.method = method,
           .name = name,
-          .latency_us = absl::ToInt64Microseconds(response.latency_),
+          .latency_us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count(),
           .content_bytes = static_cast<int64_t>(response.body().size()),
           .error = error_text_,
           .time = clock_.Now(),
@@ -247,16 +248,14 @@ HttpResponse HttpSession::NeverSent() {
 asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
                                                    absl::string_view body,
                                                    const RequestOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string refusal;
   const bool plain = body.empty() && options.headers.empty() && options.content_type.empty();
   if (!plain || !written_from_.valid || written_from_.method != method ||
       written_from_.path != path || written_from_.cookies != cookies_.header()) {
-    refusal = UnsafeRequestText(path, options.headers);
-    if (refusal.empty()) {
+    refusal_ = UnsafeRequestText(path, options.headers);
+    if (refusal_.empty()) {
       WriteRequest(method, path, body, options, settings_, cookies_.header(), wire_);
     }
-    written_from_.valid = plain && refusal.empty();
+    written_from_.valid = plain && refusal_.empty();
     if (written_from_.valid) {
       written_from_.method = method;
       written_from_.path.assign(path.data(), path.size());
@@ -267,9 +266,9 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   const absl::string_view method_name = View(http::to_string(method));
   const absl::string_view name = options.name.empty() ? path : options.name;
   if (settings_.target.tls) {
-    return Transmit<TlsStream>(start, method_name, name, options, std::move(refusal));
+    return Transmit<TlsStream>(method_name, name, options);
   }
-  return Transmit<TcpSocket>(start, method_name, name, options, std::move(refusal));
+  return Transmit<TcpSocket>(method_name, name, options);
 }
 
 asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
@@ -277,21 +276,20 @@ asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::st
                                                 const RequestOptions& options) {
   wire_.assign(wire.data(), wire.size());
   written_from_.valid = false;
+  refusal_.clear();
   head_ = method == "HEAD";
-  const auto start = std::chrono::steady_clock::now();
-  if (settings_.target.tls) return Transmit<TlsStream>(start, method, name, options, "");
-  return Transmit<TcpSocket>(start, method, name, options, "");
+  if (settings_.target.tls) return Transmit<TlsStream>(method, name, options);
+  return Transmit<TcpSocket>(method, name, options);
 }
 
 template <typename Stream>
-asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::time_point start,
-                                                    absl::string_view method_name,
+asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_name,
                                                     absl::string_view name,
-                                                    const RequestOptions& options,
-                                                    std::string refusal) {
+                                                    const RequestOptions& options) {
   if (cancelled_) co_return NeverSent();
-  if (!refusal.empty()) {
-    co_return Finish(HttpError::kBadRequest, refusal, start, method_name, name, options);
+  const auto start = std::chrono::steady_clock::now();  // when awaited: the latency's start
+  if (!refusal_.empty()) {
+    co_return Finish(HttpError::kBadRequest, refusal_, start, method_name, name, options);
   }
   for (int attempt = 0;; ++attempt) {
     // A response that could have no body (204, 304) may still get one a moment later, which
@@ -323,8 +321,10 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(std::chrono::steady_clock::t
       stream = &tcp_->socket();
     }
     // The exchange is here, not in a coroutine of its own: that was a frame more per request.
+    // Timed from the request's start on a connection kept alive (a clock read less), from now
+    // past a connect.
     size_t sent = 0;
-    error_code ec = BeginExchange(*stream, sent);
+    error_code ec = BeginExchange(*stream, reused ? start : std::chrono::steady_clock::now(), sent);
     if (!ec && sent < wire_.size()) {
       auto [write_error, written] =
           co_await asio::async_write(*stream, asio::buffer(wire_) + sent, kNoThrow);

@@ -153,16 +153,18 @@ class HttpSession {
 
   asio::awaitable<boost::system::error_code> Connect();
   // Sends wire_ (on a new connection if need be) and reads its response, past interim (1xx)
-  // ones; or, with a `refusal` (why the request is not safe to send), records it failed as that.
+  // ones; or, with a refusal_, records it failed as that.
   // `Stream` is TlsStream for an https target, TcpSocket for a plain one.
   template <typename Stream>
-  asio::awaitable<HttpResponse> Transmit(std::chrono::steady_clock::time_point start,
-                                         absl::string_view method, absl::string_view name,
-                                         const RequestOptions& options, std::string refusal);
+  asio::awaitable<HttpResponse> Transmit(absl::string_view method, absl::string_view name,
+                                         const RequestOptions& options);
   // The parts of an exchange that do not wait, for Transmit. BeginExchange starts the request's
-  // timeout and, on a plain socket, writes what the socket takes at once (`sent` bytes).
+  // timeout, counted from `began`, and, on a plain socket, writes what the socket takes at once
+  // (`sent` bytes).
   template <typename Stream>
-  boost::system::error_code BeginExchange(Stream& stream, size_t& sent);
+  boost::system::error_code BeginExchange(Stream& stream,
+                                          std::chrono::steady_clock::time_point began,
+                                          size_t& sent);
   // Takes in a read's result and parses what the buffer holds. True when the exchange is over:
   // the final response is read, or `error` says why not.
   bool Received(size_t read, const boost::system::error_code& read_error,
@@ -194,6 +196,7 @@ class HttpSession {
   static constexpr size_t kMaxReadSize = 64 << 10;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
   std::string wire_;            // the request in flight, as sent
+  std::string refusal_;         // why wire_ is not safe to send (not written), or ""
   // What wire_ was written from, when Request wrote it from a method, a path and the cookies
   // alone (no body, headers or content type): the same again is not written again.
   struct WrittenFrom {
