@@ -62,8 +62,9 @@ bool Is(char c, uint8_t class_bit) { return (kClasses[static_cast<uint8_t>(c)] &
 // Whether `s`, header text (no control character but tab), is `lower` but for case, `lower` being
 // lower-case letters and '-'. Setting bit 5 of a byte lower-cases a letter and turns nothing else
 // such text holds into a letter or '-' (only CR would become '-'), so eight bytes compare at
-// once. Inline: absl::EqualsIgnoreCase is a call into the shared library.
-bool LowerEquals(absl::string_view s, absl::string_view lower) {
+// once. Inlined: absl::EqualsIgnoreCase is a call into the shared library, and the compiler would
+// not inline this either.
+[[gnu::always_inline]] inline bool LowerEquals(absl::string_view s, absl::string_view lower) {
   const size_t n = s.size();
   if (n != lower.size()) return false;
   if (n < 8) {
@@ -117,7 +118,8 @@ absl::string_view ResponseMessage::header(absl::string_view name) const {
 
 bool ResponseMessage::operator==(const ResponseMessage& other) const {
   if (status_ != other.status_ || keep_alive_ != other.keep_alive_ || chunked_ != other.chunked_ ||
-      body_ != other.body_ || fields_.size() != other.fields_.size()) {
+      set_cookie_ != other.set_cookie_ || body_ != other.body_ ||
+      fields_.size() != other.fields_.size()) {
     return false;
   }
   for (size_t i = 0; i < fields_.size(); ++i) {
@@ -137,6 +139,7 @@ void ResponseMessage::AddField(absl::string_view name, absl::string_view value, 
   const auto value_begin = static_cast<uint32_t>(owned_text_.size());
   owned_text_.append(value.data(), value.size());
   text_ = owned_text_;
+  set_cookie_ = set_cookie_ || set_cookie;
   fields_.push_back({.name_begin = name_begin,
                      .name_size = static_cast<uint32_t>(name.size()),
                      .value_begin = value_begin,
@@ -148,6 +151,7 @@ void ResponseMessage::Clear() {
   status_ = 0;
   keep_alive_ = false;
   chunked_ = false;
+  set_cookie_ = false;
   text_ = body_ = {};
   fields_.clear();
   owned_text_.clear();
@@ -275,6 +279,8 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
       } else {
         return false;  // a list of tokens: Beast's
       }
+    } else if (kind == Header::kSetCookie) {
+      message_.set_cookie_ = true;
     } else if (kind == Header::kBeasts) {
       return false;
     }

@@ -35,6 +35,7 @@ class ResponseMessage {
   // Calls `fn(value)` for each Set-Cookie header.
   template <typename Fn>
   void ForEachSetCookie(Fn fn) const {
+    if (!set_cookie_) return;
     for (const Field& f : fields_) {
       if (f.set_cookie) fn(Value(f));
     }
@@ -71,6 +72,7 @@ class ResponseMessage {
   int status_ = 0;
   bool keep_alive_ = false;
   bool chunked_ = false;
+  bool set_cookie_ = false;  // a field is a Set-Cookie
   // The text fields_ index and the body: the header as it came and the body where the quick path
   // read them, or owned_text_ and owned_body_, which Beast's parser fills.
   absl::string_view text_, body_;
