@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ssl/context.hpp"
@@ -285,17 +286,26 @@ absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire) {
   if (error || used != wire.size()) {
     int line = 1;
     int column = 1;
+    size_t line_begin = 0;
     for (size_t i = 0; i < used; ++i) {
       ++column;
       if (wire[i] == '\n') {
         column = 1;
         ++line;
+        line_begin = i + 1;
       }
     }
     const std::string why = error == http::error::need_more ? "incomplete request"
                             : error                         ? error.message()
                                                             : "bytes after the request";
-    return absl::InvalidArgumentError(absl::StrCat(why, " at ", line, ":", column));
+    // The line it is in, as the script or -H wrote it (escaped, cut short).
+    absl::string_view text = wire.substr(line_begin);
+    text = text.substr(0, text.find('\n'));
+    if (absl::EndsWith(text, "\r")) text.remove_suffix(1);
+    constexpr size_t kShown = 60;
+    return absl::InvalidArgumentError(absl::StrCat(why, " at ", line, ":", column, ", in '",
+                                                   absl::CHexEscape(text.substr(0, kShown)),
+                                                   text.size() > kShown ? "...'" : "'"));
   }
   const auto& message = parser.get();
   WireRequest request;
@@ -346,10 +356,14 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
     t->has_delay = t->script->HasFunction("delay");
     if (!t->dynamic) {
       absl::StatusOr<std::string> fixed = t->script->Request();
-      absl::StatusOr<WireRequest> parsed =
-          fixed.ok() ? ParseWireRequest(*fixed) : absl::StatusOr<WireRequest>(fixed.status());
+      if (!fixed.ok()) {
+        err << fixed.status().message() << "\n";
+        return 1;
+      }
+      absl::StatusOr<WireRequest> parsed = ParseWireRequest(*fixed);
       if (!parsed.ok()) {
-        err << parsed.status().message() << "\n";
+        err << "the request (from the URL, -H and the script's wrk table) is not HTTP: "
+            << parsed.status().message() << "\n";
         return 1;
       }
       t->fixed = *std::move(fixed);

@@ -17,7 +17,7 @@ struct WireRequest {
   std::string name;  // the request target's path, without query or scheme and host
 };
 // Checks that `wire` is exactly one whole HTTP/1.1 request; InvalidArgument says what is wrong
-// and where ("bad method at 1:4").
+// and where, with the line's text ("bad field at 3:1, in ': x'").
 absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire);
 
 // Runs wrk2's command on loadgen's engine: an open phase of `rate` arrivals per second
