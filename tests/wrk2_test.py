@@ -6,6 +6,7 @@ import csv
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -240,6 +241,38 @@ class Wrk2Test(unittest.TestCase):
                 result = run_wrk2(*args, "http://127.0.0.1:1")
                 self.assertEqual(result.returncode, 1)
                 self.assertIn("is beyond what one run takes", result.stderr)
+
+    def test_a_script_call_that_never_returns_ends_the_process_naming_it(self):
+        # wrk waits for ever; wrk2 here exits --timeout (here 1 s) after the run's end.
+        endless = script("""
+            local n = 0
+            function response() n = n + 1; if n == 3 then while true do end end end
+        """)
+        with LoggingServer() as server:
+            began = time.monotonic()
+            result = run_wrk2("-t1", "-c2", "-d1s", "-R20", "--timeout", "1s", "-s", endless,
+                              server.url, timeout=30)
+            took = time.monotonic() - began
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("the script's response() on thread 1 has not returned 1s after the run's "
+                      "end (an endless loop?)\nexiting without a report\n", result.stderr)
+        self.assertNotIn("Requests/sec:", result.stdout)
+        self.assertLess(took, 20)
+
+    def test_a_second_interrupt_ends_a_script_that_never_returns_at_once(self):
+        endless = script("function init(args) while true do end end\n")
+        process = subprocess.Popen([WRK2, "-R10", "-d1s", "-s", endless, "http://127.0.0.1:1"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1)
+            process.send_signal(signal.SIGINT)  # the run would end: init() never returns
+            with self.assertRaises(subprocess.TimeoutExpired):
+                process.wait(timeout=0.5)
+            process.send_signal(signal.SIGINT)
+            self.assertEqual(process.wait(timeout=10), 130)
+        finally:
+            process.kill()
+            process.wait()
 
     def test_an_unreachable_target_is_reported_before_the_run(self):
         with LoggingServer() as server:

@@ -1,7 +1,9 @@
 // wrk2: wrk2's command line, Lua scripts and output, played by loadgen's engine.
 //   wrk2 -t2 -c10 -d30s -R2000 -L -s mix.lua http://frontend:5000 [-- script args]
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,7 +16,11 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 
-void OnInterrupt(int) { interrupted.store(true); }
+// The first signal ends the run, which prints its report; a second one ends the process at once
+// (a script's setup() or init() that does not return, say).
+void OnInterrupt(int) {
+  if (interrupted.exchange(true)) std::_Exit(130);
+}
 
 }  // namespace
 

@@ -5,8 +5,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -273,6 +275,26 @@ std::vector<double> RatesPerSecond(const WrkThreads& threads, absl::Duration run
   return rates;
 }
 
+// Ends the process when the run did not end `waited` after it should have: a call into a
+// thread's script has not returned (an endless loop), and will not. wrk would wait for ever.
+// The report cannot be printed: the stuck thread holds its figures.
+[[noreturn]] void GiveUp(const WrkThreads& threads, absl::Duration waited, std::ostream& out,
+                         std::ostream& err) {
+  bool named = false;
+  for (size_t i = 0; i < threads.all().size(); ++i) {
+    if (const char* function = threads.all()[i]->script->calling()) {
+      err << "the script's " << function << "() on thread " << i + 1 << " has not returned "
+          << absl::FormatDuration(waited) << " after the run's end (an endless loop?)\n";
+      named = true;
+    }
+  }
+  if (!named) err << "the run has not ended " << absl::FormatDuration(waited) << " after its end\n";
+  err << "exiting without a report\n";
+  out.flush();
+  err.flush();
+  std::_Exit(1);
+}
+
 }  // namespace
 
 absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire) {
@@ -409,13 +431,20 @@ int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
         [&](absl::string_view) { return std::make_unique<WrkUserBehavior>(wrk_threads); }, clock);
     engine.Start(start);
     bool stopping = false;
+    // Past the run's end (or a stop), the requests in flight are cut at once: what is still
+    // running after a --timeout (at least a second) more is a script call that does not return.
+    const absl::Duration patience =
+        std::max(absl::Milliseconds(options.timeout_ms), absl::Seconds(1));
+    absl::Time give_up = start + absl::Seconds(options.duration_s) + patience;
     while (!engine.WaitUntilDone(absl::Milliseconds(50))) {
       bool stop = interrupted != nullptr && interrupted->load();
       for (const auto& t : wrk_threads.all()) stop = stop || t->script->stop_requested();
       if (stop && !stopping) {
         engine.Stop();
         stopping = true;
+        give_up = std::min(give_up, clock.Now() + patience);
       }
+      if (clock.Now() > give_up) GiveUp(wrk_threads, patience, out, err);
     }
     if (!options.csv_prefix.empty()) {
       const StatsTable total = engine.stats().Total();

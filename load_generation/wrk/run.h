@@ -26,7 +26,9 @@ absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire);
 // Prints wrk2's output to `out` and what went wrong to `err`; returns the exit status: 0, 1
 // when the script does not load or the target cannot be reached, or kWrkExitResultsLost when a
 // --csv file could not be written (after the report). `interrupted`, when set (by
-// SIGINT), ends the run early; the report is printed all the same.
+// SIGINT), ends the run early; the report is printed all the same. A call into the script that
+// has not returned --timeout (at least a second) after the run's end ends the process: its
+// name and thread go to `err`, and it exits 1 without a report.
 inline constexpr int kWrkExitResultsLost = 4;  // as loadgen's
 
 int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,

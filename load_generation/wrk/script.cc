@@ -459,13 +459,16 @@ absl::StatusOr<std::unique_ptr<WrkScript>> WrkScript::Load(
       lua_pop(L, 1);
       return absl::InvalidArgumentError(message);
     }
-    if (absl::Status s = script->Call(0, 0, file); !s.ok()) return s;
+    if (absl::Status s = script->Call(0, 0, file.c_str()); !s.ok()) return s;
   }
   return script;
 }
 
-absl::Status WrkScript::Call(int arguments, int results, absl::string_view what) {
-  if (lua_pcall(L_, arguments, results, 0) == 0) return absl::OkStatus();
+absl::Status WrkScript::Call(int arguments, int results, const char* what) {
+  calling_.store(what, std::memory_order_relaxed);
+  const int failed = lua_pcall(L_, arguments, results, 0);
+  calling_.store(nullptr, std::memory_order_relaxed);
+  if (failed == 0) return absl::OkStatus();
   const char* message = lua_tostring(L_, -1);
   std::string text =
       message ? WithFullPath(message) : absl::StrCat(what, ": an error that is not a string");

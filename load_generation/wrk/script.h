@@ -61,6 +61,9 @@ class WrkScript {
   std::string GlobalAsString(const char* name);
   // thread:stop() was called for this state.
   bool stop_requested() const { return stop_requested_.load(std::memory_order_relaxed); }
+  // The function of the script being called now ("request", "delay", ...), or null: read from
+  // another thread, to say which call has not returned.
+  const char* calling() const { return calling_.load(std::memory_order_relaxed); }
 
  private:
   friend struct WrkScriptAccess;  // the C functions the script calls
@@ -69,11 +72,12 @@ class WrkScript {
   // whole name back.
   std::string WithFullPath(std::string message) const;
   // Calls the function on top of the stack (below its `arguments`) in protected mode.
-  absl::Status Call(int arguments, int results, absl::string_view what);
+  absl::Status Call(int arguments, int results, const char* what);
 
   lua_State* L_;
   std::string file_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<const char*> calling_{nullptr};
 };
 
 }  // namespace loadgen
