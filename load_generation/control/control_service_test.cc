@@ -741,5 +741,18 @@ TEST_F(ControlServiceTest, AScheduledStartWaits) {
   EXPECT_EQ(status.state(), control::Status::IDLE);
 }
 
+TEST_F(ControlServiceTest, AStartMoreThanAWeekAheadIsAMistakeOfUnit) {
+  control::StartRequest start;
+  // Microseconds where milliseconds belong: 55,000 years ahead.
+  start.set_start_at_unix_ms(absl::ToUnixMicros(absl::Now()));
+  const grpc::Status refused = Call(&Stub::Start, start);
+  EXPECT_EQ(refused.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("is more than 168h ahead (start_at_unix_ms counts milliseconds)"));
+  EXPECT_EQ(GetStatus().state(), control::Status::IDLE);
+  start.set_start_at_unix_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(7 * 24 - 1)));
+  EXPECT_TRUE(Call(&Stub::Start, start).ok());
+}
+
 }  // namespace
 }  // namespace loadgen

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "load_generation/config/config.h"
 #include "load_generation/report/thresholds.h"
 #include "load_generation/runtime/thresholds.h"
@@ -155,9 +156,15 @@ absl::Status Daemon::StartLocked(const RunConfig& run, absl::Time at, absl::Dura
     return absl::InvalidArgumentError("the run time must not be negative");
   }
   if (run_time == absl::ZeroDuration()) run_time = absl::Seconds(run.config.run_time_s());
+  const absl::Time now = clock_.Now();
+  // Further ahead is a mistake of unit (microseconds for milliseconds, say), not a plan.
+  if (at - now > kMaxStartAhead) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the start time ", absl::FormatTime(at, absl::UTCTimeZone()), " is more than ",
+        absl::FormatDuration(kMaxStartAhead), " ahead (start_at_unix_ms counts milliseconds)"));
+  }
 
   engine_.reset();  // the last run's threads end here
-  const absl::Time now = clock_.Now();
   const absl::Time start = std::max(at, now);
   engine_ = std::make_shared<Engine>(run.config, *engine_options, run.Behaviors(), clock_);
   run_config_ = run.config;

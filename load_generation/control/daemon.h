@@ -52,8 +52,10 @@ class Daemon final : public RunControl {
                                            const std::string& name) const override;
   absl::StatusOr<RunConfig> ConfigFromFile(const std::string& path) const override;
   RunConfig config() const override;
+  // Starts at `at` (now if past), at most kMaxStartAhead ahead.
   absl::Status Start(std::optional<RunConfig> config, absl::Time at, absl::Duration run_time,
                      ShardAssignment shards) override;
+  static constexpr absl::Duration kMaxStartAhead = absl::Hours(7 * 24);
   absl::Status Swarm(const SwarmSettings& settings, ShardAssignment shards) override;
   absl::Status Stop(std::optional<absl::Duration> timeout) override;
   absl::Status Control(const RunCommand& command) override;
