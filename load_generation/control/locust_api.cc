@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -44,8 +45,15 @@ absl::Status ParseSwarmForm(const std::string& body, SwarmSettings& settings) {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> form = ParseForm(body);
   if (!form.ok()) return form.status();
   bool have_count = false;
+  // A name given twice counts once, with its first value, as Flask's form reads it; every
+  // user_classes counts.
+  absl::flat_hash_set<absl::string_view> seen;
   for (const auto& [key, value] : *form) {
-    if (key == "user_count") {
+    if (key == "user_classes") {
+      settings.user_classes.push_back(value);
+    } else if (!seen.insert(key).second) {
+      continue;
+    } else if (key == "user_count") {
       if (!absl::SimpleAtoi(value, &settings.user_count) || settings.user_count < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("user_count must be a whole number of users, not '", value, "'"));
@@ -62,8 +70,6 @@ absl::Status ParseSwarmForm(const std::string& body, SwarmSettings& settings) {
       absl::StatusOr<absl::Duration> run_time = ParseLocustTimespan(value);
       if (!run_time.ok()) return run_time.status();
       settings.run_time = *run_time;
-    } else if (key == "user_classes") {
-      settings.user_classes.push_back(value);
     }
   }
   if (!have_count || settings.spawn_rate == 0) {

@@ -128,6 +128,16 @@ TEST(WebServer, SwarmTakesLocustsFormAndAnswersLocustsWay) {
   }
   EXPECT_EQ(control.calls().size(), 1u);
 
+  // A name given twice counts once, with its first value, as Locust (Flask) reads a form.
+  EXPECT_EQ(Send(port, "/swarm", "POST",
+                 "user_count=7&spawn_rate=3&user_count=9&spawn_rate=x&host=a&host=b")
+                .status,
+            200);
+  ASSERT_EQ(control.calls().size(), 2u);
+  EXPECT_EQ(control.calls()[1].swarm.user_count, 7);
+  EXPECT_EQ(control.calls()[1].swarm.spawn_rate, 3);
+  EXPECT_EQ(control.calls()[1].swarm.host, "a");
+
   control.Answer(absl::InvalidArgumentError("load.pbtxt: unknown user type \"Nobody\""));
   EXPECT_THAT(Send(port, "/swarm", "POST", "user_count=1&spawn_rate=1&user_classes=Nobody").body,
               HasSubstr("\"success\": false, \"message\": \"load.pbtxt: unknown user type "

@@ -25,6 +25,8 @@ namespace {
 
 lua_State* StateOf(WrkScript* script) { return WrkScriptAccess::State(script); }
 
+constexpr int64_t kMaxDelayMs = int64_t{365} * 24 * 3600 * 1000;
+
 // The `wrk` table's Lua half, written for this project after wrk's documented API. wrk.format
 // writes the request line, Host (the request's own, else wrk.headers', else the URL's host and
 // port), the other headers sorted by name, and Content-Length when there is a body.
@@ -48,11 +50,21 @@ local function url_host()
   return host
 end
 
+local function expect(value, types, what)
+  if not string.find(types, type(value), 1, true) then
+    error("wrk.format: " .. what .. " must be a " .. types .. ", not a " .. type(value), 0)
+  end
+end
+
 function wrk.format(method, path, headers, body)
   method = method or wrk.method
   path = path or wrk.path
   headers = headers or wrk.headers
   body = body or wrk.body
+  expect(method, "string", "the method (wrk.method or its 1st argument)")
+  expect(path, "string or number", "the path (wrk.path or its 2nd argument)")
+  expect(headers, "table", "the headers (wrk.headers or its 3rd argument)")
+  if body then expect(body, "string or number", "the body (wrk.body or its 4th argument)") end
   local names = {}
   for name in pairs(headers) do
     local lower = string.lower(tostring(name))
@@ -536,6 +548,11 @@ absl::StatusOr<double> WrkScript::Delay() {
   const double ms = lua_tonumber(L_, -1);
   lua_pop(L_, 1);
   if (!number) return absl::InvalidArgumentError("delay() returned something that is not a number");
+  // Longer than a run may last (a year, wrk2's -d bound) is a mistake, not a wait.
+  if (!(ms >= 0 && ms <= kMaxDelayMs)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "delay() returned ", ms, ", not a number of milliseconds from 0 to ", kMaxDelayMs));
+  }
   return ms;
 }
 

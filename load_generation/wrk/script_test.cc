@@ -237,6 +237,19 @@ TEST(WrkScript, ErrorsNameTheFileAndLine) {
   EXPECT_THAT(s->Response(200, {}, "").message(), HasSubstr("script.lua:4: bad answer"));
   EXPECT_THAT(s->Delay().status().message(), HasSubstr("delay() returned something"));
 
+  for (const char* bad : {"-1", "0/0", "1e18"}) {
+    auto delay = Load(absl::StrCat("function delay() return ", bad, " end"));
+    ASSERT_NE(delay, nullptr);
+    EXPECT_THAT(delay->Delay().status().message(),
+                HasSubstr("not a number of milliseconds from 0 to 31536000000"))
+        << bad;
+  }
+  auto headers = Load("wrk.headers = 5");
+  ASSERT_NE(headers, nullptr);
+  EXPECT_EQ(headers->Init({}).message(),
+            "wrk.format: the headers (wrk.headers or its 3rd argument) must be a table, not a "
+            "number");
+
   auto not_a_string = Load("function request() return {} end");
   ASSERT_NE(not_a_string, nullptr);
   EXPECT_THAT(not_a_string->Request().status().message(),
