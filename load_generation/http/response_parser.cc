@@ -8,56 +8,16 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "load_generation/http/header_chars.h"
 
 namespace loadgen {
 namespace {
 
 using boost::system::error_code;
-
-// The characters of a response's header, as RFC 9110 classes them: a header name's (tchar), and
-// a reason phrase's or header value's (anything but a control character, tab aside).
-constexpr uint8_t kToken = 1, kText = 2;
-
-constexpr std::array<uint8_t, 256> MakeClasses() {
-  std::array<uint8_t, 256> classes{};
-  for (int c = 0; c < 256; ++c) {
-    if ((c >= 0x20 && c != 0x7f) || c == '\t') classes[c] |= kText;
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      classes[c] |= kToken;
-    }
-  }
-  for (char c : absl::string_view("!#$%&'*+-.^_`|~")) classes[static_cast<uint8_t>(c)] |= kToken;
-  return classes;
-}
-constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
-
-bool Is(char c, uint8_t class_bit) { return (kClasses[static_cast<uint8_t>(c)] & class_bit) != 0; }
-
-// The first byte of [p, end) that is not text (kText): a control character other than tab, or
-// DEL; `end` if there is none. Eight bytes at a time: a word is looked at byte by byte only from
-// its first byte that may not be text (below 0x20, tab included, or 0x7f). In a word read in
-// memory order (little-endian), the lowest byte the test flags is always one of those: a false
-// flag needs a borrow from a flagged byte below it. Inlined where it is used, as the compiler
-// would not: values are short, and the call was a fifth of the scan's cost.
-[[gnu::always_inline]] inline const char* TextEnd(const char* p, const char* end) {
-  static_assert(std::endian::native == std::endian::little);
-  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
-  for (; end - p >= 8; p += 8) {
-    uint64_t x;
-    std::memcpy(&x, p, 8);
-    const uint64_t del = x ^ (kOnes * 0x7f);  // a zero byte where x has 0x7f
-    const uint64_t flagged = (((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHigh;
-    if (flagged != 0) {
-      for (int i = std::countr_zero(flagged) / 8; i < 8; ++i) {
-        if (!Is(p[i], kText)) return p + i;
-      }
-    }
-  }
-  for (; p < end; ++p) {
-    if (!Is(*p, kText)) return p;
-  }
-  return end;
-}
+using header_chars::Is;
+using header_chars::kText;
+using header_chars::kToken;
+using header_chars::TextEnd;
 
 // Whether `s`, header text (no control character but tab), is `lower` but for case, `lower` being
 // lower-case letters and '-'. Setting bit 5 of a byte lower-cases a letter and turns nothing else
