@@ -8,12 +8,6 @@
 namespace loadgen::header_chars {
 namespace {
 
-// The definition: byte by byte.
-const char* TextEndByBytes(const char* p, const char* end) {
-  while (p < end && Is(*p, kText)) ++p;
-  return p;
-}
-
 TEST(HeaderChars, ClassesAreRfc9110s) {
   for (char c : std::string("aZ09!#$%&'*+-.^_`|~")) EXPECT_TRUE(Is(c, kToken)) << c;
   for (char c : std::string(" \t:;,\"()/<=>?@[\\]{}\x7f\x80")) EXPECT_FALSE(Is(c, kToken)) << c;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstring>
 #include <optional>
 
@@ -15,7 +14,6 @@ namespace {
 
 using boost::system::error_code;
 using header_chars::Is;
-using header_chars::kText;
 using header_chars::kToken;
 using header_chars::TextEnd;
 
