@@ -22,6 +22,9 @@ struct WrkUrl {
 // InvalidArgument("invalid URL: ...") unless `url` is http(s)://host[:port][/path].
 absl::StatusOr<WrkUrl> ParseWrkUrl(absl::string_view url);
 
+// The longest a run may last (-d): a year. A script's delay() longer than that is a mistake.
+inline constexpr int64_t kMaxDurationS = int64_t{365} * 24 * 3600;
+
 // wrk2's command line, as its users write it:
 //   wrk -t2 -c10 -d30s -R2000 [-D fixed|exp|norm|zipf] [-s script.lua] [-H "K: V"] [-L] [-U]
 //       [--timeout 2s] URL [-- script args]

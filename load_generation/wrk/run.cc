@@ -344,7 +344,7 @@ absl::StatusOr<WireRequest> ParseWireRequest(absl::string_view wire) {
 int RunWrk(const WrkOptions& options, std::ostream& out, std::ostream& err,
            const std::atomic<bool>* interrupted) {
   if (options.rate > kMaxArrivalRate || options.connections > kMaxUsers ||
-      options.threads > kMaxThreads || options.duration_s > int64_t{365} * 24 * 3600) {
+      options.threads > kMaxThreads || options.duration_s > kMaxDurationS) {
     err << "-R, -c, -t or -d is beyond what one run takes (rate <= " << kMaxArrivalRate
         << ", connections <= " << kMaxUsers << ", threads <= " << kMaxThreads
         << ", duration <= 1 year)\n";

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "load_generation/wrk/command_line.h"
 #include "lua.hpp"
 
 namespace loadgen {
@@ -25,7 +26,7 @@ namespace {
 
 lua_State* StateOf(WrkScript* script) { return WrkScriptAccess::State(script); }
 
-constexpr int64_t kMaxDelayMs = int64_t{365} * 24 * 3600 * 1000;
+constexpr int64_t kMaxDelayMs = kMaxDurationS * 1000;
 
 // The `wrk` table's Lua half, written for this project after wrk's documented API. wrk.format
 // writes the request line, Host (the request's own, else wrk.headers', else the URL's host and
@@ -548,7 +549,7 @@ absl::StatusOr<double> WrkScript::Delay() {
   const double ms = lua_tonumber(L_, -1);
   lua_pop(L_, 1);
   if (!number) return absl::InvalidArgumentError("delay() returned something that is not a number");
-  // Longer than a run may last (a year, wrk2's -d bound) is a mistake, not a wait.
+  // Longer than a run may last is a mistake, not a wait.
   if (!(ms >= 0 && ms <= kMaxDelayMs)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "delay() returned ", ms, ", not a number of milliseconds from 0 to ", kMaxDelayMs));
