@@ -1,5 +1,6 @@
 #include "load_generation/http/http_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <tuple>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/connect.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
@@ -330,7 +332,34 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
           co_await asio::async_write(*stream, asio::buffer(wire_) + sent, kNoThrow);
       ec = write_error;
     }
-    for (bool over = false; !ec && !over;) {
+    bool over = false;
+    if constexpr (std::is_same_v<Stream, TcpSocket>) {
+      if (!ec && reads_waiting_first_ > 0) {
+        --reads_waiting_first_;
+      } else if (!ec) {
+        // The answer is read once the loop has done the other work at hand (other users'
+        // answers, say): by then it is most often there, and one read takes it, without a wait
+        // on the socket. Asio's read right after the write finds nothing but costs a system
+        // call, and then the loop's wait. Where a later read finds nothing too (one user, a slow
+        // server), the next 1, 2, 4 ... 64 exchanges do not try it.
+        co_await asio::post(executor_, asio::use_awaitable);
+        if (cancelled_) {  // the socket is gone
+          ec = asio::error::operation_aborted;
+        } else {
+          error_code read_error;
+          const size_t read = stream->read_some(buffer_.prepare(read_size_), read_error);
+          if (read_error == asio::error::would_block) {
+            reads_waiting_first_ = later_reads_backoff_;
+            later_reads_backoff_ = std::min(2 * later_reads_backoff_, kMaxReadsWaitingFirst);
+          } else {
+            later_reads_backoff_ = 1;
+            ++later_reads_;
+            over = Received(read, read_error, ec);
+          }
+        }
+      }
+    }
+    while (!ec && !over) {
       auto [read_error, read] =
           co_await stream->async_read_some(buffer_.prepare(read_size_), kNoThrow);
       over = Received(read, read_error, ec);

@@ -146,6 +146,8 @@ class HttpSession {
   int64_t connections_opened() const { return connections_opened_; }
   // Bytes received so far, headers and all.
   int64_t bytes_read() const { return bytes_read_; }
+  // Answers read once the loop had done its other work at hand, without a wait on the socket.
+  int64_t later_reads() const { return later_reads_; }
 
  private:
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -195,8 +197,15 @@ class HttpSession {
   beast::flat_buffer buffer_;
   static constexpr size_t kMaxReadSize = 64 << 10;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
-  std::string wire_;            // the request in flight, as sent
-  std::string refusal_;         // why wire_ is not safe to send (not written), or ""
+  // Answers read after the loop's other work, without a wait on the socket (see Transmit); how
+  // many exchanges yet read as Asio does since such a read last found nothing, and how many the
+  // next such miss makes (doubled by each miss, back to 1 when a later read finds its answer).
+  int64_t later_reads_ = 0;
+  static constexpr int kMaxReadsWaitingFirst = 64;
+  int reads_waiting_first_ = 0;
+  int later_reads_backoff_ = 1;
+  std::string wire_;     // the request in flight, as sent
+  std::string refusal_;  // why wire_ is not safe to send (not written), or ""
   // What wire_ was written from, when Request wrote it from a method, a path and the cookies
   // alone (no body, headers or content type): the same again is not written again.
   struct WrittenFrom {

@@ -1,8 +1,10 @@
 #include "load_generation/http/http_client.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -39,9 +41,12 @@ class HttpSessionTest : public ::testing::Test {
     session_ = std::make_unique<HttpSession>(io_.get_executor(), settings_, stats_, clock_);
   }
 
+  // Runs `awaitable` on the loop. `then`, if given, runs on the loop after the awaitable's
+  // first step, which writes a request on a connection kept alive.
   template <typename T>
-  T Run(asio::awaitable<T> awaitable) {
+  T Run(asio::awaitable<T> awaitable, std::function<void()> then = {}) {
     std::future<T> result = asio::co_spawn(io_, std::move(awaitable), asio::use_future);
+    if (then) asio::post(io_, std::move(then));
     // Until the result is in, not until the loop runs dry: the session's timeout wait stays
     // pending after a request.
     io_.restart();
@@ -58,11 +63,13 @@ class HttpSessionTest : public ::testing::Test {
     HttpError error;
     std::string error_text;
   };
-  Seen Get(const std::string& path, RequestOptions options = {}) {
-    return Run([&]() -> asio::awaitable<Seen> {
-      HttpResponse r = co_await session_->Get(path, options);
-      co_return Seen{r.status(), std::string(r.body()), r.error(), std::string(r.error_text())};
-    }());
+  Seen Get(const std::string& path, RequestOptions options = {}, std::function<void()> then = {}) {
+    return Run(
+        [&]() -> asio::awaitable<Seen> {
+          HttpResponse r = co_await session_->Get(path, options);
+          co_return Seen{r.status(), std::string(r.body()), r.error(), std::string(r.error_text())};
+        }(),
+        std::move(then));
   }
 
   asio::io_context io_;
@@ -480,6 +487,108 @@ TEST_F(HttpSessionTest, ABodyOnA204InALaterSegmentIsNotTheNextRequestsAnswer) {
     EXPECT_EQ(stats_.TakeAndReset().Total().failures, 0) << length;
     session_.reset();
   }
+}
+
+// A server that answers the n-th request of its connection ("ok") once the test has released
+// n, and says when it has received and answered it.
+class GatedServer {
+ public:
+  GatedServer()
+      : server_([this](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
+          std::string in;
+          char buffer[4096];
+          boost::system::error_code ec;
+          for (int n = 1;; ++n) {
+            while (!absl::StrContains(in, "\r\n\r\n")) {
+              const size_t read = socket.read_some(asio::buffer(buffer), ec);
+              if (ec) return;  // the client is gone
+              in.append(buffer, read);
+            }
+            in.erase(0, in.find("\r\n\r\n") + 4);
+            Set(received_, n);
+            if (!WaitFor(released_, n)) return;
+            asio::write(socket,
+                        asio::buffer(absl::string_view("HTTP/1.1 200 OK\r\n"
+                                                       "Content-Length: 2\r\n\r\nok")),
+                        ec);
+            Set(answered_, n);
+          }
+        }) {}
+  ~GatedServer() { Set(released_, 1 << 30); }
+  std::string url() const { return server_.url(); }
+  void Release(int n) { Set(released_, n); }
+  // False if the n-th answer did not come in a time only a broken test could take.
+  bool WaitUntilAnswered(int n) { return WaitFor(answered_, n); }
+  int received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_;
+  }
+
+ private:
+  void Set(int& counter, int n) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      counter = n;
+    }
+    changed_.notify_all();
+  }
+  bool WaitFor(const int& counter, int n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return counter >= n; });
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int received_ = 0;
+  int released_ = 0;
+  int answered_ = 0;
+  RawServer server_;  // last: its thread stops before the members it uses go
+};
+
+// The answer is read once the loop has done its other work at hand, without a wait on the
+// socket, when it is there by then. When it is not, the read waits on the socket, and the next
+// exchange reads as usual.
+TEST_F(HttpSessionTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
+  GatedServer server;
+  StartSession(server.url());
+  // Other work, after the request is written, that lasts until the answer is there.
+  auto answered_meanwhile = [&](int n) -> std::function<void()> {
+    return [&server, n] {
+      server.Release(n);
+      ASSERT_TRUE(server.WaitUntilAnswered(n));
+    };
+  };
+  // Other work that ends before the answer comes: the loop goes round until the request is
+  // written (the later read is queued then), and the n-th answer is let go after that read.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::function<void(int)> answer_after_the_read = [&](int n) {
+    if (server.received() < n && std::chrono::steady_clock::now() < deadline) {
+      asio::post(io_, [&, n] { answer_after_the_read(n); });
+    } else {
+      asio::post(io_, [&server, n] { server.Release(n); });
+    }
+  };
+  auto answered_after_the_read = [&](int n) -> std::function<void()> {
+    return [&, n] { answer_after_the_read(n); };
+  };
+
+  EXPECT_EQ(Get("/", {}, answered_after_the_read(1)).body, "ok");  // connects; read as usual
+  EXPECT_EQ(session_->later_reads(), 0);
+  // After a later read that found nothing, the next exchange does not try; the one after does.
+  EXPECT_EQ(Get("/", {}, answered_meanwhile(2)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 0);
+  EXPECT_EQ(Get("/", {}, answered_meanwhile(3)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 1);
+  EXPECT_EQ(Get("/", {}, answered_meanwhile(4)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 2);
+  EXPECT_EQ(Get("/", {}, answered_after_the_read(5)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 2);
+  EXPECT_EQ(Get("/", {}, answered_meanwhile(6)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 2);
+  EXPECT_EQ(Get("/", {}, answered_meanwhile(7)).body, "ok");
+  EXPECT_EQ(session_->later_reads(), 3);
+  EXPECT_EQ(stats_.Snapshot().Total().failures, 0);
+  session_.reset();  // the server's thread ends with the connection
 }
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
