@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -572,21 +574,21 @@ TEST_F(HttpSessionTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
     return [&, n] { answer_after_the_read(n); };
   };
 
-  EXPECT_EQ(Get("/", {}, answered_after_the_read(1)).body, "ok");  // connects; read as usual
-  EXPECT_EQ(session_->later_reads(), 0);
-  // After a later read that found nothing, the next exchange does not try; the one after does.
-  EXPECT_EQ(Get("/", {}, answered_meanwhile(2)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 0);
-  EXPECT_EQ(Get("/", {}, answered_meanwhile(3)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 1);
-  EXPECT_EQ(Get("/", {}, answered_meanwhile(4)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 2);
-  EXPECT_EQ(Get("/", {}, answered_after_the_read(5)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 2);
-  EXPECT_EQ(Get("/", {}, answered_meanwhile(6)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 2);
-  EXPECT_EQ(Get("/", {}, answered_meanwhile(7)).body, "ok");
-  EXPECT_EQ(session_->later_reads(), 3);
+  // Each exchange: what the loop does meanwhile, and the later reads counted after it.
+  const std::vector<std::pair<std::function<void()>, int64_t>> exchanges = {
+      {answered_after_the_read(1), 0},  // connects; read as usual
+      // After a later read that found nothing, the next exchange does not try; the one after does.
+      {answered_meanwhile(2), 0},
+      {answered_meanwhile(3), 1},
+      {answered_meanwhile(4), 2},
+      {answered_after_the_read(5), 2},
+      {answered_meanwhile(6), 2},
+      {answered_meanwhile(7), 3},
+  };
+  for (size_t i = 0; i < exchanges.size(); ++i) {
+    EXPECT_EQ(Get("/", {}, exchanges[i].first).body, "ok") << "exchange " << i + 1;
+    EXPECT_EQ(session_->later_reads(), exchanges[i].second) << "exchange " << i + 1;
+  }
   EXPECT_EQ(stats_.Snapshot().Total().failures, 0);
   session_.reset();  // the server's thread ends with the connection
 }
