@@ -491,12 +491,13 @@ TEST_F(HttpSessionTest, ABodyOnA204InALaterSegmentIsNotTheNextRequestsAnswer) {
   }
 }
 
-// A server that answers the n-th request of its connection ("ok") once the test has released
-// n, and says when it has received and answered it.
+// A server that answers the n-th request of its connection (with `body`) once the test has
+// released n, and says when it has received and answered it.
 class GatedServer {
  public:
-  GatedServer()
-      : server_([this](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
+  explicit GatedServer(absl::string_view body)
+      : answer_(absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body.size(), "\r\n\r\n", body)),
+        server_([this](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
           std::string in;
           char buffer[4096];
           boost::system::error_code ec;
@@ -509,10 +510,7 @@ class GatedServer {
             in.erase(0, in.find("\r\n\r\n") + 4);
             Set(received_, n);
             if (!WaitFor(released_, n)) return;
-            asio::write(socket,
-                        asio::buffer(absl::string_view("HTTP/1.1 200 OK\r\n"
-                                                       "Content-Length: 2\r\n\r\nok")),
-                        ec);
+            asio::write(socket, asio::buffer(answer_), ec);
             Set(answered_, n);
           }
         }) {}
@@ -539,6 +537,7 @@ class GatedServer {
     return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return counter >= n; });
   }
 
+  const std::string answer_;
   std::mutex mutex_;
   std::condition_variable changed_;
   int received_ = 0;
@@ -549,9 +548,12 @@ class GatedServer {
 
 // The answer is read once the loop has done its other work at hand, without a wait on the
 // socket, when it is there by then. When it is not, the read waits on the socket, and the next
-// exchange reads as usual.
-TEST_F(HttpSessionTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
-  GatedServer server;
+// exchange reads as usual. An answer larger than a read takes the rest as usual.
+class LaterReadTest : public HttpSessionTest, public ::testing::WithParamInterface<size_t> {};
+
+TEST_P(LaterReadTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
+  const std::string body(GetParam(), 'x');
+  GatedServer server(body);
   StartSession(server.url());
   // Other work, after the request is written, that lasts until the answer is there.
   auto answered_meanwhile = [&](int n) -> std::function<void()> {
@@ -586,12 +588,16 @@ TEST_F(HttpSessionTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
       {answered_meanwhile(7), 3},
   };
   for (size_t i = 0; i < exchanges.size(); ++i) {
-    EXPECT_EQ(Get("/", {}, exchanges[i].first).body, "ok") << "exchange " << i + 1;
+    EXPECT_EQ(Get("/", {}, exchanges[i].first).body, body) << "exchange " << i + 1;
     EXPECT_EQ(session_->later_reads(), exchanges[i].second) << "exchange " << i + 1;
   }
   EXPECT_EQ(stats_.Snapshot().Total().failures, 0);
   session_.reset();  // the server's thread ends with the connection
 }
+
+// 10,000 bytes: five reads at the first read's size, and within the sockets' buffers (the
+// server writes it whole while the loop waits).
+INSTANTIATE_TEST_SUITE_P(Bodies, LaterReadTest, ::testing::Values(2, 10000));
 
 TEST_F(HttpSessionTest, GarbageIsABadResponse) {
   HttpServer server(
