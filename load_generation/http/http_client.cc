@@ -334,8 +334,8 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
     }
     bool over = false;
     if constexpr (std::is_same_v<Stream, TcpSocket>) {
-      if (!ec && reads_waiting_first_ > 0) {
-        --reads_waiting_first_;
+      if (!ec && asio_reads_left_ > 0) {
+        --asio_reads_left_;
       } else if (!ec) {
         // The answer is read once the loop has done the other work at hand (other users'
         // answers, say): by then it is most often there, and one read takes it, without a wait
@@ -349,8 +349,8 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
           error_code read_error;
           const size_t read = stream->read_some(buffer_.prepare(read_size_), read_error);
           if (read_error == asio::error::would_block) {
-            reads_waiting_first_ = later_reads_backoff_;
-            later_reads_backoff_ = std::min(2 * later_reads_backoff_, kMaxReadsWaitingFirst);
+            asio_reads_left_ = later_reads_backoff_;
+            later_reads_backoff_ = std::min(2 * later_reads_backoff_, kMaxAsioReadsAfterMiss);
           } else {
             later_reads_backoff_ = 1;
             ++later_reads_;

@@ -198,11 +198,11 @@ class HttpSession {
   static constexpr size_t kMaxReadSize = 64 << 10;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
   // Answers read after the loop's other work, without a wait on the socket (see Transmit); how
-  // many exchanges yet read as Asio does since such a read last found nothing, and how many the
-  // next such miss makes (doubled by each miss, back to 1 when a later read finds its answer).
+  // many exchanges yet read as Asio does, since such a read last found nothing; and how many the
+  // next such miss gives (doubled by each miss, back to 1 when a later read finds its answer).
   int64_t later_reads_ = 0;
-  static constexpr int kMaxReadsWaitingFirst = 64;
-  int reads_waiting_first_ = 0;
+  static constexpr int kMaxAsioReadsAfterMiss = 64;
+  int asio_reads_left_ = 0;
   int later_reads_backoff_ = 1;
   std::string wire_;     // the request in flight, as sent
   std::string refusal_;  // why wire_ is not safe to send (not written), or ""
