@@ -546,53 +546,71 @@ class GatedServer {
   RawServer server_;  // last: its thread stops before the members it uses go
 };
 
-// The answer is read once the loop has done its other work at hand, without a wait on the
-// socket, when it is there by then. When it is not, the read waits on the socket, and the next
-// exchange reads as usual. An answer larger than a read takes the rest as usual.
-class LaterReadTest : public HttpSessionTest, public ::testing::WithParamInterface<size_t> {};
+// An exchange's answer is read once the loop has done its other work at hand: these tests put
+// that work between the request's write and the later read, and order the server's answer
+// against the read (no timing).
+class LaterReadTest : public HttpSessionTest, public ::testing::WithParamInterface<size_t> {
+ protected:
+  void SetUp() override { StartSession(server_.url()); }
+  void TearDown() override { session_.reset(); }  // the server's thread ends with the connection
 
-TEST_P(LaterReadTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
-  const std::string body(GetParam(), 'x');
-  GatedServer server(body);
-  StartSession(server.url());
-  // Other work, after the request is written, that lasts until the answer is there.
-  auto answered_meanwhile = [&](int n) -> std::function<void()> {
-    return [&server, n] {
-      server.Release(n);
-      ASSERT_TRUE(server.WaitUntilAnswered(n));
+  // Other work, after the request is written, that lasts until the n-th answer is there.
+  std::function<void()> AnsweredMeanwhile(int n) {
+    return [this, n] {
+      server_.Release(n);
+      ASSERT_TRUE(server_.WaitUntilAnswered(n));
     };
-  };
-  // Other work that ends before the answer comes: the loop goes round until the request is
-  // written (the later read is queued then), and the n-th answer is let go after that read.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  std::function<void(int)> answer_after_the_read = [&](int n) {
-    if (server.received() < n && std::chrono::steady_clock::now() < deadline) {
-      asio::post(io_, [&, n] { answer_after_the_read(n); });
-    } else {
-      asio::post(io_, [&server, n] { server.Release(n); });
-    }
-  };
-  auto answered_after_the_read = [&](int n) -> std::function<void()> {
-    return [&, n] { answer_after_the_read(n); };
-  };
+  }
+  // Other work that ends before the n-th answer comes: the loop goes round until the request is
+  // written (the later read is queued then), and the answer is let go after that read.
+  std::function<void()> AnsweredAfterTheRead(int n) {
+    return [this, n] { AnswerAfterTheRead(n); };
+  }
 
+  const std::string body_ = std::string(GetParam(), 'x');
+  GatedServer server_{body_};
+
+ private:
+  void AnswerAfterTheRead(int n) {
+    if (server_.received() < n && std::chrono::steady_clock::now() < deadline_) {
+      asio::post(io_, [this, n] { AnswerAfterTheRead(n); });
+    } else {
+      asio::post(io_, [this, n] { server_.Release(n); });
+    }
+  }
+  const std::chrono::steady_clock::time_point deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+};
+
+// The answer is read without a wait on the socket when it is there by then. When it is not,
+// the read waits on the socket, and the next exchange reads as usual. An answer larger than a
+// read takes the rest as usual.
+TEST_P(LaterReadTest, ReadsTheAnswerAfterTheLoopsWorkAtHandWhenItIsThere) {
   // Each exchange: what the loop does meanwhile, and the later reads counted after it.
   const std::vector<std::pair<std::function<void()>, int64_t>> exchanges = {
-      {answered_after_the_read(1), 0},  // connects; read as usual
+      {AnsweredAfterTheRead(1), 0},  // connects; read as usual
       // After a later read that found nothing, the next exchange does not try; the one after does.
-      {answered_meanwhile(2), 0},
-      {answered_meanwhile(3), 1},
-      {answered_meanwhile(4), 2},
-      {answered_after_the_read(5), 2},
-      {answered_meanwhile(6), 2},
-      {answered_meanwhile(7), 3},
+      {AnsweredMeanwhile(2), 0},
+      {AnsweredMeanwhile(3), 1},
+      {AnsweredMeanwhile(4), 2},
+      {AnsweredAfterTheRead(5), 2},
+      {AnsweredMeanwhile(6), 2},
+      {AnsweredMeanwhile(7), 3},
   };
   for (size_t i = 0; i < exchanges.size(); ++i) {
-    EXPECT_EQ(Get("/", {}, exchanges[i].first).body, body) << "exchange " << i + 1;
+    EXPECT_EQ(Get("/", {}, exchanges[i].first).body, body_) << "exchange " << i + 1;
     EXPECT_EQ(session_->later_reads(), exchanges[i].second) << "exchange " << i + 1;
   }
   EXPECT_EQ(stats_.Snapshot().Total().failures, 0);
-  session_.reset();  // the server's thread ends with the connection
+}
+
+// A cancel between the write and the later read ends the exchange as cancelled. The socket is
+// gone by then, and the read does not touch it (ASan would see it).
+TEST_P(LaterReadTest, ACancelBeforeTheLaterReadEndsTheExchange) {
+  ASSERT_EQ(Get("/", {}, AnsweredAfterTheRead(1)).body, body_);  // the next reads as usual
+  ASSERT_EQ(Get("/", {}, AnsweredMeanwhile(2)).body, body_);
+  EXPECT_EQ(Get("/", {}, [this] { session_->Cancel(); }).error, HttpError::kCancelled);
+  EXPECT_EQ(session_->later_reads(), 0);
 }
 
 // 10,000 bytes: five reads at the first read's size, and within the sockets' buffers (the
