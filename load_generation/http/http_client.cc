@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/connect.hpp"
+#include "boost/asio/io_context.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/host_name_verification.hpp"
@@ -342,7 +343,13 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
         // on the socket. Asio's read right after the write finds nothing but costs a system
         // call, and then the loop's wait. Where a later read finds nothing too (one user, a slow
         // server), the next 1, 2, 4 ... 64 exchanges do not try it.
-        co_await asio::post(executor_, asio::use_awaitable);
+        // Through the loop's own executor type where it is one: through the type-erased one,
+        // the post cost 140 instructions more.
+        if (const auto* loop = executor_.target<asio::io_context::executor_type>()) {
+          co_await asio::post(*loop, asio::use_awaitable);
+        } else {
+          co_await asio::post(executor_, asio::use_awaitable);
+        }
         if (cancelled_) {  // the socket is gone
           ec = asio::error::operation_aborted;
         } else {
