@@ -23,9 +23,12 @@ Engine::Engine(const LoadConfig& config, EngineOptions options, BehaviorSource b
       control_.io.get_executor(), std::move(handles), clock_, std::move(behaviors),
       UserPool::Options{
           .seed = options_.seed, .stop_timeout = options_.stop_timeout, .http = options_.http});
-  for (auto& loop : loops_) {
-    loop->thread = std::thread(
-        [io = &loop->io, busy_poll = options_.busy_poll] { RunEventLoop(*io, busy_poll); });
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    loops_[i]->thread =
+        std::thread([io = &loops_[i]->io, shard = &stats_.shard(static_cast<int>(i)),
+                     busy_poll = options_.busy_poll] {
+          RunEventLoop(*io, busy_poll, [shard] { return shard->records(); });
+        });
   }
   control_.thread = std::thread([this] { control_.io.run(); });
 }

@@ -24,6 +24,7 @@
 #include "boost/asio/io_context.hpp"
 #include "gtest/gtest.h"
 #include "load_generation/http/http_server.h"
+#include "load_generation/runtime/event_loop.h"
 #include "load_generation/runtime/user_pool.h"
 
 namespace {
@@ -56,7 +57,21 @@ namespace {
 constexpr double kMaxAsioAllocationsPerRequest = 0.05;
 
 int64_t requests_done = 0;  // by the users, all on the test's thread
+
+struct Counts {
+  int64_t requests = requests_done;
+  int64_t allocations = allocations_on_this_thread;
+  int64_t asio_allocations = asio_allocations_on_this_thread;
+  Counts operator-(const Counts& o) const {
+    return {.requests = requests - o.requests,
+            .allocations = allocations - o.allocations,
+            .asio_allocations = asio_allocations - o.asio_allocations};
+  }
+};
+
+int64_t first_in_run = -1;  // requests_done at the run's first request
 int64_t stop_after = -1;    // requests_done at which the users' loop stops
+Counts at_first;            // when the run's first request was done
 asio::io_context* users_loop = nullptr;
 
 class SteadyBehavior : public UserBehavior {
@@ -66,22 +81,29 @@ class SteadyBehavior : public UserBehavior {
  private:
   static Task Get(User& u) {
     co_await u.http().Get("/s0");
-    if (++requests_done == stop_after) users_loop->stop();
+    if (++requests_done == first_in_run) at_first = Counts();
+    if (requests_done == stop_after) users_loop->stop();
   }
 };
 
 // Runs `io` until the users have done `n` more requests (a count, not a time: no throughput
-// is assumed), in one io.run() as the daemon runs its loops: Asio's cache of freed blocks lives
-// as long as the run() (or run_one(), or poll()) call, so a run_one() per handler would count
-// allocations that the daemon does not make.
-void RunRequests(asio::io_context& io, int64_t n) {
+// is assumed), as the daemon runs its loops, and returns what was done from the end of the first
+// of them to the end of the last. Asio's cache of freed blocks lives as long as the run() (or
+// run_one(), or poll()) call: a run_one() per handler would count allocations that the daemon
+// does not make, and a loop that polls by calling poll() in turn makes them.
+Counts RunRequests(asio::io_context& io, StatsShard& shard, absl::Duration busy_poll, int64_t n) {
   users_loop = &io;
+  first_in_run = requests_done + 1;
   stop_after = requests_done + n;
   io.restart();
-  io.run();
+  RunEventLoop(io, busy_poll, [&shard] { return shard.records(); });
+  return Counts() - at_first;
 }
 
-TEST(HotPath, NoAllocationPerRequestInOurCode) {
+// Without busy poll and with it.
+class HotPath : public ::testing::TestWithParam<absl::Duration> {};
+
+TEST_P(HotPath, NoAllocationPerRequestInOurCode) {
   HttpServer server([](const ServerRequest&) { return ServerResponse{.body = "ok"}; },
                     /*threads=*/1, /*record=*/false);
   auto target = ParseHttpTarget(server.url());
@@ -94,7 +116,7 @@ TEST(HotPath, NoAllocationPerRequestInOurCode) {
                 {.seed = 1, .http = {.target = *target}});
   pool.SetTargets({{"Steady", 20, 0, 1}}, 0);
 
-  RunRequests(io, 500);  // connect, warm caches
+  RunRequests(io, stats.shard(0), GetParam(), 500);  // connect, warm caches
   // Grow the request's and the schedule lag's histograms over every time up to the request
   // timeout, so that a slow response or a late wake in the measured run is not the first in its
   // power of two.
@@ -102,22 +124,16 @@ TEST(HotPath, NoAllocationPerRequestInOurCode) {
     stats.shard(0).Record({.method = "GET", .name = "/s0", .latency_us = us});
     stats.shard(0).RecordScheduleLag(absl::Microseconds(us));
   }
-  const int64_t requests_before = requests_done;
-  const int64_t allocations_before = allocations_on_this_thread;
-  const int64_t asio_allocations_before = asio_allocations_on_this_thread;
-  RunRequests(io, 2000);
-  const int64_t allocations = allocations_on_this_thread - allocations_before;
-  const int64_t asio_allocations = asio_allocations_on_this_thread - asio_allocations_before;
-  const int64_t requests = requests_done - requests_before;
+  const Counts done = RunRequests(io, stats.shard(0), GetParam(), 2001);
 
-  ASSERT_EQ(requests, 2000);
+  ASSERT_EQ(done.requests, 2000);
   const double asio_per_request =
-      static_cast<double>(asio_allocations) / static_cast<double>(requests);
+      static_cast<double>(done.asio_allocations) / static_cast<double>(done.requests);
   RecordProperty("asio_allocations_per_request", std::to_string(asio_per_request));
   std::printf("%lld requests: %lld allocations by operator new, %.2f per request by Asio\n",
-              static_cast<long long>(requests), static_cast<long long>(allocations),
+              static_cast<long long>(done.requests), static_cast<long long>(done.allocations),
               asio_per_request);
-  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(done.allocations, 0);
   EXPECT_LE(asio_per_request, kMaxAsioAllocationsPerRequest);
   EXPECT_EQ(stats.shard(0).Snapshot().Total().failures, 0);
 
@@ -126,6 +142,9 @@ TEST(HotPath, NoAllocationPerRequestInOurCode) {
   io.run_for(std::chrono::seconds(5));
   EXPECT_EQ(pool.LiveUsers(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(BusyPollOrNot, HotPath,
+                         ::testing::Values(absl::ZeroDuration(), absl::Milliseconds(1)));
 
 }  // namespace
 }  // namespace loadgen

@@ -143,16 +143,19 @@ std::vector<std::pair<StatsKey, const FailureStats*>> StatsTable::Failures() con
 
 void StatsShard::Record(const RequestSample& sample) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++records_;
   table_.Record(sample);
 }
 
 void StatsShard::RecordArrival(absl::string_view user_type, ArrivalEvent event, int64_t count) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++records_;
   table_.RecordArrival(user_type, event, count);
 }
 
 void StatsShard::RecordScheduleLag(absl::Duration lag) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++records_;
   table_.RecordScheduleLag(lag);
 }
 

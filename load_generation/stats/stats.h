@@ -179,11 +179,15 @@ class StatsShard {
   StatsTable Snapshot() const;
   // Returns what was recorded and starts afresh.
   StatsTable TakeAndReset();
+  // How many times the loop recorded anything: its progress, for the loop itself (not kept for
+  // readers on other threads).
+  uint64_t records() const { return records_; }
 
  private:
   // std::mutex, not absl::Mutex: Debian's Abseil is not built for TSan, which would not see it.
   mutable std::mutex mu_;
-  StatsTable table_;  // guarded by mu_
+  StatsTable table_;      // guarded by mu_
+  uint64_t records_ = 0;  // the recording loop's own
 };
 
 // Results of one completed phase occurrence.
