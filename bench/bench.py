@@ -501,7 +501,8 @@ def open_model(tools, nginx, reps, seconds):
          "task began against its intended time (loadgen's self-check); a p99 under 1 ms means "
          "fewer than 1 % of requests went out more than 1 ms late. Targets: received within "
          "0.5 % of the rate, lag p99 <= 1 ms at 20,000/s. With a busy poll the loop keeps "
-         "polling for 100 us once out of work before it sleeps: busy, it is never woken late, "
+         "polling until 100 us pass without progress (no request ending, no pause or arrival "
+         "beginning) before it sleeps: busy, it is never woken late, "
          "and it keeps its core. wrk2, the peer with this model, is not packaged in Debian. " +
          "; ".join(verdicts) + "."])
 

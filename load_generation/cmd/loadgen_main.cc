@@ -28,9 +28,10 @@ ABSL_FLAG(std::string, host, "",
           "Base URL of the target, e.g. http://frontend:80 (overrides the config's).");
 ABSL_FLAG(int, threads, 0, "Event loops, one per core; 0 means one per available core.");
 ABSL_FLAG(int, busy_poll_us, 0,
-          "Microseconds an event loop keeps polling, once out of work, before it sleeps: a busy "
-          "loop never waits to be woken, so arrivals start on time (open phases at high rates), "
-          "at the cost of its whole core while busy. 0 (the default): it sleeps at once.");
+          "Microseconds an event loop keeps polling once its users stop making progress (no "
+          "request ends, no pause or arrival begins) before it sleeps: a busy loop never waits "
+          "to be woken, so arrivals start on time (open phases at high rates), at the cost of "
+          "its whole core while busy. 0 (the default): it sleeps whenever out of work.");
 ABSL_FLAG(uint64_t, seed, 0,
           "Seed of the users' random generators; the same seed gives the same tasks and pauses. "
           "0 picks one and prints it.");

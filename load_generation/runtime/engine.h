@@ -33,8 +33,8 @@ struct EngineOptions {
   absl::Duration stop_timeout = absl::Seconds(5);
   int shard_index = 0;
   int shard_count = 1;
-  // How long a user loop polls before it sleeps, once out of work (see RunEventLoop); none
-  // when zero.
+  // How long a user loop polls once its users stop making progress (what it records in its
+  // stats shard) before it sleeps (see RunEventLoop); none when zero.
   absl::Duration busy_poll;
 };
 
