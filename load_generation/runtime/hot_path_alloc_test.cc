@@ -58,6 +58,7 @@ constexpr double kMaxAsioAllocationsPerRequest = 0.05;
 
 int64_t requests_done = 0;  // by the users, all on the test's thread
 
+// What was done on the test's thread: by default, so far.
 struct Counts {
   int64_t requests = requests_done;
   int64_t allocations = allocations_on_this_thread;
