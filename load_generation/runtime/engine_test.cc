@@ -43,7 +43,11 @@ int Active(const RunStatus& status) {
   return n;
 }
 
-TEST(Engine, ControlsFromAnotherThreadReachTheRun) {
+// Loops that sleep whenever out of work, and loops that poll before they sleep (woken from
+// their sleep by the controls, ended with the engine).
+class EngineTest : public ::testing::TestWithParam<absl::Duration> {};
+
+TEST_P(EngineTest, ControlsFromAnotherThreadReachTheRun) {
   HttpServer server([](const ServerRequest&) { return ServerResponse{}; }, 1, /*record=*/false);
   auto parsed = ParseLoadConfig(kConfig, "engine.pbtxt");
   ASSERT_TRUE(parsed.ok());
@@ -51,7 +55,10 @@ TEST(Engine, ControlsFromAnotherThreadReachTheRun) {
   ASSERT_TRUE(run.ok()) << run.status();
   RealClock clock;
   Engine engine(run->config,
-                {.threads = 2, .seed = 1, .http = {.target = *ParseHttpTarget(server.url())}},
+                {.threads = 2,
+                 .seed = 1,
+                 .http = {.target = *ParseHttpTarget(server.url())},
+                 .busy_poll = GetParam()},
                 run->Behaviors(), clock);
   EXPECT_EQ(engine.Control(PauseRun()).code(), absl::StatusCode::kFailedPrecondition)
       << "before Start";
@@ -89,6 +96,9 @@ TEST(Engine, ControlsFromAnotherThreadReachTheRun) {
   EXPECT_EQ(engine.Control(JumpToPhase{.phase = 0}).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(engine.stats().Completed().size(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(BusyPollOrNot, EngineTest,
+                         ::testing::Values(absl::ZeroDuration(), absl::Microseconds(200)));
 
 }  // namespace
 }  // namespace loadgen
