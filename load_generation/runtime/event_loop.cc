@@ -12,8 +12,8 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 // A handler that posts itself again until the window has passed without progress. While it is
-// queued, Asio's loop asks the kernel for events without waiting for them; it runs once a round,
-// after them. To sleep, it runs the loop for one handler from within: that wait ends with the
+// queued, Asio's loop asks the kernel for events without waiting for them; it runs once a round
+// of the loop. To sleep, it runs the loop for one handler from within: that wait ends with the
 // first thing to do (or io.stop()), and the polling starts again.
 class Spinner {
  public:
