@@ -9,18 +9,20 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "gtest/gtest.h"
+#include "load_generation/testing/eventually.h"
 
 namespace loadgen {
 namespace {
 
 namespace asio = boost::asio;
+using ::loadgen::testing::Eventually;
 
 // Generous bounds on waits that only a broken loop would reach: no time is measured.
 constexpr auto kNever = std::chrono::seconds(30);
 
 uint64_t NoProgress() { return 0; }
 
-class EventLoopTest : public testing::TestWithParam<absl::Duration> {};
+class EventLoopTest : public ::testing::TestWithParam<absl::Duration> {};
 
 // Work posted from another thread and timers run, whether the loop is polling or asleep; the loop
 // ends when it runs out of work or, polling, when stopped.
@@ -71,7 +73,7 @@ TEST_P(EventLoopTest, StopEndsIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BusyPollOrNot, EventLoopTest,
-                         testing::Values(absl::ZeroDuration(), absl::Milliseconds(1)));
+                         ::testing::Values(absl::ZeroDuration(), absl::Milliseconds(1)));
 
 // Runs a busy-polling loop (1 ms) whose progress is `progress`, counting the calls to it: the
 // loop calls it once a round while it polls, not while it sleeps.
@@ -91,16 +93,13 @@ class BusyLoop {
   asio::io_context& io() { return io_; }
   int64_t rounds() const { return rounds_; }
 
-  // Waits until no round has run for 10 ms (or kNever has passed): the loop sleeps.
+  // Waits until no round runs for 10 ms: the loop sleeps.
   bool WaitUntilAsleep() const {
-    const auto deadline = std::chrono::steady_clock::now() + kNever;
-    for (int64_t before = -1; std::chrono::steady_clock::now() < deadline;) {
-      const int64_t now = rounds_;
-      if (now == before) return true;
-      before = now;
+    return Eventually([this] {
+      const int64_t before = rounds_;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+      return rounds_ == before;
+    });
   }
 
  private:
@@ -128,11 +127,7 @@ TEST(BusyPoll, SleepsOnceProgressStopsAndPollsAgainWhenWoken) {
 TEST(BusyPoll, PollsWhileProgressMoves) {
   uint64_t progress = 0;
   BusyLoop loop([&progress] { return ++progress; });
-  const auto deadline = std::chrono::steady_clock::now() + kNever;
-  while (loop.rounds() < 100000 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  EXPECT_GE(loop.rounds(), 100000);
+  EXPECT_TRUE(Eventually([&loop] { return loop.rounds() >= 100000; }));
 }
 
 }  // namespace
