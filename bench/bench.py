@@ -158,10 +158,15 @@ class Client(FastHttpUser):
     def wrk_cmd(connections, host, seconds, threads=1):
         return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", host + "/s0"]
 
-    def floor_cmd(self, connections, host, seconds, io_uring=False):
+    def floor_cmd(self, connections, host, seconds, io_uring=False, latency=False,
+                  pause_ms=None):
+        """The floor client; with `latency` it times its requests, with `pause_ms` (min, max)
+        each connection pauses between a response and its next request."""
         address, port = host.removeprefix("http://").split(":")
-        return [self.floor_client, *(["--io_uring"] if io_uring else []), address, port, "/s0",
-                str(connections), str(seconds)]
+        options = ((["--io_uring"] if io_uring else []) + (["--latency"] if latency else []) +
+                   ([f"--pause_ms={pause_ms[0]}:{pause_ms[1]}"] if pause_ms else []))
+        return [self.floor_client, *options, address, port, "/s0", str(connections),
+                str(seconds)]
 
     def io_uring_unavailable(self):
         """Why the floor cannot run over io_uring here ("" if it can)."""
@@ -318,71 +323,94 @@ def wrk_latency(log):
     return {"p50": ms(50), "p99": ms(99)}
 
 
+def floor_latency(log):
+    """floor_client --latency's p50, p99 and max, in milliseconds."""
+    with open(log) as f:
+        match = re.search(r"latency p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms", f.read())
+    if not match:
+        raise RuntimeError(f"the floor client printed no latency; see {log}")
+    return {"p50": float(match[1]), "p99": float(match[2]), "max": float(match[3])}
+
+
+def run_logged(cmd, log, seconds):
+    """Runs `cmd` on the generator core to its end, its output in `log`."""
+    with open(log, "w") as out:
+        subprocess.run(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
+                       stderr=subprocess.STDOUT, timeout=seconds + 60)
+
+
 def latency_floor(tools, delay_server, reps, seconds):
     """One user (one connection) without pause against a target that answers at once."""
     config = one_phase("floor", 1, 1000, 0, 0, seconds + 5)
-    figures = {"loadgen": [], "wrk": []}
+    figures = {"loadgen": [], "wrk": [], "floor": []}
     for _ in range(reps):
         with DelayServer(delay_server, 0) as server:
             p = tools.fresh("floor-loadgen")
-            with open(p + ".log", "w") as out:
-                subprocess.run(["taskset", "-c", GENERATOR_CPU,
-                                *tools.loadgen_cmd(config, server.url, seconds, p)],
-                               stdout=out, stderr=subprocess.STDOUT, timeout=seconds + 60)
+            run_logged(tools.loadgen_cmd(config, server.url, seconds, p), p + ".log", seconds)
             phase = csv_rows(p + "_phases.csv")[-1]
             figures["loadgen"].append({"p50": float(phase["median_ms"]),
                                        "p99": float(phase["p99_ms"])})
             p = tools.fresh("floor-wrk")
-            with open(p + ".log", "w") as out:
-                subprocess.run(["taskset", "-c", GENERATOR_CPU, "wrk", "-t1", "-c1",
-                                f"-d{seconds}s", "--latency", server.url + "/s0"],
-                               stdout=out, stderr=subprocess.STDOUT, timeout=seconds + 60)
+            run_logged(["wrk", "-t1", "-c1", f"-d{seconds}s", "--latency", server.url + "/s0"],
+                       p + ".log", seconds)
             figures["wrk"].append(wrk_latency(p + ".log"))
+            p = tools.fresh("floor-floor")
+            run_logged(tools.floor_cmd(1, server.url, seconds, latency=True), p + ".log",
+                       seconds)
+            figures["floor"].append(floor_latency(p + ".log"))
     rows = [[tool, f"{median_of(runs, 'p50'):.3f}", f"{median_of(runs, 'p99'):.3f}"]
             for tool, runs in figures.items()]
     return table(
         "3b. Latency floor: one connection, no pause, a target that answers at once",
         ["tool", "p50 (ms)", "p99 (ms)"], rows,
         ["What a null request costs each tool on loopback: the generator's own share of every "
-         "latency it reports."])
+         "latency it reports. The floor client (`floor_client --latency`) times its requests "
+         "with no more than a send and a receive between the two clock readings: what loopback "
+         "itself costs on this machine."])
 
 
 def accuracy(tools, delay_server, reps, seconds):
     config = one_phase("steady", 50, 1000, 50, 100, seconds + 5)
-    figures = {}
-    lateness = {}
+    generators = ("loadgen", "Locust", "floor")
+    figures, lateness = {}, {}
     for delay in (0, 20):
-        for tool in ("loadgen", "Locust"):
-            with DelayServer(delay_server, delay) as server:
-                runs = []
-                for _ in range(reps):
+        runs = {tool: [] for tool in generators}
+        late = {tool: [] for tool in generators}
+        # The tools take turns, so that what the machine does meanwhile falls on all of them.
+        for _ in range(reps):
+            for tool in generators:
+                with DelayServer(delay_server, delay) as server:
                     p = tools.fresh(f"accuracy-{tool}-{delay}ms")
-                    cmd = (tools.loadgen_cmd(config, server.url, seconds, p) if tool == "loadgen"
-                           else tools.locust_cmd("between(0.05, 0.1)", 50, 50, server.url,
-                                                 seconds, p))
-                    with open(p + ".log", "w") as out:
-                        subprocess.run(["taskset", "-c", GENERATOR_CPU, *cmd], stdout=out,
-                                       stderr=subprocess.STDOUT, timeout=seconds + 60)
-                    row = csv_rows(p + "_stats.csv")[-1]
                     if tool == "loadgen":  # microseconds: from the per-phase file
+                        run_logged(tools.loadgen_cmd(config, server.url, seconds, p), p + ".log",
+                                   seconds)
                         phase = csv_rows(p + "_phases.csv")[-1]
-                        runs.append({"p50": float(phase["median_ms"]),
-                                     "p99": float(phase["p99_ms"]),
-                                     "max": float(phase["max_ms"])})
+                        runs[tool].append({"p50": float(phase["median_ms"]),
+                                           "p99": float(phase["p99_ms"]),
+                                           "max": float(phase["max_ms"])})
+                    elif tool == "Locust":
+                        run_logged(tools.locust_cmd("between(0.05, 0.1)", 50, 50, server.url,
+                                                    seconds, p), p + ".log", seconds)
+                        row = csv_rows(p + "_stats.csv")[-1]
+                        runs[tool].append({"p50": float(row["50%"]), "p99": float(row["99%"]),
+                                           "max": float(row["Max Response Time"])})
                     else:
-                        runs.append({"p50": float(row["50%"]), "p99": float(row["99%"]),
-                                     "max": float(row["Max Response Time"])})
-                figures[(tool, delay)] = {k: median_of(runs, k) for k in ("p50", "p99", "max")}
+                        run_logged(tools.floor_cmd(50, server.url, seconds, latency=True,
+                                                   pause_ms=(50, 100)), p + ".log", seconds)
+                        runs[tool].append(floor_latency(p + ".log"))
+                late[tool].append(server.lateness or {"p50": float("nan"), "p99": float("nan")})
+        for tool in generators:
+            figures[(tool, delay)] = {k: median_of(runs[tool], k) for k in ("p50", "p99", "max")}
             if delay == 20:
-                lateness[tool] = server.lateness or {"p50": float("nan"), "p99": float("nan")}
-    rows = []
-    for tool in ("loadgen", "Locust"):
+                lateness[tool] = {k: median_of(late[tool], k) for k in ("p50", "p99")}
+    rows, excess = [], {}
+    for tool in generators:
         base, real = figures[(tool, 0)], figures[(tool, 20)]
-        excess = real['p99'] - 20 - base['p50']
+        excess[tool] = real['p99'] - 20 - base['p50']
         rows.append([tool, f"{base['p50']:.2f}", f"{real['p50']:.2f}", f"{real['p99']:.2f}",
                      f"{real['max']:.2f}", f"{real['p50'] - 20 - base['p50']:+.2f}",
-                     f"{excess:+.2f}", f"{lateness[tool]['p99']:.2f}",
-                     f"{excess - lateness[tool]['p99']:+.2f}"])
+                     f"{excess[tool]:+.2f}", f"{lateness[tool]['p99']:.2f}",
+                     f"{excess[tool] - lateness[tool]['p99']:+.2f}"])
     return table(
         "3. Accuracy: a target that answers after exactly 20 ms (the delay server)",
         ["tool", "loopback p50 (0 ms target)", "p50", "p99", "max", "p50 - 20 ms - loopback",
@@ -390,9 +418,17 @@ def accuracy(tools, delay_server, reps, seconds):
         rows,
         ["Milliseconds; 50 users pausing 50-100 ms. Target: p50 and p99 within 0.5 ms of "
          "20 ms plus loopback time. Locust reports whole milliseconds. The target's own lateness "
-         "is how late the delay server's 20 ms timers fired (it logs them), over all the "
-         "requests of that tool's runs; what is left of the excess is the generator's share "
-         "(tails do not subtract exactly: an estimate)."])
+         "is how late the delay server's 20 ms timers fired (it logs them; the median of that "
+         "tool's runs, a server each); what is left of the excess is the generator's share "
+         "(tails do not subtract exactly: an estimate).",
+         "The floor client (`floor_client --latency --pause_ms=50:100`: 50 connections, a send "
+         "and a receive between its two clock readings, nothing else) sees what any client "
+         "would on this machine, the target's lateness and the wakes of both processes "
+         f"included: a p99 excess of {excess['floor']:+.2f} ms. **loadgen's p99 excess beyond "
+         f"the floor's: {excess['loadgen'] - excess['floor']:+.2f} ms**: the share that is "
+         "loadgen's own (an estimate too: at or below 0, none shows).",
+         "The tools take turns, a run each, so that what the machine does meanwhile falls on "
+         "all of them."])
 
 
 def phase_timing(tools, nginx, proto_dir, seconds_scale):

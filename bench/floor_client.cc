@@ -11,13 +11,20 @@
 // issuer, deferred task running). It shows whether a generator built on io_uring could make more
 // requests per CPU-second than one on epoll.
 //
-//   floor_client [--io_uring] HOST PORT PATH CONNECTIONS SECONDS
+// With --latency (over epoll), it also times each request from its send to its response's last
+// byte, as generators do, and prints the p50, p99 and max: the least latency any client measures
+// against a target on this machine, beside which a generator's own share is read. With
+// --pause_ms=MIN:MAX each connection waits between a response and its next request, uniformly
+// from MIN to MAX milliseconds (the first request after a wait from 0 to MAX), as closed-model
+// users do.
+//
+//   floor_client [--io_uring | --latency [--pause_ms=MIN:MAX]] HOST PORT PATH CONNECTIONS SECONDS
 //   floor_client --io_uring_available
 //
-// Prints "N requests in S s". Exits 2, saying why (the benchmark stops on it), on a refused or
-// closed connection or a response it cannot frame (chunked, no Content-Length, longer than its
-// buffer); 3, saying why, when this kernel does not let it set io_uring up (the second form
-// checks only that).
+// Prints "N requests in S s", and with --latency "latency p50 X ms, p99 Y ms, max Z ms". Exits 2,
+// saying why (the benchmark stops on it), on bad arguments, a refused or closed connection or a
+// response it cannot frame (chunked, no Content-Length, longer than its buffer); 3, saying why,
+// when this kernel does not let it set io_uring up (the second form checks only that).
 
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -27,15 +34,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,10 +60,21 @@ namespace {
   std::exit(2);
 }
 
+using Clock = std::chrono::steady_clock;
+
 struct Connection {
   int fd = -1;
   std::array<char, 16 << 10> buffer;
   size_t filled = 0;
+  Clock::time_point sent;  // with --latency
+};
+
+// What the command line asks for beyond the target and the load.
+struct Options {
+  bool io_uring = false;
+  bool latency = false;
+  int pause_min_ms = 0, pause_max_ms = 0;  // no pause when pause_max_ms is 0
+  bool paused() const { return pause_max_ms > 0; }
 };
 
 // The length of the whole response at the front of `bytes`, 0 if it has not all come yet.
@@ -95,12 +119,14 @@ bool Received(Connection& c, size_t got) {
   return true;
 }
 
-using Clock = std::chrono::steady_clock;
-
 class Epoll {
  public:
-  Epoll(std::vector<Connection>& conns, const std::string& request)
-      : conns_(conns), request_(request), fd_(epoll_create1(0)) {
+  Epoll(std::vector<Connection>& conns, const std::string& request, const Options& options)
+      : conns_(conns),
+        request_(request),
+        options_(options),
+        pause_us_(options.pause_min_ms * 1000, options.pause_max_ms * 1000),
+        fd_(epoll_create1(0)) {
     for (Connection& c : conns_) {
       epoll_event event{.events = EPOLLIN, .data = {.ptr = &c}};
       epoll_ctl(fd_, EPOLL_CTL_ADD, c.fd, &event);
@@ -109,13 +135,35 @@ class Epoll {
 
   // Requests answered until `end`.
   int64_t Run(Clock::time_point end) {
-    for (const Connection& c : conns_) Send(c);
+    const Clock::time_point start = Clock::now();
+    for (Connection& c : conns_) {
+      if (options_.paused()) {
+        waiting_.emplace(start + std::chrono::microseconds(std::uniform_int_distribution(
+                                     0, options_.pause_max_ms * 1000)(random_)),
+                         &c);
+      } else {
+        Send(c);
+      }
+    }
     int64_t requests = 0;
     std::array<epoll_event, 64> events;
     for (int turn = 0, ready = 0;; ++turn) {
-      // The clock now and then while busy, and after every wait that timed out.
-      if ((turn % 64 == 0 || ready == 0) && Clock::now() >= end) return requests;
-      ready = epoll_wait(fd_, events.data(), events.size(), 100);
+      if (options_.paused()) {  // sends what is due, and waits no longer than the next is
+        const Clock::time_point now = Clock::now();
+        if (now >= end) return requests;
+        while (!waiting_.empty() && waiting_.top().first <= now) {
+          Send(*waiting_.top().second);
+          waiting_.pop();
+        }
+        const Clock::duration wait = std::min<Clock::duration>(
+            waiting_.empty() ? kWaitAtMost : waiting_.top().first - now, kWaitAtMost);
+        const timespec timeout{.tv_sec = 0, .tv_nsec = wait.count()};
+        ready = epoll_pwait2(fd_, events.data(), events.size(), &timeout, nullptr);
+      } else {
+        // The clock now and then while busy, and after every wait that timed out.
+        if ((turn % 64 == 0 || ready == 0) && Clock::now() >= end) return requests;
+        ready = epoll_wait(fd_, events.data(), events.size(), 100);
+      }
       for (int i = 0; i < ready; ++i) {
         auto& c = *static_cast<Connection*>(events[i].data.ptr);
         const ssize_t got =
@@ -127,14 +175,28 @@ class Epoll {
         }
         if (Received(c, got)) {
           ++requests;
+          if (options_.latency) {
+            const Clock::time_point now = Clock::now();
+            latencies_.push_back(now - c.sent);
+            if (options_.paused()) {
+              waiting_.emplace(now + std::chrono::microseconds(pause_us_(random_)), &c);
+              continue;
+            }
+          }
           Send(c);
         }
       }
     }
   }
 
+  // The latencies of the requests answered (with --latency), in the order they ended.
+  std::vector<Clock::duration>& latencies() { return latencies_; }
+
  private:
-  void Send(const Connection& c) const {
+  static constexpr Clock::duration kWaitAtMost = std::chrono::milliseconds(100);
+
+  void Send(Connection& c) {
+    if (options_.latency) c.sent = Clock::now();
     if (send(c.fd, request_.data(), request_.size(), MSG_DONTWAIT) != ssize_t(request_.size())) {
       Fail(std::string("send: ") + std::strerror(errno));
     }
@@ -142,6 +204,12 @@ class Epoll {
 
   std::vector<Connection>& conns_;
   const std::string& request_;
+  const Options& options_;
+  std::mt19937 random_{1};
+  std::uniform_int_distribution<int> pause_us_;
+  using Due = std::pair<Clock::time_point, Connection*>;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;  // earliest first
+  std::vector<Clock::duration> latencies_;
   const int fd_;
 };
 
@@ -262,6 +330,52 @@ class Uring {
   io_uring_buf_ring* buffers_ = nullptr;
 };
 
+// "latency p50 X ms, p99 Y ms, max Z ms" of `latencies` (nearest rank).
+void PrintLatency(std::vector<Clock::duration>& latencies) {
+  if (latencies.empty()) Fail("no request was answered: no latency to print");
+  std::sort(latencies.begin(), latencies.end());
+  const auto ms = [&](double quantile) {
+    const auto rank = static_cast<size_t>(std::ceil(quantile * double(latencies.size())));
+    return std::chrono::duration<double, std::milli>(latencies[std::max<size_t>(rank, 1) - 1])
+        .count();
+  };
+  std::printf("latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", ms(0.5), ms(0.99), ms(1.0));
+}
+
+// Takes the leading options off argv; fails on one it does not know or cannot read.
+Options ParseOptions(int& argc, char**& argv) {
+  Options options;
+  for (; argc > 1 && std::string_view(argv[1]).starts_with("--"); --argc, ++argv) {
+    const std::string_view arg = argv[1];
+    constexpr std::string_view kPause = "--pause_ms=";
+    if (arg == "--io_uring") {
+      options.io_uring = true;
+    } else if (arg == "--latency") {
+      options.latency = true;
+    } else if (arg.starts_with(kPause)) {
+      const std::string_view range = arg.substr(kPause.size());
+      const char* const end = range.data() + range.size();
+      const auto [colon, e1] = std::from_chars(range.data(), end, options.pause_min_ms);
+      const auto [rest, e2] = colon != end && *colon == ':'
+                                  ? std::from_chars(colon + 1, end, options.pause_max_ms)
+                                  : std::from_chars_result{colon, std::errc::invalid_argument};
+      if (e1 != std::errc() || e2 != std::errc() || rest != end || options.pause_min_ms < 0 ||
+          options.pause_max_ms < options.pause_min_ms || options.pause_max_ms == 0) {
+        Fail(
+            "--pause_ms wants MIN:MAX, whole milliseconds with 0 <= MIN <= MAX and MAX > 0, not '" +
+            std::string(range) + "'");
+      }
+    } else {
+      Fail("unknown option " + std::string(arg));
+    }
+  }
+  if (options.io_uring && (options.latency || options.paused())) {
+    Fail("--latency and --pause_ms run over epoll only, not with --io_uring");
+  }
+  if (options.paused() && !options.latency) Fail("--pause_ms goes with --latency");
+  return options;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -277,12 +391,12 @@ int main(int argc, char** argv) {
     std::printf("io_uring available\n");
     return 0;
   }
-  const bool uring = argc > 1 && std::string_view(argv[1]) == "--io_uring";
-  if (uring) {
-    --argc;
-    ++argv;
+  const Options options = ParseOptions(argc, argv);
+  if (argc != 6) {
+    Fail(
+        "usage: floor_client [--io_uring | --latency [--pause_ms=MIN:MAX]] HOST PORT PATH "
+        "CONNECTIONS SECONDS");
   }
-  if (argc != 6) Fail("usage: floor_client [--io_uring] HOST PORT PATH CONNECTIONS SECONDS");
   const int connections = std::atoi(argv[4]);
   const int seconds = std::atoi(argv[5]);
   if (connections <= 0 || seconds <= 0) Fail("CONNECTIONS and SECONDS must be positive");
@@ -304,8 +418,11 @@ int main(int argc, char** argv) {
   }
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(seconds);
-  const int64_t requests = uring ? Uring(conns, request).Run(end) : Epoll(conns, request).Run(end);
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("%lld requests in %.2f s\n", static_cast<long long>(requests), elapsed);
+  std::optional<Epoll> epoll;
+  const int64_t requests = options.io_uring ? Uring(conns, request).Run(end)
+                                            : epoll.emplace(conns, request, options).Run(end);
+  std::printf("%lld requests in %.2f s\n", static_cast<long long>(requests),
+              std::chrono::duration<double>(Clock::now() - start).count());
+  if (options.latency) PrintLatency(epoll->latencies());
   return 0;
 }

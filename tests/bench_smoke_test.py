@@ -35,6 +35,7 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertTrue("| floor, io_uring |" in out and "Over io_uring the floor makes" in out
                         or "The floor over io_uring was not measured: io_uring unavailable" in out,
                         out)
+        self.assertRegex(out, r"loadgen's p99 excess beyond the floor's: [+-]\d+\.\d\d ms")
         self.assertIn("| 2 drain |", out)
         self.assertIn("| 20,000 |", out)
         self.assertIn("| 20,000, busy poll 100 us |", out)
