@@ -109,10 +109,11 @@ Counts RunRequests(asio::io_context& io, StatsShard& shard, absl::Duration busy_
 void GrowTimerQueues(asio::io_context& io, int users) {
   std::vector<asio::steady_timer> steady;
   std::vector<asio::system_timer> system;
-  steady.reserve(2 * users);
-  system.reserve(2 * users);
+  const size_t timers = 2 * static_cast<size_t>(users);
+  steady.reserve(timers);
+  system.reserve(timers);
   const auto ignore = [](const boost::system::error_code&) {};
-  for (int i = 0; i < 2 * users; ++i) {
+  for (size_t i = 0; i < timers; ++i) {
     steady.emplace_back(io, std::chrono::hours(1)).async_wait(ignore);
     system.emplace_back(io, std::chrono::hours(1)).async_wait(ignore);
   }
