@@ -132,6 +132,13 @@ error_code HttpSession::BeginExchange(Stream& stream, std::chrono::steady_clock:
   return error;
 }
 
+asio::mutable_buffer HttpSession::ReadSpace() {
+  constexpr size_t kLeastRoom = 512;
+  const size_t room = buffer_.capacity() - buffer_.size();
+  return buffer_.prepare(buffer_.size() > 0 && room >= kLeastRoom ? std::min(room, read_size_)
+                                                                  : read_size_);
+}
+
 bool HttpSession::Received(size_t read, const error_code& read_error, error_code& error) {
   // Small reads while responses are small (the buffer is memory every user keeps: 10,000
   // users), larger ones once a read comes back full.
@@ -354,7 +361,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
           ec = asio::error::operation_aborted;
         } else {
           error_code read_error;
-          const size_t read = stream->read_some(buffer_.prepare(read_size_), read_error);
+          const size_t read = stream->read_some(ReadSpace(), read_error);
           if (read_error == asio::error::would_block) {
             asio_reads_left_ = later_reads_backoff_;
             later_reads_backoff_ = std::min(2 * later_reads_backoff_, kMaxAsioReadsAfterMiss);
@@ -367,8 +374,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
       }
     }
     while (!ec && !over) {
-      auto [read_error, read] =
-          co_await stream->async_read_some(buffer_.prepare(read_size_), kNoThrow);
+      auto [read_error, read] = co_await stream->async_read_some(ReadSpace(), kNoThrow);
       over = Received(read, read_error, ec);
     }
     ec = EndExchange(ec);

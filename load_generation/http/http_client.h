@@ -195,8 +195,12 @@ class HttpSession {
   bool cancelled_ = false;
   std::optional<absl::Duration> start_delay_;
   beast::flat_buffer buffer_;
-  static constexpr size_t kMaxReadSize = 64 << 10;
+  static constexpr size_t kMaxReadSize = ResponseParser::kMostToWaitFor;
   size_t read_size_ = 2 << 10;  // what the next read asks for: doubled when a read fills it
+  // Where the next read goes: read_size_ bytes behind what the buffer holds, or while part of a
+  // response waits in it, the room the buffer has left if that is not too small (a response in
+  // pieces does not grow the buffer).
+  asio::mutable_buffer ReadSpace();
   // Answers read after the loop's other work, without a wait on the socket (see Transmit); how
   // many exchanges yet read as Asio does, since such a read last found nothing; and how many the
   // next such miss gives (doubled by each miss, back to 1 when a later read finds its answer).

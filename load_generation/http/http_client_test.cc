@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -445,6 +446,53 @@ RawServer::Serve KeepAliveAnswers(const std::function<std::string(const std::str
       asio::write(socket, asio::buffer(bytes.substr(later + sizeof kLater - 1)), ec);
     }
   };
+}
+
+TEST_F(HttpSessionTest, AResponseInTwoSegmentsIsReadWhole) {
+  // Cut in the status line, in a header, before the body and in it; a body longer than the
+  // first read; and again after each, on the same connection.
+  const std::string long_body(5000, 'x');
+  const std::map<std::string, std::string> answers = {
+      {"/status", absl::StrCat("HTTP/1.", kLater, "1 200 OK\r\nContent-Length: 2\r\n\r\nok")},
+      {"/header",
+       absl::StrCat("HTTP/1.1 200 OK\r\nX-Cut: a", kLater, "b\r\nContent-Length: 2\r\n\r\nok")},
+      {"/body", absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", kLater, "ok")},
+      {"/mid", absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no", kLater, "k")},
+      {"/long", absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",
+                             long_body.substr(0, 1000), kLater, long_body.substr(1000))},
+      {"/whole", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}};
+  RawServer server(KeepAliveAnswers([&](const std::string& target) { return answers.at(target); }));
+  StartSession(server.url());
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [path, answer] : answers) {
+      const Seen seen = Get(path);
+      EXPECT_EQ(seen.error, HttpError::kNone) << path << ": " << seen.error_text;
+      EXPECT_EQ(seen.status, 200) << path;
+      EXPECT_EQ(seen.body, path == "/long" ? long_body : "ok") << path;
+    }
+  }
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(stats_.TakeAndReset().Total().failures, 0);
+  session_.reset();
+}
+
+TEST_F(HttpSessionTest, AnAnswerCutByTheServersCloseIsAFailureNotARetry) {
+  // The second answer on the connection stops in its header, and the server closes: that is no
+  // connection closed while idle, to be tried again on a new one.
+  RawServer server([](asio::ip::tcp::socket& socket, const std::atomic<bool>&) {
+    boost::system::error_code ec;
+    char chunk[4096];
+    socket.read_some(asio::buffer(chunk), ec);
+    asio::write(socket, asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+                ec);
+    socket.read_some(asio::buffer(chunk), ec);
+    asio::write(socket, asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Len")), ec);
+  });
+  StartSession(server.url());
+  EXPECT_EQ(Get("/").error, HttpError::kNone);
+  EXPECT_NE(Get("/").error, HttpError::kNone);
+  EXPECT_EQ(server.connections(), 1);
+  session_.reset();
 }
 
 TEST_F(HttpSessionTest, ABodyOnA204IsNotTheNextRequestsAnswer) {

@@ -145,27 +145,40 @@ ResponseParser::BeastReader::BeastReader(ResponseMessage& message, uint32_t max_
 size_t ResponseParser::Put(boost::asio::const_buffer input, error_code& error) {
   error = {};
   if (!tried_simple_) {
-    tried_simple_ = true;
     size_t used = 0;
-    if (ParseSimple({static_cast<const char*>(input.data()), input.size()}, used)) {
-      simple_ = true;
+    const Quick quick = ParseSimple({static_cast<const char*>(input.data()), input.size()}, used);
+    if (quick == Quick::kRead) {
+      tried_simple_ = simple_ = true;
       return used;
     }
-    message_.Clear();  // of what the attempt filled in: Beast reads it all
+    message_.Clear();                   // of what the attempt filled in
+    if (quick == Quick::kIncomplete) {  // again from the first byte, with more behind it
+      waiting_ = input.size() > 0;
+      error = http::error::need_more;
+      return 0;
+    }
+    tried_simple_ = true;  // Beast reads it all
+    waiting_ = false;
     beast_.emplace(message_, max_header_bytes_, max_body_bytes_, head_);
   }
   return beast_->put(input, error);
 }
 
-bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
-  if (head_ || max_header_bytes_ == 0) return false;
-  // One pass over the header, which must end here and within the limit (a byte short of it:
-  // Beast's check, stricter). Anything unexpected leaves the response to Beast.
+ResponseParser::Quick ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
+  if (head_ || max_header_bytes_ == 0) return Quick::kBeasts;
+  // One pass over the header, which must end within the limit (a byte short of it: Beast's
+  // check, stricter). Anything unexpected leaves the response to Beast.
   const char* p = input.data();
   const char* const end = p + std::min<size_t>(input.size(), max_header_bytes_ - 1);
+  // The bytes ran out before the header ended: more may complete it, unless the limit ended
+  // them (Beast's error) or they are more than a response to wait for.
+  const auto out_of_bytes = [&] {
+    return end == input.data() + input.size() && input.size() < kMostToWaitFor ? Quick::kIncomplete
+                                                                               : Quick::kBeasts;
+  };
 
   // The status line: "HTTP/1.x ddd reason".
-  if (end - p < 13) return false;
+  if (end - p < 13) return out_of_bytes();
   const absl::string_view start(p, 9);
   int version;
   if (start == "HTTP/1.1 ") {
@@ -173,19 +186,20 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
   } else if (start == "HTTP/1.0 ") {
     version = 10;
   } else {
-    return false;
+    return Quick::kBeasts;
   }
   for (int i = 9; i < 12; ++i) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(p[i]))) return false;
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(p[i]))) return Quick::kBeasts;
   }
-  if (p[12] != ' ') return false;
+  if (p[12] != ' ') return Quick::kBeasts;
   const int status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
   // An interim response, or one without a body whatever its headers say: Beast's.
-  if (status < 200 || status == 204 || status == 304) return false;
+  if (status < 200 || status == 204 || status == 304) return Quick::kBeasts;
   p += 13;
   // The reason phrase: text up to CRLF.
   const char* cr = TextEnd(p, end);
-  if (end - cr < 2 || cr[0] != '\r' || cr[1] != '\n') return false;
+  if (end - cr < 2) return out_of_bytes();
+  if (cr[0] != '\r' || cr[1] != '\n') return Quick::kBeasts;
   p = cr + 2;
   message_.status_ = status;
 
@@ -197,24 +211,28 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
   std::optional<uint64_t> length;
   bool close = false, keep_alive = false;
   while (true) {
-    if (p == end) return false;
+    if (p == end) return out_of_bytes();
     if (*p == '\r') {
-      if (end - p < 2 || p[1] != '\n') return false;
+      if (end - p < 2) return out_of_bytes();
+      if (p[1] != '\n') return Quick::kBeasts;
       p += 2;
       break;
     }
     const char* const name_begin = p;
     while (p < end && Is(*p, kToken)) ++p;
-    if (p == end || *p != ':' || p == name_begin) return false;
+    if (p == end) return out_of_bytes();
+    if (*p != ':' || p == name_begin) return Quick::kBeasts;
     const absl::string_view name(name_begin, p - name_begin);
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* const value_begin = p;
     cr = TextEnd(p, end);
-    if (cr == end || *cr != '\r') return false;
+    if (cr == end) return out_of_bytes();
+    if (*cr != '\r') return Quick::kBeasts;
     p = cr;
     // CRLF, and a next line that does not continue this one (obsolete folding).
-    if (end - p < 3 || p[1] != '\n' || p[2] == ' ' || p[2] == '\t') return false;
+    if (end - p < 3) return out_of_bytes();
+    if (p[1] != '\n' || p[2] == ' ' || p[2] == '\t') return Quick::kBeasts;
     const char* value_end = p;
     while (value_end > value_begin && (value_end[-1] == ' ' || value_end[-1] == '\t')) --value_end;
     const absl::string_view value(value_begin, value_end - value_begin);
@@ -222,10 +240,10 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
     const Header kind = KindOf(name);
     if (kind == Header::kContentLength) {
       // One length, in at most 18 digits (no overflow).
-      if (length || value.empty() || value.size() > 18) return false;
+      if (length || value.empty() || value.size() > 18) return Quick::kBeasts;
       uint64_t n = 0;
       for (char c : value) {
-        if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+        if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return Quick::kBeasts;
         n = n * 10 + static_cast<uint64_t>(c - '0');
       }
       length = n;
@@ -235,12 +253,12 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
       } else if (LowerEquals(value, "keep-alive")) {
         keep_alive = true;
       } else {
-        return false;  // a list of tokens: Beast's
+        return Quick::kBeasts;  // a list of tokens
       }
     } else if (kind == Header::kSetCookie) {
       message_.set_cookie_ = true;
     } else if (kind == Header::kBeasts) {
-      return false;
+      return Quick::kBeasts;
     }
     // At its offsets in the header, which the message views whole below.
     if (batched == batch.size()) {
@@ -256,18 +274,23 @@ bool ResponseParser::ParseSimple(absl::string_view input, size_t& used) {
   fields.insert(fields.end(), batch.begin(), batch.begin() + batched);
   const auto header_size = static_cast<size_t>(p - input.data());
 
-  // The body: all of it here, within the limit. (One that runs until the connection ends, or
-  // still to come, is Beast's.)
-  if (!length || *length > max_body_bytes_ || *length > input.size() - header_size) return false;
+  // The body, within the limit: all of it here, or still to come in a response small enough to
+  // wait for. (One that runs until the connection ends is Beast's.)
+  if (!length || *length > max_body_bytes_) return Quick::kBeasts;
+  if (*length > input.size() - header_size) {
+    return header_size + *length <= kMostToWaitFor ? Quick::kIncomplete : Quick::kBeasts;
+  }
   message_.text_ = input.substr(0, header_size);
   message_.body_ = input.substr(header_size, *length);
   // As Beast decides it: HTTP/1.1 persists unless told to close, HTTP/1.0 only if told to.
   message_.keep_alive_ = version == 11 ? !close : keep_alive;
   used = header_size + *length;
-  return true;
+  return Quick::kRead;
 }
 
 error_code ResponseParser::EndOfInput() {
+  // Part of a response the quick path waited on: cut, as Beast would say.
+  if (waiting_) return http::error::partial_message;
   // Nothing read: the server closed without answering (put_eof requires that something was).
   if (!beast_ || !beast_->got_some()) return http::error::end_of_stream;
   error_code error;

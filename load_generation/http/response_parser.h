@@ -84,12 +84,14 @@ class ResponseMessage {
 // Reads one response into a ResponseMessage (cleared first), eager, within a header and a body
 // limit. A parser lives for one response: feed it with Put until done().
 //
-// The first Put takes a common response at once when the bytes hold all of it: HTTP/1.1 or 1.0,
-// a final status (not 1xx, 204 or 304), plain header lines, one Content-Length and the whole
-// body, a Connection of "close" or "keep-alive" if any, and no Transfer-Encoding, Upgrade or
-// folded line. This reads it several times faster than Beast's general parser, which reads
-// everything else (from the first byte again); it is made only then. Both read alike whatever
-// they both accept: the fuzz target checks it.
+// A common response is read at once when the bytes hold all of it: HTTP/1.1 or 1.0, a final
+// status (not 1xx, 204 or 304), plain header lines, one Content-Length and the whole body, a
+// Connection of "close" or "keep-alive" if any, and no Transfer-Encoding, Upgrade or folded line.
+// This reads it several times faster than Beast's general parser, which reads everything else
+// (from the first byte again); it is made only then. While such a response of up to
+// kMostToWaitFor bytes has not all come (it came in pieces), Put uses none of the bytes and asks
+// for them again with more behind them. Both read alike whatever they both accept: the fuzz
+// target checks it.
 class ResponseParser final {
  public:
   // `head`: the response answers a HEAD request (it has no body, whatever its headers say).
@@ -100,8 +102,12 @@ class ResponseParser final {
   static ResponseParser BeastOnly(ResponseMessage& message, uint32_t max_header_bytes,
                                   uint64_t max_body_bytes);
 
+  // The longest response the quick path waits for when it comes in pieces: the longest read a
+  // session makes.
+  static constexpr size_t kMostToWaitFor = 64 << 10;
+
   // Parses what `input` holds; returns the bytes used. `error` is http::error::need_more when
-  // the response goes on past them: call again with them and more behind.
+  // the response goes on past them: call again with what was not used and more behind.
   size_t Put(boost::asio::const_buffer input, boost::system::error_code& error);
   bool done() const { return simple_ || (beast_ && beast_->is_done()); }
   // Whether the response was read at once (see above).
@@ -138,8 +144,10 @@ class ResponseParser final {
     ResponseMessage& message_;
   };
 
-  // The common response at once: true, with `used` set, if `input` holds one.
-  bool ParseSimple(absl::string_view input, size_t& used);
+  // What the quick path makes of the bytes: a common response read (`used` set), one whose
+  // bytes have not all come, or one for Beast's parser.
+  enum class Quick { kRead, kIncomplete, kBeasts };
+  Quick ParseSimple(absl::string_view input, size_t& used);
 
   ResponseMessage& message_;
   const uint32_t max_header_bytes_;
@@ -147,6 +155,7 @@ class ResponseParser final {
   const bool head_;
   bool tried_simple_ = false;
   bool simple_ = false;
+  bool waiting_ = false;              // the quick path has bytes of a response still coming
   std::optional<BeastReader> beast_;  // made when the quick path does not read the response
 };
 

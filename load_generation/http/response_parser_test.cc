@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace loadgen {
@@ -215,35 +216,69 @@ TEST(ResponseParser, KeepAliveFollowsTheVersion) {
   EXPECT_FALSE(m.keep_alive());  // HTTP/1.1 told to close
 }
 
-TEST(ResponseParser, AResponseInPiecesIsBeasts) {
-  ResponseMessage m;
-  ResponseParser parser(m, kHeaderLimit, kBodyLimit);
-  boost::system::error_code error;
-  const absl::string_view first = kNginx.substr(0, 30);
-  const size_t used = parser.Put(boost::asio::buffer(first.data(), first.size()), error);
-  EXPECT_EQ(error, http::error::need_more);
-  // The rest arrives, behind what the first Put left, as the session's buffer holds it.
-  const absl::string_view rest = kNginx.substr(used);
-  EXPECT_EQ(parser.Put(boost::asio::buffer(rest.data(), rest.size()), error), rest.size());
-  EXPECT_FALSE(error);
-  EXPECT_TRUE(parser.done());
-  EXPECT_FALSE(parser.simple());
+TEST(ResponseParser, AResponseInPiecesIsReadAtOnceWhenAllHasCome) {
+  // Cut in the status line, a header line, the blank line and the body.
+  for (const size_t cut : {size_t{5}, size_t{30}, kNginx.find("\r\n\r\n") + 2, kNginx.size() - 2}) {
+    SCOPED_TRACE(cut);
+    ResponseMessage m;
+    ResponseParser parser(m, kHeaderLimit, kBodyLimit);
+    boost::system::error_code error;
+    const absl::string_view first = kNginx.substr(0, cut);
+    EXPECT_EQ(parser.Put(boost::asio::buffer(first.data(), first.size()), error), 0);
+    EXPECT_EQ(error, http::error::need_more);
+    EXPECT_FALSE(parser.done());
+    // The rest arrives behind the first bytes, as the session's buffer holds them.
+    EXPECT_EQ(parser.Put(boost::asio::buffer(kNginx.data(), kNginx.size()), error), kNginx.size());
+    EXPECT_FALSE(error);
+    EXPECT_TRUE(parser.done());
+    EXPECT_TRUE(parser.simple());
+    EXPECT_EQ(m.body(), "hello");
+    EXPECT_EQ(m.header("X-Spaced"), "padded value");
+    EXPECT_EQ(HeadersOf(m).size(), 7);
+  }
+}
+
+TEST(ResponseParser, AResponseInPiecesThatIsNotCommonOrTooLongIsBeasts) {
+  const std::string long_body(ResponseParser::kMostToWaitFor, 'b');
+  const std::string long_response =
+      absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", long_body.size(), "\r\n\r\n", long_body);
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+  for (const absl::string_view response :
+       {absl::string_view(long_response), absl::string_view(chunked)}) {
+    ResponseMessage m;
+    ResponseParser parser(m, kHeaderLimit, kBodyLimit);
+    boost::system::error_code error;
+    const absl::string_view first = response.substr(0, response.size() - 3);
+    const size_t used = parser.Put(boost::asio::buffer(first.data(), first.size()), error);
+    EXPECT_GT(used, 0);  // Beast's parser took what it could
+    EXPECT_FALSE(parser.done());
+    const absl::string_view rest = response.substr(used);
+    EXPECT_EQ(parser.Put(boost::asio::buffer(rest.data(), rest.size()), error), rest.size());
+    EXPECT_FALSE(error);
+    EXPECT_TRUE(parser.done());
+    EXPECT_FALSE(parser.simple());
+  }
   // Beast's path keeps its own copy: the response outlives the bytes it came in.
   std::string bytes(kNginx);
   ResponseMessage copied;
   ParseWithBeast(bytes, copied);
   bytes.assign(bytes.size(), 'x');
-  for (const ResponseMessage* message : {&m, &copied}) {
-    EXPECT_EQ(message->body(), "hello");
-    EXPECT_EQ(message->header("X-Spaced"), "padded value");
-  }
+  EXPECT_EQ(copied.body(), "hello");
+  EXPECT_EQ(copied.header("X-Spaced"), "padded value");
+}
 
-  // A body still to come: the same.
-  ResponseParser body_cut(m, kHeaderLimit, kBodyLimit);
-  const absl::string_view cut = kNginx.substr(0, kNginx.size() - 2);
-  body_cut.Put(boost::asio::buffer(cut.data(), cut.size()), error);
-  EXPECT_FALSE(body_cut.simple());
-  EXPECT_FALSE(body_cut.done());
+TEST(ResponseParser, TheEndOfInputCutsAResponseInPieces) {
+  ResponseMessage m;
+  boost::system::error_code error;
+  for (const size_t cut : {size_t{5}, kNginx.size() - 2}) {
+    ResponseParser parser(m, kHeaderLimit, kBodyLimit);
+    parser.Put(boost::asio::buffer(kNginx.data(), cut), error);
+    EXPECT_EQ(error, http::error::need_more);
+    EXPECT_EQ(parser.EndOfInput(), http::error::partial_message);  // not a connection closed idle
+  }
+  ResponseParser nothing(m, kHeaderLimit, kBodyLimit);
+  EXPECT_EQ(nothing.EndOfInput(), http::error::end_of_stream);
 }
 
 TEST(ResponseParser, AnswerToHeadHasNoBody) {
