@@ -13,6 +13,7 @@ import os
 import re
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -197,6 +198,54 @@ def measure(cmd, window, count, log, cpus=GENERATOR_CPU):
             "max_rss_mb": usage.ru_maxrss / 1024}
 
 
+def take_turns(cmds, count, rounds, prefix, turn=0.5, warm_up=1.0):
+    """Runs the commands (name: a function of how many seconds the command is to last) at once on the generator core, one at a time: each is
+    stopped (SIGSTOP) but for its turns of `turn` seconds, round after round, the order reversed
+    every other round, after a first turn of `warm_up` each that is not measured. The machine's
+    moods (the host, its other guests) last seconds: run one after another, a tool's whole run
+    could fall in one, and the ratios of two runs swung by a fifth; in turns they fall on every
+    tool alike. A stopped tool's connections stay open, its requests in flight answered before
+    the count is read. Returns name: figures over its turns, as measure() does."""
+    names = list(cmds)
+    lasting = int(len(names) * (warm_up + rounds * (turn + 0.2))) + 10  # outlasts the turns
+    processes = {}
+    try:
+        for name in names:
+            with open(f"{prefix}-{name.replace(', ', '-')}.log", "w") as out:
+                processes[name] = subprocess.Popen(
+                    ["taskset", "-c", GENERATOR_CPU, *cmds[name](lasting)], stdout=out,
+                    stderr=subprocess.STDOUT)
+            processes[name].send_signal(signal.SIGSTOP)
+
+        def one_turn(name, seconds):
+            process = processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {prefix}-*.log")
+            r1, c1, t1 = count(), cpu_seconds(process.pid), time.monotonic()
+            process.send_signal(signal.SIGCONT)
+            time.sleep(seconds)
+            process.send_signal(signal.SIGSTOP)
+            t2 = time.monotonic()
+            time.sleep(0.02)  # the target answers what the tool had in flight
+            return count() - r1, cpu_seconds(process.pid) - c1, t2 - t1
+
+        for name in names:
+            one_turn(name, warm_up)
+        totals = {name: [0, 0.0, 0.0] for name in names}
+        for round_ in range(rounds):
+            for name in names if round_ % 2 == 0 else reversed(names):
+                for i, figure in enumerate(one_turn(name, turn)):
+                    totals[name][i] += figure
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+            process.wait()
+    return {name: {"rate": requests / seconds, "cpu_share": cpu / seconds,
+                   "per_cpu_s": requests / cpu if cpu > 0 else float("nan")}
+            for name, (requests, cpu, seconds) in totals.items()}
+
+
 def csv_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -224,41 +273,46 @@ def one_phase(name, users, hatch_rate, min_wait_ms, max_wait_ms, duration):
 
 
 def throughput(tools, nginx, reps, seconds):
+    """loadgen, wrk and the floor take turns (take_turns), `seconds` of turns each a
+    repetition; Locust, a tenth as fast, runs on its own after them."""
     window = (max(3, seconds * 0.3), seconds - 0.5)
-    config = one_phase("flat-out", 50, 1000, 0, 0, seconds + 5)
     results = {"loadgen": [], "wrk": [], "Locust": [], "floor": []}
     io_uring_unavailable = tools.io_uring_unavailable()
     if not io_uring_unavailable:
         results["floor, io_uring"] = []
     for _ in range(reps):
-        p = tools.fresh("throughput-loadgen")
-        results["loadgen"].append(measure(tools.loadgen_cmd(config, nginx.url, seconds, p),
-                                          window, nginx.requests, p + ".log"))
-        p = tools.fresh("throughput-wrk")
-        results["wrk"].append(measure(tools.wrk_cmd(50, nginx.url, seconds), window,
-                                      nginx.requests, p + ".log"))
+        p = tools.fresh("throughput")
+        # Each a command that runs for `lasting` seconds.
+        in_turns = {
+            "loadgen": lambda lasting: tools.loadgen_cmd(
+                one_phase("flat-out", 50, 1000, 0, 0, lasting + 5), nginx.url, lasting, p),
+            "wrk": lambda lasting: tools.wrk_cmd(50, nginx.url, lasting),
+            "floor": lambda lasting: tools.floor_cmd(50, nginx.url, lasting),
+        }
+        if not io_uring_unavailable:
+            in_turns["floor, io_uring"] = lambda lasting: tools.floor_cmd(
+                50, nginx.url, lasting, io_uring=True)
+        for name, figures in take_turns(in_turns, nginx.requests, round(seconds / 0.5),
+                                        p).items():
+            results[name].append(figures)
         p = tools.fresh("throughput-locust")
         results["Locust"].append(measure(
             tools.locust_cmd("constant(0)", 50, 50, nginx.url, seconds + 2, p), window,
             nginx.requests, p + ".log"))
-        p = tools.fresh("throughput-floor")
-        results["floor"].append(measure(tools.floor_cmd(50, nginx.url, seconds), window,
-                                        nginx.requests, p + ".log"))
-        if not io_uring_unavailable:
-            p = tools.fresh("throughput-floor-io_uring")
-            results["floor, io_uring"].append(measure(
-                tools.floor_cmd(50, nginx.url, seconds, io_uring=True), window, nginx.requests,
-                p + ".log"))
     per_cpu = {tool: median_of(runs, "per_cpu_s") for tool, runs in results.items()}
     rows = [[tool, f"{median_of(runs, 'rate'):,.0f}", f"{median_of(runs, 'cpu_share'):.2f}",
              f"{per_cpu[tool]:,.0f}"] for tool, runs in results.items()]
-    # The target is for every repetition: each loadgen run beside the wrk run that follows it.
-    each = ", ".join(f"{l['per_cpu_s'] / w['per_cpu_s']:.2f}"
-                     for l, w in zip(results["loadgen"], results["wrk"]))
+
+    def ratios(a, b):
+        """a's requests per CPU-second over b's, repetition by repetition (their turns)."""
+        return [x["per_cpu_s"] / y["per_cpu_s"] for x, y in zip(results[a], results[b])]
+    # The target is for every repetition.
+    each = ", ".join(f"{r:.2f}" for r in ratios("loadgen", "wrk"))
+    of_floor = {tool: statistics.median(ratios(tool, "floor")) for tool in ("loadgen", "wrk")}
     return table(
         "1. Throughput: 50 users, no pause, GET of a 2-byte body from nginx",
         ["tool", "requests/s", "generator CPU share", "requests per generator CPU-second"], rows,
-        [f"**loadgen / wrk per CPU-second: {per_cpu['loadgen'] / per_cpu['wrk']:.2f}** "
+        [f"**loadgen / wrk per CPU-second: {statistics.median(ratios('loadgen', 'wrk')):.2f}** "
          f"(repetition by repetition: {each}; targets >= 1.0 in every one, then >= 1.2); "
          f"**loadgen / Locust FastHttpUser: {per_cpu['loadgen'] / per_cpu['Locust']:.1f}** "
          "(target >= 8). "
@@ -267,10 +321,11 @@ def throughput(tools, nginx, reps, seconds):
          "send, one receive and the framing of the response, no parse, no statistics "
          "(`bench/floor_client.cc`). Its cost is about all the kernel's: no client with these "
          "system calls does much better on this machine. **Of the floor's requests per "
-         f"CPU-second, loadgen makes {per_cpu['loadgen'] / per_cpu['floor']:.2f} and wrk "
-         f"{per_cpu['wrk'] / per_cpu['floor']:.2f}**; 1.2 x wrk needs loadgen at "
-         f"{1.2 * per_cpu['wrk'] / per_cpu['floor']:.2f} of it.",
-         f"Over io_uring the floor makes {per_cpu['floor, io_uring'] / per_cpu['floor']:.2f} x "
+         f"CPU-second, loadgen makes {of_floor['loadgen']:.2f} and wrk "
+         f"{of_floor['wrk']:.2f}**; 1.2 x wrk needs loadgen at "
+         f"{1.2 * of_floor['wrk']:.2f} of it.",
+         f"Over io_uring the floor makes "
+         f"{statistics.median(ratios('floor, io_uring', 'floor')):.2f} x "
          "its requests per CPU-second over epoll: a receive that stays armed, into buffers the "
          "kernel picks, sends without a completion each and one system call per round of "
          "completions (`floor_client --io_uring`). That is what a generator built on io_uring "
