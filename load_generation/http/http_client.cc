@@ -217,7 +217,11 @@ HttpResponse HttpSession::Finish(HttpError error, absl::string_view text,
   HttpResponse response;
   const auto latency = std::chrono::steady_clock::now() - start;
   response.latency_ = absl::FromChrono(latency);
-  error_text_.assign(text.data(), text.size());
+  if (text.empty()) {
+    error_text_.clear();  // as a rule: a call less than assign's
+  } else {
+    error_text_.assign(text.data(), text.size());
+  }
   if (error == HttpError::kNone) {
     response.message_ = &response_;
     if (options.check) {

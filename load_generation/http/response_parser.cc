@@ -13,9 +13,8 @@ namespace loadgen {
 namespace {
 
 using boost::system::error_code;
-using header_chars::Is;
-using header_chars::kToken;
 using header_chars::TextEnd;
+using header_chars::TokenEnd;
 
 // Whether `s`, header text (no control character but tab), is `lower` but for case, `lower` being
 // lower-case letters and '-'. Setting bit 5 of a byte lower-cases a letter and turns nothing else
@@ -219,7 +218,7 @@ ResponseParser::Quick ResponseParser::ParseSimple(absl::string_view input, size_
       break;
     }
     const char* const name_begin = p;
-    while (p < end && Is(*p, kToken)) ++p;
+    p = TokenEnd(p, end);
     if (p == end) return out_of_bytes();
     if (*p != ':' || p == name_begin) return Quick::kBeasts;
     const absl::string_view name(name_begin, p - name_begin);
