@@ -198,29 +198,31 @@ def measure(cmd, window, count, log, cpus=GENERATOR_CPU):
             "max_rss_mb": usage.ru_maxrss / 1024}
 
 
-def take_turns(cmds, count, rounds, prefix, turn=0.5, warm_up=1.0):
-    """Runs the commands (name: a function of how many seconds the command is to last) at once on the generator core, one at a time: each is
-    stopped (SIGSTOP) but for its turns of `turn` seconds, round after round, the order reversed
-    every other round, after a first turn of `warm_up` each that is not measured. The machine's
-    moods (the host, its other guests) last seconds: run one after another, a tool's whole run
-    could fall in one, and the ratios of two runs swung by a fifth; in turns they fall on every
-    tool alike. A stopped tool's connections stay open, its requests in flight answered before
-    the count is read. Returns name: figures over its turns, as measure() does."""
+def take_turns(cmds, count, rounds, prefix, cpus=GENERATOR_CPU, turn=0.5, warm_up=1.0):
+    """Runs the commands (name: a function of the seconds the command is to last) at once on
+    `cpus`, one at a time: each is stopped (SIGSTOP) but for its turns of `turn` seconds, round
+    after round, the order reversed every other round, after a first turn of `warm_up` each that
+    is not measured. The machine's moods (the host, its other guests) last seconds: run one
+    after another, a tool's whole run could fall in one, and the ratios of two runs swung by a
+    fifth; in turns they fall on every tool alike. A stopped tool's connections stay open, its
+    requests in flight answered before the count is read. Returns name: figures over its turns,
+    as measure() does."""
     names = list(cmds)
     lasting = int(len(names) * (warm_up + rounds * (turn + 0.2))) + 10  # outlasts the turns
     processes = {}
     try:
         for name in names:
-            with open(f"{prefix}-{name.replace(', ', '-')}.log", "w") as out:
+            log = re.sub(r"\W+", "-", str(name)).strip("-")  # ("wrk", 2): wrk-2
+            with open(f"{prefix}-{log}.log", "w") as out:
                 processes[name] = subprocess.Popen(
-                    ["taskset", "-c", GENERATOR_CPU, *cmds[name](lasting)], stdout=out,
+                    ["taskset", "-c", cpus, *cmds[name](lasting)], stdout=out,
                     stderr=subprocess.STDOUT)
             processes[name].send_signal(signal.SIGSTOP)
 
         def one_turn(name, seconds):
             process = processes[name]
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see {prefix}-*.log")
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {prefix}-*")
             r1, c1, t1 = count(), cpu_seconds(process.pid), time.monotonic()
             process.send_signal(signal.SIGCONT)
             time.sleep(seconds)
@@ -647,22 +649,22 @@ def scaling(tools, workdir, reps, seconds):
     against nginx with two workers. On a machine of two cores the target cannot have cores of
     its own: everything shares both, so what is compared is each tool's 2/1 ratio, in requests
     per second and in requests per generator CPU-second (the second is 1.0 when a second thread
-    costs nothing per request)."""
-    window = (max(3, seconds * 0.3), seconds - 0.5)
-    config = one_phase("flat-out", 100, 1000, 0, 0, seconds + 5)
+    costs nothing per request). The four take turns (take_turns)."""
     cpus = ",".join(str(c) for c in range(os.cpu_count()))
     results = {(tool, threads): [] for tool in ("loadgen", "wrk") for threads in (1, 2)}
     with Nginx(workdir, workers=2, cpus=cpus) as nginx:
         for _ in range(reps):
-            for threads in (1, 2):
-                p = tools.fresh(f"scaling-loadgen-{threads}")
-                results[("loadgen", threads)].append(measure(
-                    tools.loadgen_cmd(config, nginx.url, seconds, p, f"--threads={threads}"),
-                    window, nginx.requests, p + ".log", cpus))
-                p = tools.fresh(f"scaling-wrk-{threads}")
-                results[("wrk", threads)].append(measure(
-                    tools.wrk_cmd(100, nginx.url, seconds, threads), window, nginx.requests,
-                    p + ".log", cpus))
+            p = tools.fresh("scaling")
+            in_turns = {}
+            for threads in (1, 2):  # bound as each function's default: its value now
+                in_turns[("loadgen", threads)] = lambda lasting, t=threads: tools.loadgen_cmd(
+                    one_phase("flat-out", 100, 1000, 0, 0, lasting + 5), nginx.url, lasting,
+                    f"{p}-{t}", f"--threads={t}")
+                in_turns[("wrk", threads)] = lambda lasting, t=threads: tools.wrk_cmd(
+                    100, nginx.url, lasting, t)
+            for key, figures in take_turns(in_turns, nginx.requests, round(seconds / 0.5), p,
+                                           cpus).items():
+                results[key].append(figures)
     rows, ratios = [], {}
     for tool in ("loadgen", "wrk"):
         one, two = results[(tool, 1)], results[(tool, 2)]
