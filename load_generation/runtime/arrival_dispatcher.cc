@@ -27,7 +27,7 @@ int ArrivalDispatcher::SlotOf(const std::string& type) {
 }
 
 void ArrivalDispatcher::Open(ArrivalPlan plan) {
-  if (plan_ && !paused_) TakeDue(/*keep=*/true);  // the old plan's, before it goes
+  if (plan_ && !paused_) TakeDue(absl::InfinitePast());  // the old plan's, before it goes
   plan_slots_.clear();
   for (const std::string& type : plan.types) plan_slots_.push_back(SlotOf(type));
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -50,7 +50,9 @@ void ArrivalDispatcher::Open(ArrivalPlan plan) {
 }
 
 void ArrivalDispatcher::Close(std::function<void()> done) {
-  if (plan_ && !paused_) TakeDue(/*keep=*/false);
+  // Those due within the timer's least gap were held for its next wake: they start. Any due
+  // before are behind a backlog: dropped, however many.
+  if (plan_ && !paused_) TakeDue(clock_.Now() - kLeastWakeGap);
   plan_.reset();
   schedule_.reset();
   sequence_.reset();
@@ -72,7 +74,7 @@ void ArrivalDispatcher::Close(std::function<void()> done) {
 
 void ArrivalDispatcher::Pause() {
   if (paused_) return;
-  if (plan_) TakeDue(/*keep=*/true);  // due before the pause: their times do not move
+  if (plan_) TakeDue(absl::InfinitePast());  // due before the pause: their times do not move
   paused_ = true;
   paused_at_ = clock_.Now();
   timer_->Cancel();
@@ -100,7 +102,12 @@ asio::awaitable<void> ArrivalDispatcher::Stream() {
       continue;
     }
     if (clock_.Now() < *next) {
-      co_await timer_->WaitUntil(*next);
+      // A timer's wake is the dearest thing a loop does at high rates: an interrupt each, and
+      // a virtual machine makes it dearer still (at 20,000 arrivals/s, 16,500 interrupts a
+      // second and a system call to set the timer each took most of a core). So at most one
+      // wake per kLeastWakeGap: each takes all arrivals due by then.
+      co_await timer_->WaitUntil(std::max(*next, last_wake_ + kLeastWakeGap));
+      last_wake_ = clock_.Now();
       continue;  // a call may have changed the plan meanwhile
     }
     if (Backlogged()) {
@@ -139,12 +146,12 @@ absl::Time ArrivalDispatcher::TakeNext() {
   return *last_due_;
 }
 
-void ArrivalDispatcher::TakeDue(bool keep) {
+void ArrivalDispatcher::TakeDue(absl::Time keep_from) {
   const absl::Time now = clock_.Now();
   std::vector<int64_t> dropped(plan_slots_.size(), 0);
   for (std::optional<absl::Time> due = Peek(); due && *due <= now; due = Peek()) {
     const absl::Time taken = TakeNext();
-    if (keep) {
+    if (taken >= keep_from) {
       Arrive(taken);
     } else {
       ++dropped[sequence_->Next()];

@@ -45,9 +45,14 @@ struct ArrivalPlan {
 // ones are taken: memory stays bounded however far the rate outruns the users, with the same
 // arrivals, late starts and drops counted.
 //
+// Its timer wakes it at most once every kLeastWakeGap: at higher rates an arrival may start up
+// to that late, with the others due by then (wrk2 rounds its waits up to whole milliseconds).
+//
 // Lives on its loop: every method is called there.
 class ArrivalDispatcher final : public ArrivalSource {
  public:
+  static constexpr absl::Duration kLeastWakeGap = absl::Microseconds(100);
+
   ArrivalDispatcher(const asio::any_io_executor& loop, Clock& clock, StatsShard& stats,
                     std::function<void(const std::string& type)> request_user);
 
@@ -79,9 +84,9 @@ class ArrivalDispatcher final : public ArrivalSource {
   std::optional<absl::Time> Peek();
   // Takes the arrival Peek() gave out of the schedule; returns its time.
   absl::Time TakeNext();
-  // Takes every arrival due by now out of the schedule: each waits for a user (`keep`), or is
-  // counted as dropped.
-  void TakeDue(bool keep);
+  // Takes every arrival due by now out of the schedule: those due from `keep_from` on go to
+  // users (or wait for one), earlier ones are counted as dropped.
+  void TakeDue(absl::Time keep_from);
   // A plan of one type whose waiting arrivals are at kMaxWaiting: Stream() leaves the next in
   // the schedule until one is taken or dropped.
   bool Backlogged() const;
@@ -117,7 +122,8 @@ class ArrivalDispatcher final : public ArrivalSource {
   bool backlogged_ = false;  // Stream() waits for a waiting arrival to be taken
   bool paused_ = false;
   absl::Time paused_at_;
-  std::vector<std::function<void()>> closed_;  // Close's `done`s, for when Stream() ends
+  absl::Time last_wake_ = absl::InfinitePast();  // when the timer last ended a wait for an arrival
+  std::vector<std::function<void()>> closed_;    // Close's `done`s, for when Stream() ends
 };
 
 }  // namespace loadgen

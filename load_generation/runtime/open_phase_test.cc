@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "load_generation/clock/simulated_clock.h"
+#include "load_generation/runtime/arrival_dispatcher.h"
 #include "load_generation/runtime/scheduler.h"
 
 namespace loadgen {
@@ -252,6 +253,40 @@ TEST_F(OpenPhaseTest, ABacklogFarPastWhatWaitsCountsEveryArrivalLateStartAndDrop
   EXPECT_EQ(counts.arrivals, 20000);
   EXPECT_EQ(counts.late_starts, 3);
   EXPECT_EQ(counts.dropped, 20000 - 4);
+}
+
+// Above one arrival per kLeastWakeGap the dispatcher's timer wakes it at most once a gap, and
+// each wake starts every arrival due by then: all start, none more than the gap late.
+TEST_F(OpenPhaseTest, AtHighRatesArrivalsShareTheTimersWakesAndAreAtMostAGapLate) {
+  task_time_ = [](absl::Time) { return absl::Microseconds(10); };
+  Start(R"pb(
+    phases {
+      user_types { name: "Normal" ratio: 1 }
+      duration: 1
+      arrival_rate_per_s: 40000
+    }
+    loops: 1
+  )pb");
+  AdvanceTo(absl::Seconds(2));
+  ASSERT_EQ(runs_.size(), 40000u);
+  constexpr absl::Duration kGap = ArrivalDispatcher::kLeastWakeGap;
+  std::set<absl::Time> wakes;
+  absl::Duration latest = absl::ZeroDuration();
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const absl::Duration late = runs_[i].start - (t0_ + absl::Microseconds(25 * i));
+    ASSERT_GE(late, absl::ZeroDuration()) << i;
+    latest = std::max(latest, late);
+    wakes.insert(runs_[i].start);
+  }
+  EXPECT_LE(latest, kGap);
+  EXPECT_GT(latest, absl::ZeroDuration());  // 25 us apart, they do share wakes
+  // A start time per wake, one at the phase's start (no wait) and one at its end, which starts
+  // the arrivals held for a wake after it.
+  EXPECT_LE(wakes.size(), static_cast<size_t>(absl::Seconds(1) / kGap) + 2);
+  const RequestStats total = stats().Completed().at(0).stats.Total();
+  EXPECT_EQ(total.arrivals.arrivals, 40000);
+  EXPECT_EQ(total.arrivals.dropped, 0);
+  EXPECT_LE(total.schedule_lag_us.Max(), absl::ToInt64Microseconds(kGap));
 }
 
 TEST_F(OpenPhaseTest, ClosedOpenClosedKeepsTheUsersAndLeavesNoGap) {
