@@ -218,7 +218,7 @@ HttpResponse HttpSession::Finish(HttpError error, absl::string_view text,
   const auto latency = std::chrono::steady_clock::now() - start;
   response.latency_ = absl::FromChrono(latency);
   if (text.empty()) {
-    error_text_.clear();  // as a rule: a call less than assign's
+    error_text_.clear();  // the common case, without a call to assign
   } else {
     error_text_.assign(text.data(), text.size());
   }
