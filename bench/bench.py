@@ -248,6 +248,12 @@ def take_turns(cmds, count, rounds, prefix, cpus=GENERATOR_CPU, turn=0.5, warm_u
             for name, (requests, cpu, seconds) in totals.items()}
 
 
+def paired(runs, others):
+    """Requests per CPU-second of `runs` over `others`', repetition by repetition: taken in the
+    same turns, each pair saw the same machine."""
+    return [a["per_cpu_s"] / b["per_cpu_s"] for a, b in zip(runs, others)]
+
+
 def csv_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -306,8 +312,7 @@ def throughput(tools, nginx, reps, seconds):
              f"{per_cpu[tool]:,.0f}"] for tool, runs in results.items()]
 
     def ratios(a, b):
-        """a's requests per CPU-second over b's, repetition by repetition (their turns)."""
-        return [x["per_cpu_s"] / y["per_cpu_s"] for x, y in zip(results[a], results[b])]
+        return paired(results[a], results[b])
     # The target is for every repetition.
     each = ", ".join(f"{r:.2f}" for r in ratios("loadgen", "wrk"))
     of_floor = {tool: statistics.median(ratios(tool, "floor")) for tool in ("loadgen", "wrk")}
@@ -627,8 +632,7 @@ def wrk2_front_end(tools, nginx, reps, seconds):
             run["received"] = run["rate"] / rate
             fixed[rate].append(run)
     per_cpu = {tool: median_of(runs, "per_cpu_s") for tool, runs in flat.items()}
-    flat_ratio = statistics.median(
-        a["per_cpu_s"] / b["per_cpu_s"] for a, b in zip(flat["wrk2 front end"], flat["wrk"]))
+    flat_ratio = statistics.median(paired(flat["wrk2 front end"], flat["wrk"]))
     rows = [[f"{tool}, flat out", f"{median_of(runs, 'rate'):,.0f}", "",
              f"{median_of(runs, 'cpu_share'):.2f}", f"{per_cpu[tool]:,.0f}", ""]
             for tool, runs in flat.items()]
