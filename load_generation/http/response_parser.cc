@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <optional>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -64,6 +69,36 @@ Header KindOf(absl::string_view name) {
   }
 }
 
+// Calls `differs(i)` for each offset i below n, in order, where a[i] != b[i], sixteen bytes at a
+// time where the machine can; true if it returned true for each.
+template <typename Fn>
+[[gnu::always_inline]] inline bool EachDifference(const char* a, const char* b, size_t n,
+                                                  Fn differs) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const auto differing = [&](size_t at) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + at));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at));
+    return static_cast<unsigned>(~_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) & 0xffffU;
+  };
+  const auto each = [&](size_t at, unsigned bits) {
+    for (; bits != 0; bits &= bits - 1) {
+      if (!differs(at + std::countr_zero(bits))) return false;
+    }
+    return true;
+  };
+  for (; i + 16 <= n; i += 16) {
+    if (!each(i, differing(i))) return false;
+  }
+  // The last bytes in the sixteen that end at n, those looked at already left out.
+  if (i < n && n >= 16) return each(n - 16, differing(n - 16) & (0xffffU << (i - (n - 16))));
+#endif
+  for (; i < n; ++i) {
+    if (a[i] != b[i] && !differs(i)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::string_view ResponseMessage::header(absl::string_view name) const {
@@ -101,7 +136,8 @@ void ResponseMessage::AddField(absl::string_view name, absl::string_view value, 
                      .name_size = static_cast<uint32_t>(name.size()),
                      .value_begin = value_begin,
                      .value_size = static_cast<uint32_t>(value.size()),
-                     .set_cookie = set_cookie});
+                     .set_cookie = set_cookie,
+                     .any_value = false});
 }
 
 void ResponseMessage::Clear() {
@@ -145,6 +181,10 @@ size_t ResponseParser::Put(boost::asio::const_buffer input, error_code& error) {
   error = {};
   if (!tried_simple_) {
     size_t used = 0;
+    if (ReadLikeLast({static_cast<const char*>(input.data()), input.size()}, used)) {
+      tried_simple_ = simple_ = like_last_ = true;
+      return used;
+    }
     const Quick quick = ParseSimple({static_cast<const char*>(input.data()), input.size()}, used);
     if (quick == Quick::kRead) {
       tried_simple_ = simple_ = true;
@@ -268,7 +308,8 @@ ResponseParser::Quick ResponseParser::ParseSimple(absl::string_view input, size_
                         .name_size = static_cast<uint32_t>(name.size()),
                         .value_begin = static_cast<uint32_t>(value.data() - input.data()),
                         .value_size = static_cast<uint32_t>(value.size()),
-                        .set_cookie = kind == Header::kSetCookie};
+                        .set_cookie = kind == Header::kSetCookie,
+                        .any_value = kind == Header::kOther || kind == Header::kSetCookie};
   }
   fields.insert(fields.end(), batch.begin(), batch.begin() + batched);
   const auto header_size = static_cast<size_t>(p - input.data());
@@ -284,7 +325,59 @@ ResponseParser::Quick ResponseParser::ParseSimple(absl::string_view input, size_
   // As Beast decides it: HTTP/1.1 persists unless told to close, HTTP/1.0 only if told to.
   message_.keep_alive_ = version == 11 ? !close : keep_alive;
   used = header_size + *length;
+  KeepAsLast(header_size, *length);
   return Quick::kRead;
+}
+
+void ResponseParser::KeepAsLast(size_t header_size, uint64_t length) {
+  ResponseMessage::LastHeader& last = message_.last_;
+  if (header_size > ResponseMessage::kLongestLastHeader) {
+    last.bytes.clear();
+    return;
+  }
+  last.bytes.assign(message_.text_.data(), header_size);
+  last.fields = message_.fields_;
+  last.status = message_.status_;
+  last.keep_alive = message_.keep_alive_;
+  last.set_cookie = message_.set_cookie_;
+  last.length = length;
+}
+
+bool ResponseParser::ReadLikeLast(absl::string_view input, size_t& used) {
+  const ResponseMessage::LastHeader& last = message_.last_;
+  const size_t size = last.bytes.size();
+  // As the quick path would read it: not for a HEAD, within this parser's limits, all here.
+  if (size == 0 || head_ || size >= max_header_bytes_ || last.length > max_body_bytes_ ||
+      input.size() < size || input.size() - size < last.length) {
+    return false;
+  }
+  // A byte that differs must be text within a value the quick path only keeps, and not a space
+  // or tab at its first or last byte (where the value's text would begin or end elsewhere).
+  // Every other byte being the same, each line ends where it did and holds what it did.
+  const std::vector<ResponseMessage::Field>& fields = last.fields;
+  size_t field = 0;  // the first that may hold the next difference
+  const auto may_differ = [&](size_t at) {
+    while (field < fields.size() &&
+           (!fields[field].any_value ||
+            at >= size_t{fields[field].value_begin} + fields[field].value_size)) {
+      ++field;
+    }
+    if (field == fields.size() || at < fields[field].value_begin) return false;
+    const char c = input[at];
+    if (!header_chars::Is(c, header_chars::kText)) return false;
+    const bool edge = at == fields[field].value_begin ||
+                      at + 1 == size_t{fields[field].value_begin} + fields[field].value_size;
+    return !edge || (c != ' ' && c != '\t');
+  };
+  if (!EachDifference(input.data(), last.bytes.data(), size, may_differ)) return false;
+  message_.fields_ = fields;
+  message_.status_ = last.status;
+  message_.keep_alive_ = last.keep_alive;
+  message_.set_cookie_ = last.set_cookie;
+  message_.text_ = input.substr(0, size);
+  message_.body_ = input.substr(size, last.length);
+  used = size + last.length;
+  return true;
 }
 
 error_code ResponseParser::EndOfInput() {
