@@ -18,7 +18,13 @@
 // from MIN to MAX milliseconds (the first request after a wait from 0 to MAX), as closed-model
 // users do.
 //
-//   floor_client [--io_uring | --latency [--pause_ms=MIN:MAX]] HOST PORT PATH CONNECTIONS SECONDS
+// With --loadgen_work (over epoll), it also does what loadgen does for each response beyond the
+// system calls: reads it with loadgen's ResponseParser (which also frames it) and records it in a
+// StatsShard, timed as loadgen times it. It shows what an event loop with no more machinery
+// than this one's, doing loadgen's work per request, would make.
+//
+//   floor_client [--io_uring | --latency [--pause_ms=MIN:MAX] | --loadgen_work]
+//                HOST PORT PATH CONNECTIONS SECONDS
 //   floor_client --io_uring_available
 //
 // Prints "N requests in S s", and with --latency "latency p50 X ms, p99 Y ms, max Z ms". Exits 2,
@@ -53,6 +59,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "load_generation/http/response_parser.h"
+#include "load_generation/stats/stats.h"
+
 namespace {
 
 [[noreturn]] void Fail(const std::string& why) {
@@ -66,13 +76,15 @@ struct Connection {
   int fd = -1;
   std::array<char, 16 << 10> buffer;
   size_t filled = 0;
-  Clock::time_point sent;  // with --latency
+  Clock::time_point sent;            // with --latency or --loadgen_work
+  loadgen::ResponseMessage message;  // with --loadgen_work
 };
 
 // What the command line asks for beyond the target and the load.
 struct Options {
   bool io_uring = false;
   bool latency = false;
+  bool loadgen_work = false;
   int pause_min_ms = 0, pause_max_ms = 0;  // no pause when pause_max_ms is 0
   bool paused() const { return pause_max_ms > 0; }
 };
@@ -119,11 +131,38 @@ bool Received(Connection& c, size_t got) {
   return true;
 }
 
+// Received's work as loadgen does it (--loadgen_work): its parser reads (and frames) c's
+// response, and `stats` records it, timed from c.sent.
+bool ReceivedAsLoadgen(Connection& c, size_t got, std::string_view path,
+                       loadgen::StatsShard& stats) {
+  c.filled += got;
+  loadgen::ResponseParser parser(c.message, 64 << 10, 64 << 20);  // loadgen's default limits
+  boost::system::error_code error;
+  const size_t used = parser.Put(boost::asio::buffer(c.buffer.data(), c.filled), error);
+  if (error == loadgen::http::error::need_more) {
+    if (c.filled == c.buffer.size()) Fail("a response longer than the buffer");
+    return false;
+  }
+  if (error || !parser.done()) Fail("a response loadgen's parser refuses: " + error.message());
+  if (used != c.filled) Fail("bytes after a response: nothing was pipelined");
+  const auto latency = Clock::now() - c.sent;
+  stats.Record(
+      {.method = "GET",
+       .name = {path.data(), path.size()},
+       .latency_us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count(),
+       .content_bytes = static_cast<int64_t>(c.message.body().size()),
+       .time = absl::Now()});
+  c.filled = 0;
+  return true;
+}
+
 class Epoll {
  public:
-  Epoll(std::vector<Connection>& conns, const std::string& request, const Options& options)
+  Epoll(std::vector<Connection>& conns, const std::string& request, std::string_view path,
+        const Options& options)
       : conns_(conns),
         request_(request),
+        path_(path),
         options_(options),
         pause_us_(options.pause_min_ms * 1000, options.pause_max_ms * 1000),
         fd_(epoll_create1(0)) {
@@ -173,7 +212,7 @@ class Epoll {
           if (errno == EAGAIN) continue;
           Fail(std::string("recv: ") + std::strerror(errno));
         }
-        if (Received(c, got)) {
+        if (options_.loadgen_work ? ReceivedAsLoadgen(c, got, path_, stats_) : Received(c, got)) {
           ++requests;
           if (options_.latency) {
             const Clock::time_point now = Clock::now();
@@ -196,7 +235,7 @@ class Epoll {
   static constexpr Clock::duration kWaitAtMost = std::chrono::milliseconds(100);
 
   void Send(Connection& c) {
-    if (options_.latency) c.sent = Clock::now();
+    if (options_.latency || options_.loadgen_work) c.sent = Clock::now();
     if (send(c.fd, request_.data(), request_.size(), MSG_DONTWAIT) != ssize_t(request_.size())) {
       Fail(std::string("send: ") + std::strerror(errno));
     }
@@ -204,7 +243,9 @@ class Epoll {
 
   std::vector<Connection>& conns_;
   const std::string& request_;
+  const std::string_view path_;
   const Options& options_;
+  loadgen::StatsShard stats_;  // with --loadgen_work
   std::mt19937 random_{1};
   std::uniform_int_distribution<int> pause_us_;
   using Due = std::pair<Clock::time_point, Connection*>;
@@ -352,6 +393,8 @@ Options ParseOptions(int& argc, char**& argv) {
       options.io_uring = true;
     } else if (arg == "--latency") {
       options.latency = true;
+    } else if (arg == "--loadgen_work") {
+      options.loadgen_work = true;
     } else if (arg.starts_with(kPause)) {
       const std::string_view range = arg.substr(kPause.size());
       const char* const end = range.data() + range.size();
@@ -369,8 +412,8 @@ Options ParseOptions(int& argc, char**& argv) {
       Fail("unknown option " + std::string(arg));
     }
   }
-  if (options.io_uring && (options.latency || options.paused())) {
-    Fail("--latency and --pause_ms run over epoll only, not with --io_uring");
+  if (options.io_uring && (options.latency || options.paused() || options.loadgen_work)) {
+    Fail("--latency, --pause_ms and --loadgen_work run over epoll only, not with --io_uring");
   }
   if (options.paused() && !options.latency) Fail("--pause_ms goes with --latency");
   return options;
@@ -394,8 +437,8 @@ int main(int argc, char** argv) {
   const Options options = ParseOptions(argc, argv);
   if (argc != 6) {
     Fail(
-        "usage: floor_client [--io_uring | --latency [--pause_ms=MIN:MAX]] HOST PORT PATH "
-        "CONNECTIONS SECONDS");
+        "usage: floor_client [--io_uring | --latency [--pause_ms=MIN:MAX] | --loadgen_work] HOST "
+        "PORT PATH CONNECTIONS SECONDS");
   }
   const int connections = std::atoi(argv[4]);
   const int seconds = std::atoi(argv[5]);
@@ -419,8 +462,9 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   const auto end = start + std::chrono::seconds(seconds);
   std::optional<Epoll> epoll;
-  const int64_t requests = options.io_uring ? Uring(conns, request).Run(end)
-                                            : epoll.emplace(conns, request, options).Run(end);
+  const int64_t requests = options.io_uring
+                               ? Uring(conns, request).Run(end)
+                               : epoll.emplace(conns, request, argv[3], options).Run(end);
   std::printf("%lld requests in %.2f s\n", static_cast<long long>(requests),
               std::chrono::duration<double>(Clock::now() - start).count());
   if (options.latency) PrintLatency(epoll->latencies());

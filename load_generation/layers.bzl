@@ -3,7 +3,7 @@
 LAYERS lists the packages from the bottom up. A package may use the packages of the layers below
 its own and nothing else: not those beside it, not those above it. The applications
 (//applications/...) sit just above `behavior`; testing/ holds the fakes and fixtures that any
-package's tests may use. Bazel's visibility enforces this at build time, and
+package's tests may use; the benchmarks (//bench) may use any package, as the binaries do. Bazel's visibility enforces this at build time, and
 //tools:layering_test checks every #include and BUILD dependency against the same list.
 """
 
@@ -28,11 +28,12 @@ def _layer_of(package):
     fail("load_generation/%s is not in LAYERS (load_generation/layers.bzl)" % package)
 
 def users_of(package):
-    """The visibility of `package`: the packages above it, tests, and the binaries."""
+    """The visibility of `package`: the packages above it, tests, the binaries and benchmarks."""
     level = _layer_of(package)
     visible = [
         "//load_generation:__pkg__",
         "//load_generation/testing:__pkg__",
+        "//bench:__pkg__",
     ]
     for layer in LAYERS[level + 1:]:
         visible += ["//load_generation/%s:__pkg__" % p for p in layer]
