@@ -26,12 +26,15 @@ class BenchSmokeTest(unittest.TestCase):
                       "### 6. The wrk2 front end", "### 7. Scaling",
                       "### 8. User-space instructions per request"):
             self.assertIn(title, out)
-        for tool in ("| loadgen |", "| wrk |", "| Locust |", "| floor |"):
+        for tool in ("| loadgen |", "| wrk |", "| Locust |", "| floor |",
+                     "| floor with loadgen's work |"):
             self.assertIn(tool, out)
         self.assertRegex(out, r"loadgen / wrk per CPU-second: \d\.\d\d\*\* \(repetition by "
                               r"repetition: \d\.\d\d;")
         self.assertIn("loadgen / Locust FastHttpUser:", out)
         self.assertIn("Of the floor's requests per CPU-second, loadgen makes", out)
+        self.assertRegex(out, r"The floor doing loadgen's own work per request .* makes "
+                              r"\d\.\d\d of the floor")
         self.assertTrue("| floor, io_uring |" in out and "Over io_uring the floor makes" in out
                         or "The floor over io_uring was not measured: io_uring unavailable" in out,
                         out)
