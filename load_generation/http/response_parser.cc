@@ -180,12 +180,13 @@ ResponseParser::BeastReader::BeastReader(ResponseMessage& message, uint32_t max_
 size_t ResponseParser::Put(boost::asio::const_buffer input, error_code& error) {
   error = {};
   if (!tried_simple_) {
+    const absl::string_view bytes(static_cast<const char*>(input.data()), input.size());
     size_t used = 0;
-    if (ReadLikeLast({static_cast<const char*>(input.data()), input.size()}, used)) {
+    if (ReadLikeLast(bytes, used)) {
       tried_simple_ = simple_ = like_last_ = true;
       return used;
     }
-    const Quick quick = ParseSimple({static_cast<const char*>(input.data()), input.size()}, used);
+    const Quick quick = ParseSimple(bytes, used);
     if (quick == Quick::kRead) {
       tried_simple_ = simple_ = true;
       return used;
