@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "load_generation/http/http_client.h"
 #include "load_generation/http/response_parser.h"
 #include "load_generation/stats/stats.h"
 
@@ -136,7 +137,8 @@ bool Received(Connection& c, size_t got) {
 bool ReceivedAsLoadgen(Connection& c, size_t got, std::string_view path,
                        loadgen::StatsShard& stats) {
   c.filled += got;
-  loadgen::ResponseParser parser(c.message, 64 << 10, 64 << 20);  // loadgen's default limits
+  static const loadgen::HttpSettings defaults;  // loadgen's limits
+  loadgen::ResponseParser parser(c.message, defaults.max_header_bytes, defaults.max_body_bytes);
   boost::system::error_code error;
   const size_t used = parser.Put(boost::asio::buffer(c.buffer.data(), c.filled), error);
   if (error == loadgen::http::error::need_more) {
