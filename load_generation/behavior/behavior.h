@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "boost/asio/awaitable.hpp"
+#include "load_generation/clock/clock.h"
 
 namespace loadgen {
 
@@ -20,7 +20,7 @@ class User;
 
 // One task of a user: a coroutine on the user's own HTTP session, e.g.
 //   loadgen::Task ViewCart(loadgen::User& u) { co_await u.http().Get("/cart"); }
-using Task = boost::asio::awaitable<void>;
+using Task = Awaitable<void>;
 using TaskFunction = std::function<Task(User&)>;
 
 struct WeightedTask {

@@ -20,9 +20,8 @@ uint64_t UserSeed(uint64_t run_seed, int64_t id) {
 }
 
 User::User(Options options, std::unique_ptr<UserBehavior> behavior,
-           std::unique_ptr<HttpSession> session, Clock& clock,
-           const asio::any_io_executor& executor, const WaitRange& wait, StatsShard& stats,
-           ArrivalSource* arrivals)
+           std::unique_ptr<HttpSession> session, Clock& clock, const LoopExecutor& executor,
+           const WaitRange& wait, StatsShard& stats, ArrivalSource* arrivals)
     : options_(std::move(options)),
       behavior_(std::move(behavior)),
       session_(std::move(session)),
@@ -46,7 +45,7 @@ Task User::Sleep(absl::Duration duration) {
   co_await wait_timer_->WaitUntil(clock_.Now() + duration);
 }
 
-asio::awaitable<void> User::RunGuarded(Task task, absl::string_view name) {
+Awaitable<void> User::RunGuarded(Task task, absl::string_view name) {
   try {
     co_await std::move(task);
   } catch (const std::exception& e) {
@@ -61,7 +60,7 @@ void User::RecordException(absl::string_view name, const std::exception& e) {
                  .time = clock_.Now()});
 }
 
-asio::awaitable<void> User::Run() {
+Awaitable<void> User::Run() {
   if (!stop_requested_) {
     const TaskTable tasks = behavior_->Tasks();
     state_ = State::kInTask;
@@ -107,7 +106,7 @@ asio::awaitable<void> User::Run() {
           // to itself, so every so many tasks the others run first. (A yield after every task
           // cost a queued handler per request; a timer would cost a system call.)
           state_ = State::kWaiting;
-          co_await asio::post(executor_, asio::use_awaitable);
+          co_await asio::post(executor_, kAwait);
         }
       }
       while (paused_ && !stop_requested_) {
@@ -134,7 +133,7 @@ absl::Time User::PauseDue(int64_t wait_ms) const {
       absl::ToUnixMillis(clock_.Now() + absl::Milliseconds(wait_ms) - absl::Nanoseconds(1)) + 1);
 }
 
-asio::awaitable<std::optional<absl::Time>> User::AwaitArrival(bool served) {
+Awaitable<std::optional<absl::Time>> User::AwaitArrival(bool served) {
   const ArrivalSource::Report report{.served = served, .first = first_ready_};
   first_ready_ = false;
   if (std::optional<absl::Time> waiting = arrivals_->Ready(*this, report)) co_return waiting;
@@ -171,7 +170,7 @@ void User::RequestStop(absl::Duration timeout) {
   }
   asio::co_spawn(
       executor_,
-      [self = shared_from_this(), timeout]() -> asio::awaitable<void> {
+      [self = shared_from_this(), timeout]() -> Awaitable<void> {
         if (co_await self->stop_timer_->WaitUntil(self->clock_.Now() + timeout)) {
           self->Cancel();
         }

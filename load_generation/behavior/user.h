@@ -12,7 +12,6 @@
 #include <utility>
 
 #include "absl/time/time.h"
-#include "boost/asio/any_io_executor.hpp"
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/clock/clock.h"
 #include "load_generation/http/http_client.h"
@@ -74,7 +73,7 @@ class User : public std::enable_shared_from_this<User> {
   };
   // `arrivals` serves the user in open phases; it may be null when the user never sees one.
   User(Options options, std::unique_ptr<UserBehavior> behavior,
-       std::unique_ptr<HttpSession> session, Clock& clock, const asio::any_io_executor& executor,
+       std::unique_ptr<HttpSession> session, Clock& clock, const LoopExecutor& executor,
        const WaitRange& wait, StatsShard& stats, ArrivalSource* arrivals = nullptr);
 
   // --- For behaviours.
@@ -98,7 +97,7 @@ class User : public std::enable_shared_from_this<User> {
   // Runs OnStart, then until stopped: in a closed phase a task and a pause, again and again; in
   // an open one a task for each arrival its ArrivalSource gives it. Then OnStop, and the
   // connection is closed.
-  asio::awaitable<void> Run();
+  Awaitable<void> Run();
   // Lets the current task finish, then stops; a pause ends at once. After `timeout`, whatever
   // is still running (a task, OnStart, OnStop) is cancelled. Asked again with no time left (a
   // second signal), the user is cancelled at once.
@@ -115,25 +114,25 @@ class User : public std::enable_shared_from_this<User> {
   void Release();
 
   int64_t tasks_completed() const { return tasks_completed_; }
-  asio::any_io_executor executor() const { return executor_; }
+  LoopExecutor executor() const { return executor_; }
 
  private:
   enum class State { kNew, kInTask, kWaiting, kIdle, kPaused, kStopping, kDone };
 
   // Runs a task; an exception it throws is recorded as a failure of the task, not propagated.
-  asio::awaitable<void> RunGuarded(Task task, absl::string_view name);
+  Awaitable<void> RunGuarded(Task task, absl::string_view name);
   void RecordException(absl::string_view name, const std::exception& e);
   // When a pause of `wait_ms` (> 0) begun now ends.
   absl::Time PauseDue(int64_t wait_ms) const;
   // Waits for an arrival; nullopt if the user is released or told to stop first.
-  asio::awaitable<std::optional<absl::Time>> AwaitArrival(bool served);
+  Awaitable<std::optional<absl::Time>> AwaitArrival(bool served);
   void Cancel();
 
   Options options_;
   std::unique_ptr<UserBehavior> behavior_;
   std::unique_ptr<HttpSession> session_;
   Clock& clock_;
-  asio::any_io_executor executor_;
+  LoopExecutor executor_;
   const WaitRange& wait_;
   StatsShard& stats_;
   ArrivalSource* arrivals_;

@@ -3,30 +3,29 @@
 #include <tuple>
 
 #include "boost/asio/as_tuple.hpp"
-#include "boost/asio/use_awaitable.hpp"
 
 namespace loadgen {
 namespace {
 
 class SystemTimer final : public Timer {
  public:
-  explicit SystemTimer(const asio::any_io_executor& executor) : timer_(executor) {}
+  explicit SystemTimer(const LoopExecutor& executor) : timer_(executor) {}
 
-  asio::awaitable<bool> WaitUntil(absl::Time deadline) override {
+  Awaitable<bool> WaitUntil(absl::Time deadline) override {
     timer_.expires_at(absl::ToChronoTime(deadline));
-    auto [error] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [error] = co_await timer_.async_wait(asio::as_tuple(kAwait));
     co_return !error;
   }
 
   void Cancel() override { timer_.cancel(); }
 
  private:
-  asio::system_timer timer_;
+  LoopTimer<std::chrono::system_clock> timer_;
 };
 
 }  // namespace
 
-std::unique_ptr<Timer> RealClock::MakeTimer(const asio::any_io_executor& executor) {
+std::unique_ptr<Timer> RealClock::MakeTimer(const LoopExecutor& executor) {
   return std::make_unique<SystemTimer>(executor);
 }
 

@@ -5,8 +5,6 @@
 #include <optional>
 
 #include "boost/asio/as_tuple.hpp"
-#include "boost/asio/steady_timer.hpp"
-#include "boost/asio/use_awaitable.hpp"
 
 namespace loadgen {
 
@@ -14,16 +12,16 @@ namespace loadgen {
 // deadline is reached, after marking it fired.
 class SimulatedTimer final : public Timer {
  public:
-  SimulatedTimer(SimulatedClock& clock, const asio::any_io_executor& executor)
+  SimulatedTimer(SimulatedClock& clock, const LoopExecutor& executor)
       : clock_(clock), timer_(executor) {}
   ~SimulatedTimer() override { Unregister(); }
 
-  asio::awaitable<bool> WaitUntil(absl::Time deadline) override {
+  Awaitable<bool> WaitUntil(absl::Time deadline) override {
     fired_ = false;
     key_ = SimulatedClock::Key{deadline, clock_.sequence_++};
     clock_.pending_.emplace(*key_, this);
-    timer_.expires_at(asio::steady_timer::time_point::max());
-    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    timer_.expires_at(std::chrono::steady_clock::time_point::max());
+    co_await timer_.async_wait(asio::as_tuple(kAwait));
     Unregister();
     co_return fired_;
   }
@@ -46,12 +44,12 @@ class SimulatedTimer final : public Timer {
   }
 
   SimulatedClock& clock_;
-  asio::steady_timer timer_;
+  LoopTimer<std::chrono::steady_clock> timer_;
   std::optional<SimulatedClock::Key> key_;
   bool fired_ = false;
 };
 
-std::unique_ptr<Timer> SimulatedClock::MakeTimer(const asio::any_io_executor& executor) {
+std::unique_ptr<Timer> SimulatedClock::MakeTimer(const LoopExecutor& executor) {
   return std::make_unique<SimulatedTimer>(*this, executor);
 }
 

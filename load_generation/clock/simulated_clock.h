@@ -21,7 +21,7 @@ class SimulatedClock final : public Clock {
   explicit SimulatedClock(absl::Time start = absl::FromUnixSeconds(1700000000)) : now_(start) {}
 
   absl::Time Now() const override { return now_; }
-  std::unique_ptr<Timer> MakeTimer(const asio::any_io_executor& executor) override;
+  std::unique_ptr<Timer> MakeTimer(const LoopExecutor& executor) override;
 
   // Moves time to `t` (never backwards), firing due timers on the way.
   void AdvanceTo(absl::Time t, asio::io_context& io);

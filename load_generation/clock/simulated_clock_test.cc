@@ -18,7 +18,7 @@ TEST(SimulatedClock, TimersFireInDeadlineOrderAtTheirDeadline) {
   SimulatedClock clock;
   const absl::Time t0 = clock.Now();
   std::vector<std::string> events;
-  auto sleeper = [&](std::string name, absl::Duration d) -> asio::awaitable<void> {
+  auto sleeper = [&](std::string name, absl::Duration d) -> Awaitable<void> {
     auto timer = clock.MakeTimer(io.get_executor());
     bool fired = co_await timer->WaitUntil(t0 + d);
     events.push_back(name + (fired ? "@" : "!") + absl::FormatDuration(clock.Now() - t0));
@@ -43,7 +43,7 @@ TEST(SimulatedClock, CancelEndsTheWaitWithFalse) {
   std::optional<bool> result;
   asio::co_spawn(
       io,
-      [&]() -> asio::awaitable<void> {
+      [&]() -> Awaitable<void> {
         result = co_await timer->WaitUntil(clock.Now() + absl::Hours(1));
       },
       asio::detached);
@@ -62,7 +62,7 @@ TEST(SimulatedClock, WaitForNowCompletesOnTheNextAdvanceWithoutMovingTime) {
   auto timer = clock.MakeTimer(io.get_executor());
   std::optional<bool> result;
   asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> { result = co_await timer->WaitUntil(clock.Now()); },
+      io, [&]() -> Awaitable<void> { result = co_await timer->WaitUntil(clock.Now()); },
       asio::detached);
   absl::Time before = clock.Now();
   clock.Advance(absl::ZeroDuration(), io);

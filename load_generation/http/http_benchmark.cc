@@ -117,7 +117,7 @@ void BM_SessionGetOverLoopback(benchmark::State& state) {
     bool done = false, ok = false;
     asio::co_spawn(
         io,
-        [&]() -> asio::awaitable<void> {
+        [&]() -> Awaitable<void> {
           ok = (co_await session.Get("/")).ok();
           done = true;
         },

@@ -20,13 +20,13 @@ namespace loadgen {
 namespace {
 
 using boost::system::error_code;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kNoThrow = asio::as_tuple(kAwait);
 
 absl::string_view View(boost::core::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
-HttpSession::HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
+HttpSession::HttpSession(const LoopExecutor& executor, const HttpSettings& settings,
                          StatsShard& stats, const Clock& clock)
     : executor_(executor),
       settings_(settings),
@@ -54,10 +54,10 @@ void HttpSession::Cancel() {
   Close();
 }
 
-asio::awaitable<error_code> HttpSession::Connect() {
+Awaitable<error_code> HttpSession::Connect() {
   Close();
   const HttpTarget& target = settings_.target;
-  beast::tcp_stream stream(executor_);
+  TcpStream stream(executor_);
   stream.expires_after(absl::ToChronoNanoseconds(settings_.connect_timeout));
   auto [resolve_error, endpoints] =
       co_await resolver_.async_resolve(target.host, target.port, kNoThrow);
@@ -259,9 +259,9 @@ HttpResponse HttpSession::NeverSent() {
 
 // Request and Send are not coroutines (a frame less per request): they write the request now,
 // and the Transmit they return sends it.
-asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
-                                                   absl::string_view body,
-                                                   const RequestOptions& options) {
+Awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::string_view path,
+                                             absl::string_view body,
+                                             const RequestOptions& options) {
   const bool plain = body.empty() && options.headers.empty() && options.content_type.empty();
   if (!plain || !written_from_.valid || written_from_.method != method ||
       written_from_.path != path || written_from_.cookies != cookies_.header()) {
@@ -285,9 +285,8 @@ asio::awaitable<HttpResponse> HttpSession::Request(http::verb method, absl::stri
   return Transmit<TcpSocket>(method_name, name, options);
 }
 
-asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
-                                                absl::string_view name,
-                                                const RequestOptions& options) {
+Awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::string_view method,
+                                          absl::string_view name, const RequestOptions& options) {
   wire_.assign(wire.data(), wire.size());
   written_from_.valid = false;
   refusal_.clear();
@@ -297,9 +296,8 @@ asio::awaitable<HttpResponse> HttpSession::Send(absl::string_view wire, absl::st
 }
 
 template <typename Stream>
-asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_name,
-                                                    absl::string_view name,
-                                                    const RequestOptions& options) {
+Awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_name, absl::string_view name,
+                                              const RequestOptions& options) {
   if (cancelled_) co_return NeverSent();
   const auto start = std::chrono::steady_clock::now();  // when awaited: the latency's start
   if (!refusal_.empty()) {
@@ -354,13 +352,7 @@ asio::awaitable<HttpResponse> HttpSession::Transmit(absl::string_view method_nam
         // on the socket. Asio's read right after the write finds nothing but costs a system
         // call, and then the loop's wait. Where a later read finds nothing too (one user, a slow
         // server), the next 1, 2, 4 ... 64 exchanges do not try it.
-        // Through the loop's own executor type where it is one: through the type-erased one,
-        // the post cost 140 instructions more.
-        if (const auto* loop = executor_.target<asio::io_context::executor_type>()) {
-          co_await asio::post(*loop, asio::use_awaitable);
-        } else {
-          co_await asio::post(executor_, asio::use_awaitable);
-        }
+        co_await asio::post(executor_, kAwait);
         if (cancelled_) {  // the socket is gone
           ec = asio::error::operation_aborted;
         } else {

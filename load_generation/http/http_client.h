@@ -13,13 +13,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
-#include "boost/asio/steady_timer.hpp"
+#include "boost/beast/core/basic_stream.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/verb.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "load_generation/clock/clock.h"
@@ -104,27 +102,27 @@ void WriteRequest(http::verb method, absl::string_view path, absl::string_view b
 // by reference need them alive until the co_await ends.
 class HttpSession {
  public:
-  HttpSession(const asio::any_io_executor& executor, const HttpSettings& settings,
-              StatsShard& stats, const Clock& clock);
+  HttpSession(const LoopExecutor& executor, const HttpSettings& settings, StatsShard& stats,
+              const Clock& clock);
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
   // The request is written when called (the body copied), and sent when awaited.
-  asio::awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {}) {
+  Awaitable<HttpResponse> Get(absl::string_view path, const RequestOptions& options = {}) {
     return Request(http::verb::get, path, "", options);
   }
-  asio::awaitable<HttpResponse> Post(absl::string_view path, absl::string_view body,
-                                     const RequestOptions& options = {}) {
+  Awaitable<HttpResponse> Post(absl::string_view path, absl::string_view body,
+                               const RequestOptions& options = {}) {
     return Request(http::verb::post, path, body, options);
   }
-  asio::awaitable<HttpResponse> Request(http::verb method, absl::string_view path,
-                                        absl::string_view body, const RequestOptions& options);
+  Awaitable<HttpResponse> Request(http::verb method, absl::string_view path, absl::string_view body,
+                                  const RequestOptions& options);
   // Sends `wire`, a whole request the caller wrote (a wrk script's), as it is: no Host, cookie
   // or length is added. `method` and `name` say what it is, for the statistics and for reading
   // the answer to a HEAD; options.headers do not apply.
-  asio::awaitable<HttpResponse> Send(absl::string_view wire, absl::string_view method,
-                                     absl::string_view name, const RequestOptions& options = {});
+  Awaitable<HttpResponse> Send(absl::string_view wire, absl::string_view method,
+                               absl::string_view name, const RequestOptions& options = {});
 
   // How late the task under way began against its arrival's intended time, in an open phase;
   // nullopt in a closed one. Requests then record a corrected latency: theirs plus this.
@@ -150,16 +148,17 @@ class HttpSession {
   int64_t later_reads() const { return later_reads_; }
 
  private:
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-  using TcpSocket = asio::ip::tcp::socket;
+  using TcpStream = beast::basic_stream<asio::ip::tcp, LoopExecutor>;
+  using TlsStream = beast::ssl_stream<TcpStream>;
+  using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, LoopExecutor>;
 
-  asio::awaitable<boost::system::error_code> Connect();
+  Awaitable<boost::system::error_code> Connect();
   // Sends wire_ (on a new connection if need be) and reads its response, past interim (1xx)
   // ones; or, with a refusal_, records it failed as that.
   // `Stream` is TlsStream for an https target, TcpSocket for a plain one.
   template <typename Stream>
-  asio::awaitable<HttpResponse> Transmit(absl::string_view method, absl::string_view name,
-                                         const RequestOptions& options);
+  Awaitable<HttpResponse> Transmit(absl::string_view method, absl::string_view name,
+                                   const RequestOptions& options);
   // The parts of an exchange that do not wait, for Transmit. BeginExchange starts the request's
   // timeout, counted from `began`, and, on a plain socket, writes what the socket takes at once
   // (`sent` bytes).
@@ -184,12 +183,12 @@ class HttpSession {
                       std::chrono::steady_clock::time_point start, absl::string_view method,
                       absl::string_view name, const RequestOptions& options);
 
-  asio::any_io_executor executor_;
+  LoopExecutor executor_;
   const HttpSettings& settings_;
   StatsShard& stats_;
   const Clock& clock_;
-  asio::ip::tcp::resolver resolver_;
-  std::optional<beast::tcp_stream> tcp_;
+  asio::ip::basic_resolver<asio::ip::tcp, LoopExecutor> resolver_;
+  std::optional<TcpStream> tcp_;
   std::optional<TlsStream> tls_;
   bool connected_ = false;
   bool cancelled_ = false;
@@ -230,7 +229,7 @@ class HttpSession {
   // one's deadline has passed, waits on to that deadline if not, and ends if none is in flight
   // (the next exchange sets a new wait). So a session leaves a wait of at most request_timeout
   // pending after its last request, until Cancel or its destruction.
-  asio::steady_timer watchdog_;
+  LoopTimer<std::chrono::steady_clock> watchdog_;
   std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
   bool watchdog_waiting_ = false;
   bool exchanging_ = false;

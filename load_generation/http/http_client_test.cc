@@ -47,7 +47,7 @@ class HttpSessionTest : public ::testing::Test {
   // Runs `awaitable` on the loop. `then`, if given, runs on the loop after the awaitable's
   // first step, which writes a request on a connection kept alive.
   template <typename T>
-  T Run(asio::awaitable<T> awaitable, std::function<void()> then = {}) {
+  T Run(Awaitable<T> awaitable, std::function<void()> then = {}) {
     std::future<T> result = asio::co_spawn(io_, std::move(awaitable), asio::use_future);
     if (then) asio::post(io_, std::move(then));
     // Until the result is in, not until the loop runs dry: the session's timeout wait stays
@@ -68,7 +68,7 @@ class HttpSessionTest : public ::testing::Test {
   };
   Seen Get(const std::string& path, RequestOptions options = {}, std::function<void()> then = {}) {
     return Run(
-        [&]() -> asio::awaitable<Seen> {
+        [&]() -> Awaitable<Seen> {
           HttpResponse r = co_await session_->Get(path, options);
           co_return Seen{r.status(), std::string(r.body()), r.error(), std::string(r.error_text())};
         }(),
@@ -126,7 +126,7 @@ TEST_F(HttpSessionTest, SendsARequestWrittenByTheCallerAsItIs) {
     std::vector<std::pair<std::string, std::string>> headers;
   };
   auto send = [&](const std::string& wire, absl::string_view method) {
-    return Run([&]() -> asio::awaitable<Answer> {
+    return Run([&]() -> Awaitable<Answer> {
       HttpResponse r = co_await session_->Send(wire, method, "/hotels");
       Answer answer{r.status(), std::string(r.body()), {}};
       r.ForEachHeader([&](absl::string_view name, absl::string_view value) {
@@ -196,7 +196,7 @@ TEST_F(HttpSessionTest, EachRequestGoesOutAsAsked) {
   Get("/b");
   Get("/b", {.headers = header});
   Get("/b");
-  Run([&]() -> asio::awaitable<void> {
+  Run([&]() -> Awaitable<void> {
     co_await session_->Post("/b", "x=1");
     co_await session_->Send("GET /raw HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "raw");
     co_await session_->Request(http::verb::head, "/b", "", {});
@@ -215,7 +215,7 @@ TEST_F(HttpSessionTest, PostsAFormWithItsContentType) {
   StartSession(server.url());
   std::string form =
       FormEncode({{"product_id", "OLJCESPC7Z"}, {"quantity", "10"}, {"note", "a b&c"}});
-  Run([&]() -> asio::awaitable<void> { co_await session_->Post("/cart", form); }());
+  Run([&]() -> Awaitable<void> { co_await session_->Post("/cart", form); }());
   std::vector<ServerRequest> requests = server.TakeRequests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "POST");
@@ -231,7 +231,7 @@ TEST_F(HttpSessionTest, HeadersGivenReplaceTheDefaultsButNotTheBodysLength) {
                                            {"Content-Type", "application/json"},
                                            {"Content-Length", "99"},
                                            {"X-Trace", "t1"}};
-  Run([&]() -> asio::awaitable<void> {
+  Run([&]() -> Awaitable<void> {
     co_await session_->Post("/api", "{\"a\":1}", {.headers = headers});
     co_await session_->Get("/");
   }());

@@ -8,8 +8,7 @@
 
 namespace loadgen {
 
-ArrivalDispatcher::ArrivalDispatcher(const asio::any_io_executor& loop, Clock& clock,
-                                     StatsShard& stats,
+ArrivalDispatcher::ArrivalDispatcher(const LoopExecutor& loop, Clock& clock, StatsShard& stats,
                                      std::function<void(const std::string& type)> request_user)
     : loop_(loop),
       clock_(clock),
@@ -90,7 +89,7 @@ void ArrivalDispatcher::Resume() {
   timer_->Cancel();
 }
 
-asio::awaitable<void> ArrivalDispatcher::Stream() {
+Awaitable<void> ArrivalDispatcher::Stream() {
   while (plan_) {
     if (paused_) {
       co_await timer_->WaitUntil(absl::InfiniteFuture());  // Resume, Open or Close wakes it

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "load_generation/behavior/user.h"
 #include "load_generation/clock/clock.h"
@@ -53,7 +52,7 @@ class ArrivalDispatcher final : public ArrivalSource {
  public:
   static constexpr absl::Duration kLeastWakeGap = absl::Microseconds(100);
 
-  ArrivalDispatcher(const asio::any_io_executor& loop, Clock& clock, StatsShard& stats,
+  ArrivalDispatcher(const LoopExecutor& loop, Clock& clock, StatsShard& stats,
                     std::function<void(const std::string& type)> request_user);
 
   // Starts arrivals by `plan`, or replaces the plan under way (a new phase, a new rate):
@@ -79,7 +78,7 @@ class ArrivalDispatcher final : public ArrivalSource {
 
   static constexpr size_t kMaxWaiting = 4096;
 
-  asio::awaitable<void> Stream();
+  Awaitable<void> Stream();
   // The next arrival's time (drawn if need be), or nullopt when the plan has no more.
   std::optional<absl::Time> Peek();
   // Takes the arrival Peek() gave out of the schedule; returns its time.
@@ -104,7 +103,7 @@ class ArrivalDispatcher final : public ArrivalSource {
   // Asks for a new user when arrivals of `slot` wait, none is being made and the plan allows.
   void MaybeRequestUser(TypeSlot& slot);
 
-  asio::any_io_executor loop_;
+  LoopExecutor loop_;
   Clock& clock_;
   StatsShard& stats_;
   std::function<void(const std::string&)> request_user_;

@@ -57,7 +57,7 @@ std::vector<UserTypeTarget> PhaseTargets(const LoadConfig& config, int phase, in
                  shard_count);
 }
 
-Scheduler::Scheduler(const asio::any_io_executor& control, Clock& clock, const LoadConfig& config,
+Scheduler::Scheduler(const LoopExecutor& control, Clock& clock, const LoadConfig& config,
                      UserPool& pool, Stats& stats, Options options)
     : clock_(clock),
       config_(config),
@@ -123,7 +123,7 @@ void Scheduler::UseConfig(LoadConfig config, BehaviorSource behaviors, int64_t n
   timeline_->Shift(-timeline_->Offset(n));
 }
 
-asio::awaitable<void> Scheduler::Run() {
+Awaitable<void> Scheduler::Run() {
   timeline_.emplace(Durations(config_), options_.start, config_.loops(), options_.deadline);
   int64_t n = 0;
   bool begun = false;  // whether occurrence n has begun

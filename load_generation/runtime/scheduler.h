@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "load_generation/clock/clock.h"
 #include "load_generation/config/config.h"
@@ -39,11 +38,11 @@ class Scheduler {
     int shard_count = 1;
   };
 
-  Scheduler(const asio::any_io_executor& control, Clock& clock, const LoadConfig& config,
-            UserPool& pool, Stats& stats, Options options);
+  Scheduler(const LoopExecutor& control, Clock& clock, const LoadConfig& config, UserPool& pool,
+            Stats& stats, Options options);
 
   // The whole run; completes when every user is gone.
-  asio::awaitable<void> Run();
+  Awaitable<void> Run();
   // Ends the run now: the phase under way is cut short and users stop, with `stop_timeout` (else
   // the pool's) to finish their task.
   void Stop(std::optional<absl::Duration> stop_timeout = std::nullopt);

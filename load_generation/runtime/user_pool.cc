@@ -10,8 +10,8 @@
 
 namespace loadgen {
 
-UserPool::UserPool(const asio::any_io_executor& control, std::vector<EventLoopHandle> loops,
-                   Clock& clock, BehaviorSource behaviors, Options options)
+UserPool::UserPool(const LoopExecutor& control, std::vector<EventLoopHandle> loops, Clock& clock,
+                   BehaviorSource behaviors, Options options)
     : control_(control),
       loops_(std::move(loops)),
       loop_users_(loops_.size(), 0),
@@ -115,7 +115,7 @@ void UserPool::StartRamp() {
   asio::co_spawn(control_, Ramp(), asio::detached);
 }
 
-asio::awaitable<void> UserPool::Ramp() {
+Awaitable<void> UserPool::Ramp() {
   for (;;) {
     if (paused_) {
       co_await ramp_timer_->WaitUntil(absl::InfiniteFuture());  // Resume restarts the ramp
@@ -252,7 +252,7 @@ void UserPool::OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>
   if (--live_users_ == 0) idle_timer_->Cancel();
 }
 
-asio::awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeout) {
+Awaitable<void> UserPool::StopAll(std::optional<absl::Duration> stop_timeout) {
   stopping_ = true;
   open_ = false;
   // No arrivals from now on (the dispatchers close before their users hear of the stop), and

@@ -10,7 +10,6 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/awaitable.hpp"
 #include "load_generation/behavior/behavior.h"
 #include "load_generation/behavior/user.h"
@@ -46,7 +45,7 @@ struct OpenTargets {
 
 // An event loop as the pool sees it: where users run and where they record.
 struct EventLoopHandle {
-  asio::any_io_executor executor;
+  LoopExecutor executor;
   StatsShard* stats = nullptr;
 };
 
@@ -72,7 +71,7 @@ class UserPool {
     HttpSettings http;
   };
 
-  UserPool(const asio::any_io_executor& control, std::vector<EventLoopHandle> loops, Clock& clock,
+  UserPool(const LoopExecutor& control, std::vector<EventLoopHandle> loops, Clock& clock,
            BehaviorSource behaviors, Options options);
   // Requires that no user is alive (StopAll has completed).
   ~UserPool();
@@ -84,7 +83,7 @@ class UserPool {
   void SetOpen(const OpenTargets& open);
   // Tells every user to stop at once, giving them `stop_timeout` (else the pool's) to finish
   // their task, and completes when all are gone. The pool can be given targets again afterwards.
-  asio::awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
+  Awaitable<void> StopAll(std::optional<absl::Duration> stop_timeout = std::nullopt);
   // Users told to stop are cancelled now instead of when their stop timeout runs out; the
   // requests they have in flight are counted as cancelled at stop.
   void CutStops();
@@ -114,7 +113,7 @@ class UserPool {
 
   TypeState& Type(absl::string_view name);
   void StartRamp();
-  asio::awaitable<void> Ramp();
+  Awaitable<void> Ramp();
   bool StartOne();
   bool StopOne();
   // Starts a user of `type` on `loop`, or on the loop with the fewest users.
@@ -128,7 +127,7 @@ class UserPool {
   void StopUser(TypeState& type, absl::Duration timeout);
   void OnUserDone(TypeState* type, int loop, const std::shared_ptr<User>& user);
 
-  asio::any_io_executor control_;
+  LoopExecutor control_;
   std::vector<EventLoopHandle> loops_;
   std::vector<int> loop_users_;
   std::vector<std::unique_ptr<ArrivalDispatcher>> dispatchers_;  // one per loop, used there
