@@ -7,7 +7,6 @@
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/post.hpp"
-#include "boost/asio/use_awaitable.hpp"
 
 namespace loadgen {
 
